@@ -1,0 +1,3 @@
+"""maild: an email-driven ticketing daemon."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,120 @@
+"""Tables. Times are aware UTC. Unique keys make every repetition harmless."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class Ticket(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    status: str = Field(default="open", index=True)
+    priority: str = "normal"
+    customer: str = Field(index=True)
+    customer_name: str = ""
+    subject: str = ""
+    agent: str | None = Field(default=None, index=True)
+    team: str | None = None
+    created_at: datetime = Field(index=True)
+    updated_at: datetime
+
+
+class Inbound(SQLModel, table=True):
+    """One row per mail taken in, whatever became of it."""
+
+    __table_args__ = (
+        UniqueConstraint("source", "uidvalidity", "uid", name="uq_inbound_uid"),
+        UniqueConstraint("message_id", "content_hash", name="uq_inbound_content"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    source: str
+    uidvalidity: int | None = None
+    uid: int | None = None
+    message_id: str
+    content_hash: str
+    sender: str | None = None
+    subject: str = ""
+    verdict: str  # ticket, joined, staff, ignored, quarantined
+    reason: str | None = None
+    ticket_id: int | None = Field(default=None, foreign_key="ticket.id", index=True)
+    size: int = 0
+    raw: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    received_at: datetime
+
+
+class Message(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    inbound_id: int | None = Field(default=None, foreign_key="inbound.id")
+    direction: str = "in"
+    kind: str  # customer, staff, robot
+    author: str
+    author_name: str = ""
+    subject: str = ""
+    text: str = ""
+    text_source: str = "plain"
+    notes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    created_at: datetime
+
+
+class Attachment(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    message_id: int = Field(foreign_key="message.id", index=True)
+    filename: str
+    content_type: str
+    size: int
+    content: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+
+
+class Event(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    at: datetime
+    kind: str
+    actor: str | None = None
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class Outbox(SQLModel, table=True):
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    message_id: str = Field(unique=True)
+    ticket_id: int | None = Field(default=None, foreign_key="ticket.id", index=True)
+    template: str
+    recipients: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    envelope_from: str
+    raw: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    status: str = "queued"  # queued, sent, failed
+    attempts: int = 0
+    next_attempt_at: datetime
+    last_error: str | None = None
+    # per recipient: {"status": "accepted"|"refused"|"deferred", "code": int, "reply": str}
+    results: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime
+    sent_at: datetime | None = None
+
+
+class Quarantine(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    inbound_id: int | None = Field(default=None, foreign_key="inbound.id")
+    source: str
+    error: str
+    traceback: str = ""
+    raw: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    status: str = "held"  # held, released
+    released_ticket_id: int | None = None
+    created_at: datetime
+
+
+class JobRun(SQLModel, table=True):
+    """A scheduled job's run for one period: the unique key makes it run once."""
+
+    __table_args__ = (UniqueConstraint("job", "period", name="uq_jobrun"),)
+    id: int | None = Field(default=None, primary_key=True)
+    job: str
+    period: str
+    started_at: datetime
+    finished_at: datetime | None = None

@@ -1,0 +1,164 @@
+"""The queries the services need, over one session (one transaction)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, func
+from sqlmodel import Session, col, select
+
+from maild.adapters.db.models import (
+    Event,
+    Inbound,
+    JobRun,
+    Message,
+    Outbox,
+    Quarantine,
+    Ticket,
+)
+from maild.core.model import TicketFacts
+
+
+class Store:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    # inbound -------------------------------------------------------------
+    def seen_uid(self, source: str, uidvalidity: int | None, uid: int | None) -> bool:
+        if uid is None:
+            return False
+        query = select(Inbound.id).where(
+            Inbound.source == source, Inbound.uidvalidity == uidvalidity, Inbound.uid == uid
+        )
+        return self.session.exec(query).first() is not None
+
+    def seen_content(self, message_id: str, content_hash: str) -> bool:
+        query = select(Inbound.id).where(
+            Inbound.message_id == message_id, Inbound.content_hash == content_hash
+        )
+        return self.session.exec(query).first() is not None
+
+    # tickets -------------------------------------------------------------
+    def ticket_facts(self, ids: Iterable[int]) -> dict[int, TicketFacts]:
+        wanted = list(ids)
+        if not wanted:
+            return {}
+        rows = self.session.exec(select(Ticket).where(col(Ticket.id).in_(wanted))).all()
+        return {t.id: _facts(t) for t in rows if t.id is not None}
+
+    def ticket(self, ticket_id: int) -> Ticket | None:
+        return self.session.get(Ticket, ticket_id)
+
+    def tickets_opened_since(self, customer: str, since: datetime) -> tuple[int, int | None]:
+        """How many tickets this customer opened since then, and their latest ticket."""
+        count = self.session.exec(
+            select(func.count()).where(Ticket.customer == customer, Ticket.created_at >= since)
+        ).one()
+        latest = self.session.exec(
+            select(Ticket.id).where(Ticket.customer == customer).order_by(col(Ticket.id).desc())
+        ).first()
+        return int(count), latest
+
+    def acks_since(self, customer: str, since: datetime) -> int:
+        query = (
+            select(func.count())
+            .select_from(Outbox)
+            .join(Ticket, col(Ticket.id) == col(Outbox.ticket_id))
+            .where(
+                Outbox.template == "customer/ack",
+                Ticket.customer == customer,
+                Outbox.created_at >= since,
+            )
+        )
+        return int(self.session.exec(query).one())
+
+    def add(self, row: Any) -> Any:
+        self.session.add(row)
+        self.session.flush()
+        return row
+
+    def event(
+        self, ticket_id: int, at: datetime, kind: str, actor: str | None, **detail: Any
+    ) -> None:
+        self.session.add(Event(ticket_id=ticket_id, at=at, kind=kind, actor=actor, detail=detail))
+
+    def outbox_has(self, message_id: str) -> bool:
+        query = select(Outbox.id).where(Outbox.message_id == message_id)
+        return self.session.exec(query).first() is not None
+
+    # listings ------------------------------------------------------------
+    def tickets(self, status: str | None = None, limit: int = 100) -> Sequence[Ticket]:
+        query = select(Ticket).order_by(col(Ticket.id).desc()).limit(limit)
+        if status:
+            query = query.where(Ticket.status == status)
+        return self.session.exec(query).all()
+
+    def messages(self, ticket_id: int) -> Sequence[Message]:
+        query = select(Message).where(Message.ticket_id == ticket_id).order_by(col(Message.id))
+        return self.session.exec(query).all()
+
+    def events(self, ticket_id: int) -> Sequence[Event]:
+        query = select(Event).where(Event.ticket_id == ticket_id).order_by(col(Event.id))
+        return self.session.exec(query).all()
+
+    def outbox(self, status: str | None = None, limit: int = 100) -> Sequence[Outbox]:
+        query = select(Outbox).order_by(col(Outbox.id).desc()).limit(limit)
+        if status:
+            query = query.where(Outbox.status == status)
+        return self.session.exec(query).all()
+
+    def due_outbox(self, now: datetime, limit: int) -> Sequence[Outbox]:
+        query = (
+            select(Outbox)
+            .where(Outbox.status == "queued", Outbox.next_attempt_at <= now)
+            .order_by(col(Outbox.next_attempt_at))
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return self.session.exec(query).all()
+
+    def quarantined(self, limit: int = 100) -> Sequence[Quarantine]:
+        query = select(Quarantine).order_by(col(Quarantine.id).desc()).limit(limit)
+        return self.session.exec(query).all()
+
+    def quarantine(self, qid: int) -> Quarantine | None:
+        return self.session.get(Quarantine, qid)
+
+    def claim_job(self, job: str, period: str, now: datetime) -> bool:
+        """Record that this job runs for this period; False when it already ran."""
+        query = select(JobRun.id).where(JobRun.job == job, JobRun.period == period)
+        if self.session.exec(query).first() is not None:
+            return False
+        self.add(JobRun(job=job, period=period, started_at=now))
+        return True
+
+    def release_job(self, job: str, period: str) -> None:
+        """Forget a failed run so the next check tries the period again."""
+        query = select(JobRun).where(JobRun.job == job, JobRun.period == period)
+        for row in self.session.exec(query).all():
+            self.session.delete(row)
+
+
+def _facts(t: Ticket) -> TicketFacts:
+    assert t.id is not None
+    return TicketFacts(id=t.id, customer=t.customer, status=t.status, agent=t.agent, team=t.team)
+
+
+class Database:
+    """Hands out one Store per transaction."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @contextmanager
+    def transaction(self) -> Iterator[Store]:
+        with Session(self.engine, expire_on_commit=False) as session, session.begin():
+            yield Store(session)
+
+    @contextmanager
+    def savepoint(self, store: Store) -> Iterator[Store]:
+        with store.session.begin_nested():
+            yield store

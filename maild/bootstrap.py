@@ -1,0 +1,85 @@
+"""The one place that builds concrete adapters from the settings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from threading import Event
+
+from maild.adapters.clock import system_clock
+from maild.adapters.db.engine import make_engine, migrate
+from maild.adapters.db.store import Database
+from maild.adapters.render import Renderer, default_templates_dir
+from maild.adapters.transport import MaildirTransport, SmtpTransport
+from maild.config import Settings, token_keys
+from maild.core.model import Person, Role
+from maild.core.notices import Addressing
+from maild.core.people import Directory
+from maild.services.ingest import Ingest
+from maild.services.outbox import Sender, Transport
+from maild.services.scheduler import Scheduler
+
+
+@dataclass
+class App:
+    settings: Settings
+    db: Database
+    ingest: Ingest
+    sender: Sender
+    scheduler: Scheduler
+    outbox_wakeup: Event = field(default_factory=Event)
+
+
+def directory(settings: Settings) -> Directory:
+    agents = [Person(a.email, a.name, Role.AGENT, a.team) for a in settings.agents]
+    managers = [
+        Person(t.manager, t.manager, Role.MANAGER, t.name) for t in settings.teams if t.manager
+    ]
+    return Directory.build(agents, managers)
+
+
+def transport_factory(settings: Settings) -> Callable[[], Transport]:
+    smtp = settings.smtp
+    if smtp is None:
+        path = settings.maildir_path()
+        return lambda: MaildirTransport(path)
+    password = smtp.resolve_password("MAILD_SMTP_PASSWORD", "smtp")
+    return lambda: SmtpTransport(
+        smtp.host, smtp.real_port, smtp.security, smtp.username, password, smtp.timeout
+    )
+
+
+def build(
+    settings: Settings, clock: Callable[[], datetime] = system_clock, *, run_migrations: bool = True
+) -> App:
+    state = settings.state_path()
+    state.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.database_url())
+    if run_migrations:
+        migrate(engine)
+    db = Database(engine)
+    support = settings.support
+    wakeup = Event()
+    templates = Path(settings.templates_dir) if settings.templates_dir else default_templates_dir()
+    default_team = support.default_team or (settings.teams[0].name if settings.teams else None)
+    ingest = Ingest(
+        db=db,
+        directory=directory(settings),
+        addressing=Addressing(support.address, support.name, token_keys(state)[0]),
+        renderer=Renderer(templates, support.address, support.name),
+        clock=clock,
+        limits=settings.intake,
+        envelope_from=settings.outgoing.envelope_from or support.address,
+        default_team=default_team,
+        on_queued=wakeup.set,
+    )
+    sender = Sender(
+        db,
+        transport_factory(settings),
+        clock,
+        timedelta(hours=settings.outgoing.retry_hours),
+        settings.outgoing.batch_size,
+    )
+    return App(settings, db, ingest, sender, Scheduler(db, clock), wakeup)

@@ -1,0 +1,282 @@
+"""The `maild` command."""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from maild import config, views
+from maild.bootstrap import App, build
+from maild.services.ingest import RawMail, TransientError
+
+EX_TEMPFAIL = 75
+
+
+def _settings(ctx: click.Context) -> tuple[config.Settings, Path | None]:
+    try:
+        return config.load(ctx.obj.get("config"))
+    except config.ConfigError as exc:
+        click.echo(f"maild: configuration error:\n{exc}", err=True)
+        ctx.exit(config.EX_CONFIG)
+        raise  # unreachable: ctx.exit raises
+
+
+def _app(ctx: click.Context) -> App:
+    settings, _ = _settings(ctx)
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    return build(settings)
+
+
+def _print(rows: list[dict[str, Any]], as_json: bool, columns: list[str]) -> None:
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, default=str))
+        return
+    if not rows:
+        click.echo("(none)")
+        return
+    widths = {c: max(len(c), *(len(str(r.get(c) or "")[:60]) for r in rows)) for c in columns}
+    click.echo("  ".join(c.upper().ljust(widths[c]) for c in columns))
+    for row in rows:
+        click.echo("  ".join(str(row.get(c) or "")[:60].ljust(widths[c]) for c in columns))
+
+
+@click.group()
+@click.option(
+    "--config",
+    "config_file",
+    metavar="FILE",
+    help="Config file (default: $MAILD_CONFIG, else /etc/maild/maild.toml).",
+)
+@click.pass_context
+def main(ctx: click.Context, config_file: str | None) -> None:
+    """maild: an email-driven ticketing daemon."""
+    ctx.obj = {"config": config_file}
+
+
+@main.command()
+@click.argument("path", required=False, default="maild.toml")
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+def init(path: str, force: bool) -> None:
+    """Write a documented config file to PATH (default ./maild.toml)."""
+    target = Path(path)
+    if target.exists() and not force:
+        raise click.ClickException(f"{target} exists; use --force to overwrite it")
+    packaged = Path(config.__file__).parent / "maild.example.toml"
+    source = (
+        packaged
+        if packaged.exists()
+        else Path(__file__).parents[1] / "config" / "maild.example.toml"
+    )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, target)
+    click.echo(f"wrote {target}; edit it, then run: maild --config {target} check-config")
+
+
+@main.command("check-config")
+@click.pass_context
+def check_config(ctx: click.Context) -> None:
+    """Check the config; name every wrong key and exit 78 when one is wrong."""
+    settings, path = _settings(ctx)
+    click.echo(f"config: {path or 'embedded defaults'}: OK")
+    click.echo(f"  support:   {settings.support.name} <{settings.support.address}>")
+    click.echo(f"  database:  {settings.database_url()}")
+    click.echo(f"  mailboxes: {', '.join(b.key for b in settings.mailboxes) or 'none'}")
+    out = (
+        f"smtp {settings.smtp.host}:{settings.smtp.real_port}"
+        if settings.smtp
+        else f"maildir {settings.maildir_path()}"
+    )
+    click.echo(f"  outgoing:  {out}")
+    intake = settings.intake.smtp
+    click.echo(f"  intake:    {'smtp ' + intake.listen if intake.enabled else 'smtp off'}")
+    click.echo(f"  agents:    {len(settings.agents)}, teams: {len(settings.teams)}")
+
+
+@main.command()
+@click.option(
+    "--once", is_flag=True, help="Take all waiting mail, run due jobs, send due mail, then exit."
+)
+@click.pass_context
+def run(ctx: click.Context, once: bool) -> None:
+    """Run the daemon (or one pass with --once)."""
+    from maild.daemon import Daemon, run_once
+
+    app = _app(ctx)
+    if once:
+        ctx.exit(run_once(app))
+    daemon = Daemon(app, ctx.obj.get("config"))
+    daemon.install_signals()
+    ctx.exit(daemon.serve())
+
+
+@main.command()
+@click.argument("source", type=click.File("rb"))
+@click.pass_context
+def ingest(ctx: click.Context, source: Any) -> None:
+    """Take one mail from FILE, or from - (stdin, for an MTA pipe).
+
+    Exit 0 once stored, 75 (EX_TEMPFAIL) on a transient failure so the MTA retries.
+    """
+    raw = source.read()
+    try:
+        app = _app(ctx)
+        [outcome] = app.ingest([RawMail(raw, "pipe")])
+    except (TransientError, OSError) as exc:
+        click.echo(f"maild: temporary failure, try again: {exc}", err=True)
+        ctx.exit(EX_TEMPFAIL)
+    ticket = f" #{outcome.ticket_id}" if outcome.ticket_id else ""
+    click.echo(f"{outcome.verdict}{ticket}{': ' + outcome.reason if outcome.reason else ''}")
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--status", type=click.Choice(["open", "pending", "closed"]))
+@click.option("--limit", default=100, show_default=True)
+@click.pass_context
+def tickets(ctx: click.Context, as_json: bool, status: str | None, limit: int) -> None:
+    """List tickets, newest first."""
+    with _app(ctx).db.transaction() as store:
+        rows = [views.ticket(t) for t in store.tickets(status, limit)]
+    _print(rows, as_json, ["id", "status", "customer", "agent", "subject"])
+
+
+@main.command()
+@click.argument("number", type=int)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def ticket(ctx: click.Context, number: int, as_json: bool) -> None:
+    """Show one ticket: its messages and events, in order."""
+    with _app(ctx).db.transaction() as store:
+        row = store.ticket(number)
+        if row is None:
+            raise click.ClickException(f"no ticket #{number}")
+        timeline = [views.message(m) for m in store.messages(number)]
+        timeline += [views.event(e) for e in store.events(number)]
+    timeline.sort(key=lambda x: (x["at"], x["type"] == "event", x["id"]))
+    data = {**views.ticket(row), "timeline": timeline}
+    if as_json:
+        click.echo(json.dumps([data], indent=2, default=str))
+        return
+    click.echo(f"#{row.id} [{row.status}] {row.subject}")
+    click.echo(
+        f"customer: {row.customer_name} <{row.customer}>  agent: {row.agent or '-'}  "
+        f"team: {row.team or '-'}  priority: {row.priority}"
+    )
+    for item in timeline:
+        if item["type"] == "message":
+            click.echo(f"\n--- {item['at']} {item['kind']} mail from {item['author']}")
+            click.echo(item["text"])
+            for note in item["notes"]:
+                click.echo(f"(note: {note})")
+        else:
+            detail = ", ".join(f"{k}={v}" for k, v in item["detail"].items() if v)
+            click.echo(f"\n*** {item['at']} {item['kind']} {item['actor'] or ''} {detail}")
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--status", type=click.Choice(["queued", "sent", "failed"]))
+@click.option("--limit", default=100, show_default=True)
+@click.pass_context
+def outbox(ctx: click.Context, as_json: bool, status: str | None, limit: int) -> None:
+    """Outgoing mail: queued, sent, failed (with the reason)."""
+    with _app(ctx).db.transaction() as store:
+        rows = [views.outbox(o) for o in store.outbox(status, limit)]
+    for row in rows:
+        row["to"] = ", ".join(row["recipients"])
+    _print(rows, as_json, ["id", "status", "ticket", "template", "to", "attempts", "last_error"])
+
+
+@main.group(invoke_without_command=True)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def quarantine(ctx: click.Context, as_json: bool) -> None:
+    """Mails the parser choked on, kept with their raw bytes (default: list)."""
+    ctx.obj["json"] = as_json
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(quarantine_list)
+
+
+@quarantine.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def quarantine_list(ctx: click.Context, as_json: bool = False) -> None:
+    """List quarantined mails."""
+    with _app(ctx).db.transaction() as store:
+        rows = [views.quarantine(q) for q in store.quarantined()]
+    _print(rows, as_json or ctx.obj.get("json", False), ["id", "status", "source", "size", "error"])
+
+
+@quarantine.command("show")
+@click.argument("number", type=int)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def quarantine_show(ctx: click.Context, number: int, as_json: bool) -> None:
+    """Show one quarantined mail: the error, the traceback and the raw mail."""
+    with _app(ctx).db.transaction() as store:
+        row = store.quarantine(number)
+        if row is None:
+            raise click.ClickException(f"no quarantined mail #{number}")
+        data = views.quarantine(row, with_raw=True)
+    if as_json or ctx.obj.get("json"):
+        click.echo(json.dumps([data], indent=2, default=str))
+        return
+    click.echo(f"#{data['id']} [{data['status']}] from {data['source']}: {data['error']}")
+    click.echo(data["traceback"])
+    click.echo(data["raw"])
+
+
+@quarantine.command("retry")
+@click.argument("number", type=int)
+@click.pass_context
+def quarantine_retry(ctx: click.Context, number: int) -> None:
+    """Feed a quarantined mail through intake again (after a fix or an upgrade)."""
+    app = _app(ctx)
+    with app.db.transaction() as store:
+        row = store.quarantine(number)
+        if row is None:
+            raise click.ClickException(f"no quarantined mail #{number}")
+        if row.status == "released":
+            raise click.ClickException(f"#{number} was released already")
+        raw = row.raw
+    [outcome] = app.ingest([RawMail(raw, f"quarantine:{number}")])
+    if outcome.verdict == "quarantined":
+        click.echo(f"still failing: {outcome.reason}", err=True)
+        ctx.exit(1)
+    with app.db.transaction() as store:
+        row = store.quarantine(number)
+        assert row is not None
+        row.status = "released"
+        row.released_ticket_id = outcome.ticket_id
+    click.echo(
+        f"released: {outcome.verdict}{' #' + str(outcome.ticket_id) if outcome.ticket_id else ''}"
+    )
+
+
+@main.command()
+@click.pass_context
+def migrate(ctx: click.Context) -> None:
+    """Bring the database schema up to date (maild run does this too)."""
+    app = _app(ctx)
+    click.echo(f"database at the newest schema: {app.settings.database_url()}")
+
+
+@main.command()
+@click.option("--keep", type=click.Path(file_okay=False), help="Keep the demo's state here.")
+def demo(keep: str | None) -> None:
+    """A scripted scenario on a temporary database, printing what each person receives."""
+    from maild.demo import run_demo
+
+    run_demo(keep)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main(sys.argv[1:])

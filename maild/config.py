@@ -1,0 +1,306 @@
+"""Settings: a TOML file checked strictly, secrets from the environment.
+
+Where the file comes from: --config, else $MAILD_CONFIG, else
+/etc/maild/maild.toml, else the embedded defaults. Secrets never have to be
+in the file: each may come from an environment variable or a systemd
+credential ($CREDENTIALS_DIRECTORY/<name>).
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import secrets
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from email_validator import EmailNotValidError, validate_email
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+DEFAULT_PATH = Path("/etc/maild/maild.toml")
+EX_CONFIG = 78
+
+
+class ConfigError(Exception):
+    """A setting is wrong; the message names the key."""
+
+
+def check_address(value: str) -> str:
+    try:
+        checked = validate_email(value, check_deliverability=False, globally_deliverable=False)
+    except EmailNotValidError as exc:
+        raise ValueError(f"not a valid email address ({exc})") from None
+    return checked.normalized.lower()
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Secret(Strict):
+    """Where one password may come from, tried in this order."""
+
+    password: str | None = None
+    password_env: str | None = None
+    password_credential: str | None = None
+
+    def resolve_password(self, default_env: str, default_credential: str) -> str | None:
+        if self.password:
+            return self.password
+        value = os.environ.get(self.password_env or default_env)
+        if value:
+            return value
+        return read_credential(self.password_credential or default_credential)
+
+
+class Support(Strict):
+    address: str = "support@localhost"
+    name: str = "Support"
+    default_team: str | None = None
+
+    _address = field_validator("address")(classmethod(lambda cls, v: check_address(v)))
+
+
+class Database(Strict):
+    url: str | None = None
+
+
+class Mailbox(Secret):
+    name: str | None = None
+    host: str
+    port: int | None = None
+    security: Literal["tls", "starttls", "none"] = "tls"
+    username: str
+    folder: str = "INBOX"
+    processed_folder: str = "Processed"
+    quarantine_folder: str = "Quarantine"
+    poll_seconds: float = Field(default=60, gt=0)
+    idle: bool = True
+    idle_renew_seconds: float = Field(default=600, gt=0, le=1680)
+    batch_size: int = Field(default=200, ge=1, le=5000)
+    team: str | None = None
+
+    @property
+    def key(self) -> str:
+        return self.name or f"{self.username}@{self.host}/{self.folder}"
+
+    @property
+    def real_port(self) -> int:
+        return self.port or (993 if self.security == "tls" else 143)
+
+
+class Smtp(Secret):
+    host: str
+    port: int | None = None
+    security: Literal["tls", "starttls", "none"] = "starttls"
+    username: str | None = None
+    timeout: float = 30
+
+    @property
+    def real_port(self) -> int:
+        return self.port or {"tls": 465, "starttls": 587, "none": 25}[self.security]
+
+
+class Outgoing(Strict):
+    maildir: str | None = None
+    envelope_from: str | None = None
+    retry_hours: float = Field(default=48, gt=0)
+    batch_size: int = Field(default=50, ge=1)
+
+
+class IntakeSmtp(Strict):
+    enabled: bool = True
+    listen: str = "127.0.0.1:2525"
+
+    @field_validator("listen")
+    @classmethod
+    def _listen(cls, value: str) -> str:
+        host, _, port = value.rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError("expected HOST:PORT, e.g. 127.0.0.1:2525")
+        return value
+
+    @property
+    def host_port(self) -> tuple[str, int]:
+        host, _, port = self.listen.rpartition(":")
+        return host.strip("[]"), int(port)
+
+
+class Intake(Strict):
+    smtp: IntakeSmtp = IntakeSmtp()
+    max_message_bytes: int = Field(default=25_000_000, gt=0)
+    max_attachment_bytes: int = Field(default=10_000_000, ge=0)
+    acks_per_sender_per_day: int = Field(default=3, ge=0)
+    tickets_per_sender_per_hour: int = Field(default=5, ge=1)
+
+
+class Agent(Strict):
+    email: str
+    name: str
+    team: str | None = None
+
+    _email = field_validator("email")(classmethod(lambda cls, v: check_address(v)))
+
+
+class Team(Strict):
+    name: str
+    manager: str | None = None
+
+    _manager = field_validator("manager")(
+        classmethod(lambda cls, v: None if v is None else check_address(v))
+    )
+
+
+class Settings(Strict):
+    state_dir: str | None = None
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    templates_dir: str | None = None
+    support: Support = Support()
+    database: Database = Database()
+    mailboxes: list[Mailbox] = []
+    smtp: Smtp | None = None
+    outgoing: Outgoing = Outgoing()
+    intake: Intake = Intake()
+    agents: list[Agent] = []
+    teams: list[Team] = []
+
+    def state_path(self) -> Path:
+        if self.state_dir:
+            return Path(self.state_dir)
+        if os.environ.get("STATE_DIRECTORY"):  # set by systemd's StateDirectory=
+            return Path(os.environ["STATE_DIRECTORY"].split(":")[0])
+        base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+        return Path(base) / "maild"
+
+    def database_url(self) -> str:
+        return self.database.url or f"sqlite:///{self.state_path() / 'maild.db'}"
+
+    def maildir_path(self) -> Path:
+        return (
+            Path(self.outgoing.maildir) if self.outgoing.maildir else self.state_path() / "outgoing"
+        )
+
+
+def read_credential(name: str) -> str | None:
+    directory = os.environ.get("CREDENTIALS_DIRECTORY")
+    if not directory:
+        return None
+    path = Path(directory) / name
+    return path.read_text().strip() if path.is_file() else None
+
+
+def config_path(explicit: str | None) -> Path | None:
+    """The file to read, or None for embedded defaults."""
+    if explicit:
+        return Path(explicit)
+    if os.environ.get("MAILD_CONFIG"):
+        return Path(os.environ["MAILD_CONFIG"])
+    return DEFAULT_PATH if DEFAULT_PATH.exists() else None
+
+
+def load(explicit: str | None = None) -> tuple[Settings, Path | None]:
+    path = config_path(explicit)
+    data: dict[str, Any] = {}
+    if path is not None:
+        try:
+            data = tomllib.loads(path.read_text())
+        except FileNotFoundError:
+            raise ConfigError(f"{path}: no such config file") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    return parse(data, str(path or "embedded defaults")), path
+
+
+def parse(data: dict[str, Any], origin: str = "config") -> Settings:
+    try:
+        settings = Settings.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError("\n".join(_explain(origin, err) for err in exc.errors())) from None
+    _check_references(settings, origin)
+    _check_secrets(settings, origin)
+    return settings
+
+
+def _dotted(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _model_at(loc: tuple[Any, ...]) -> type[BaseModel]:
+    model: type[BaseModel] = Settings
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        annotation = model.model_fields[part].annotation
+        options = (*getattr(annotation, "__args__", ()), annotation)
+        nested = [o for o in options if isinstance(o, type) and issubclass(o, BaseModel)]
+        if not nested:
+            break
+        model = nested[0]
+    return model
+
+
+def _explain(origin: str, err: Any) -> str:
+    key = _dotted(tuple(err["loc"]))
+    if err["type"] == "extra_forbidden":
+        model = _model_at(tuple(err["loc"][:-1]))
+        close = difflib.get_close_matches(str(err["loc"][-1]), list(model.model_fields), 1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        return f"{origin}: {key}: unknown key{hint}"
+    return f"{origin}: {key}: {err['msg']}"
+
+
+def _check_references(s: Settings, origin: str) -> None:
+    teams = {t.name for t in s.teams}
+    problems = []
+    for i, agent in enumerate(s.agents):
+        if agent.team and agent.team not in teams:
+            problems.append(f"agents[{i}].team: no [[teams]] entry named '{agent.team}'")
+    for i, box in enumerate(s.mailboxes):
+        if box.team and box.team not in teams:
+            problems.append(f"mailboxes[{i}].team: no [[teams]] entry named '{box.team}'")
+    if s.support.default_team and s.support.default_team not in teams:
+        problems.append(
+            f"support.default_team: no [[teams]] entry named '{s.support.default_team}'"
+        )
+    if problems:
+        raise ConfigError("\n".join(f"{origin}: {p}" for p in problems))
+
+
+def _check_secrets(s: Settings, origin: str) -> None:
+    problems = []
+    for i, box in enumerate(s.mailboxes):
+        if box.resolve_password("MAILD_IMAP_PASSWORD", f"imap-{i}") is None:
+            problems.append(
+                f"mailboxes[{i}].password: missing secret (set password_env, "
+                f"$MAILD_IMAP_PASSWORD or the systemd credential 'imap-{i}')"
+            )
+    if (
+        s.smtp
+        and s.smtp.username
+        and s.smtp.resolve_password("MAILD_SMTP_PASSWORD", "smtp") is None
+    ):
+        problems.append(
+            "smtp.password: missing secret (set password_env, "
+            "$MAILD_SMTP_PASSWORD or the systemd credential 'smtp')"
+        )
+    if problems:
+        raise ConfigError("\n".join(f"{origin}: {p}" for p in problems))
+
+
+def token_keys(state_dir: Path) -> list[bytes]:
+    """The signing keys, current first. Generated once into the state folder if none given."""
+    current = os.environ.get("MAILD_TOKEN_KEY") or read_credential("token-key")
+    previous = os.environ.get("MAILD_TOKEN_KEY_PREVIOUS") or read_credential("token-key-previous")
+    if not current:
+        path = state_dir / "token.key"
+        if not path.exists():
+            state_dir.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_hex(32))
+        current = path.read_text().strip()
+    return [k.encode() for k in (current, previous) if k]

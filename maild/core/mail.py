@@ -1,0 +1,175 @@
+"""Bytes in, InboundMail out.
+
+Anything that makes the `email` package raise here (broken MIME, an unknown
+charset, a header policy.default refuses) propagates: the ingest service
+quarantines the raw bytes with the error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from datetime import datetime
+from email import policy
+from email.headerregistry import AddressHeader
+from email.message import EmailMessage, MIMEPart
+from email.parser import BytesParser
+from email.utils import parsedate_to_datetime
+
+from maild.core.model import Attachment, InboundMail
+from maild.core.robots import robot_reason
+from maild.core.text import html_to_text, one_line
+
+_PARSER = BytesParser(policy=policy.default)
+
+
+def content_hash(raw: bytes) -> str:
+    return hashlib.sha256(raw).hexdigest()
+
+
+def parse(raw: bytes, *, max_attachment_bytes: int, max_message_bytes: int) -> InboundMail:
+    msg = _PARSER.parsebytes(raw)
+    assert isinstance(msg, EmailMessage)
+    digest = content_hash(raw)
+    headers = _headers(msg)
+    from_addr, from_name, strict = _sender(msg)
+    body = msg.get_body(preferencelist=("plain", "html"))
+    text, source = _text(body)
+    oversize = len(raw) > max_message_bytes
+    attachments = tuple(_attachments(msg, body, 0 if oversize else max_attachment_bytes))
+    notes = _notes(attachments, oversize, len(raw), max_message_bytes)
+    return InboundMail(
+        message_id=_message_id(msg, digest),
+        content_hash=digest,
+        size=len(raw),
+        from_addr=from_addr,
+        from_name=from_name,
+        from_strict=strict,
+        to_addrs=_addresses(msg, "to") + _addresses(msg, "cc") + _addresses(msg, "delivered-to"),
+        subject=one_line(str(msg.get("subject", "")), 500),
+        in_reply_to=_first_id(msg.get("in-reply-to")),
+        references=tuple(str(msg.get("references", "")).split()),
+        date=_date(msg),
+        text=text,
+        text_source=source,
+        attachments=attachments,
+        robot=robot_reason({k: v for k, v in _grouped(headers)}, from_addr, msg.get_content_type()),
+        notes=notes,
+        headers=headers,
+    )
+
+
+def _headers(msg: EmailMessage) -> tuple[tuple[str, str], ...]:
+    return tuple((name.lower(), str(value)) for name, value in msg.items())
+
+
+def _grouped(headers: tuple[tuple[str, str], ...]) -> Iterator[tuple[str, list[str]]]:
+    grouped: dict[str, list[str]] = {}
+    for name, value in headers:
+        grouped.setdefault(name, []).append(value)
+    yield from grouped.items()
+
+
+def _sender(msg: EmailMessage) -> tuple[str | None, str, bool]:
+    values = msg.get_all("from") or []
+    if not values:
+        return None, "", False
+    header = values[0]
+    addresses = header.addresses if isinstance(header, AddressHeader) else ()
+    real = [a for a in addresses if a.addr_spec and "@" in a.addr_spec]
+    if not real:
+        return None, "", False
+    first = real[0]
+    strict = len(values) == 1 and len(addresses) == 1 and not header.defects
+    return first.addr_spec.lower(), one_line(first.display_name), strict
+
+
+def _addresses(msg: EmailMessage, name: str) -> tuple[str, ...]:
+    found: list[str] = []
+    for header in msg.get_all(name) or []:
+        if isinstance(header, AddressHeader):
+            found.extend(a.addr_spec.lower() for a in header.addresses if a.addr_spec)
+        else:
+            found.append(str(header).strip().strip("<>").lower())
+    return tuple(found)
+
+
+def _message_id(msg: EmailMessage, digest: str) -> str:
+    value = str(msg.get("message-id", "")).strip()
+    if value.startswith("<") and value.endswith(">") and "@" in value and " " not in value:
+        return value
+    # No usable Message-ID: the content hash stands in, so a repeat still matches.
+    return f"<{digest[:32]}@no-message-id.maild>"
+
+
+def _first_id(value: object) -> str | None:
+    parts = str(value or "").split()
+    return parts[0] if parts else None
+
+
+def _date(msg: EmailMessage) -> datetime | None:
+    try:
+        return parsedate_to_datetime(str(msg["date"])) if msg["date"] else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _text(body: MIMEPart | None) -> tuple[str, str]:
+    if body is None:
+        return "", "none"
+    content = body.get_content()
+    if not isinstance(content, str):
+        return "", "none"
+    if body.get_content_subtype() == "html":
+        return html_to_text(content), "html"
+    return content.replace("\r\n", "\n").strip(), "plain"
+
+
+def _parts(part: MIMEPart) -> Iterator[MIMEPart]:
+    """Leaf parts, without descending into attached mails."""
+    if part.is_multipart() and part.get_content_maintype() == "multipart":
+        for sub in part.iter_parts():
+            assert isinstance(sub, MIMEPart)
+            yield from _parts(sub)
+    else:
+        yield part
+
+
+def _attachments(msg: EmailMessage, body: MIMEPart | None, cap: int) -> Iterator[Attachment]:
+    for part in _parts(msg):
+        if part is body:
+            continue
+        maintype = part.get_content_maintype()
+        named = part.get_filename() is not None or part.get_content_disposition() == "attachment"
+        if maintype == "text" and not named:
+            continue  # the alternative rendering of the body
+        payload = _payload(part)
+        yield Attachment(
+            filename=one_line(part.get_filename() or f"part.{part.get_content_subtype()}"),
+            content_type=part.get_content_type(),
+            size=len(payload),
+            content=payload if len(payload) <= cap else None,
+        )
+
+
+def _payload(part: MIMEPart) -> bytes:
+    if part.get_content_type() == "message/rfc822":
+        inner = part.get_payload(0)
+        return bytes(inner.as_bytes()) if hasattr(inner, "as_bytes") else b""
+    data = part.get_payload(decode=True)
+    return data if isinstance(data, bytes) else b""
+
+
+def _notes(
+    attachments: tuple[Attachment, ...], oversize: bool, size: int, cap: int
+) -> tuple[str, ...]:
+    dropped = [a for a in attachments if a.content is None]
+    if not dropped:
+        return ()
+    names = ", ".join(f"{a.filename} ({a.size} bytes)" for a in dropped)
+    if oversize:
+        return (
+            f"This mail ({size} bytes) was over the {cap}-byte limit; "
+            f"its text was kept, these attachments were not: {names}",
+        )
+    return (f"Attachments over the size limit were not kept: {names}",)

@@ -1,0 +1,65 @@
+"""Plain values that travel between the core and the services."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    CUSTOMER = "customer"
+    AGENT = "agent"
+    MANAGER = "manager"
+    OWNER = "owner"
+    ROBOT = "robot"
+
+
+@dataclass(frozen=True)
+class Person:
+    email: str
+    name: str
+    role: Role
+    team: str | None = None
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content_type: str
+    size: int
+    # None when the part was over the size cap: metadata kept, content dropped.
+    content: bytes | None
+
+
+@dataclass(frozen=True)
+class InboundMail:
+    message_id: str
+    content_hash: str
+    size: int
+    from_addr: str | None
+    from_name: str
+    # True only when From holds exactly one address and parsed without defects.
+    from_strict: bool
+    to_addrs: tuple[str, ...]
+    subject: str
+    in_reply_to: str | None
+    references: tuple[str, ...]
+    date: datetime | None
+    text: str
+    text_source: str  # "plain", "html" or "none"
+    attachments: tuple[Attachment, ...]
+    robot: str | None  # why it is a robot, or None
+    notes: tuple[str, ...] = ()
+    headers: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+
+
+@dataclass(frozen=True)
+class TicketFacts:
+    """What routing needs to know about an existing ticket."""
+
+    id: int
+    customer: str
+    status: str
+    agent: str | None
+    team: str | None

@@ -1,0 +1,126 @@
+"""Events -> who is told what: template, audience, addressing, context.
+
+Addressing is decided here, purely: every notice carries a Message-ID and a
+Reply-To with a token signed for its recipient and ticket, so a reply to it
+comes back threaded and provable. Message-IDs are derived from the mail that
+caused them, so processing the same mail twice yields the same Message-ID
+and the outbox's unique key refuses the second copy.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from maild.core import tokens
+from maild.core.model import InboundMail, Person
+
+
+@dataclass(frozen=True)
+class Addressing:
+    support: str
+    support_name: str
+    key: bytes
+
+    @property
+    def domain(self) -> str:
+        return self.support.partition("@")[2]
+
+
+@dataclass(frozen=True)
+class Notice:
+    template: str  # "<audience>/<event>", e.g. "customer/ack"
+    to_addr: str
+    to_name: str
+    ticket_id: int
+    message_id: str
+    reply_to: str
+    in_reply_to: str | None
+    references: tuple[str, ...]
+    auto_submitted: str
+    context: Mapping[str, object] = field(default_factory=dict)
+
+
+def _unique(*parts: str) -> str:
+    return hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:16]
+
+
+def _addressed(
+    template: str, to: Person, ticket_id: int, cause: str, a: Addressing
+) -> tuple[str, str, str]:
+    token = tokens.sign(a.key, ticket_id, to.email)
+    msgid = tokens.message_id(token, _unique(cause, template, to.email), a.domain)
+    root = tokens.message_id(token, "root", a.domain)
+    return msgid, tokens.reply_address(a.support, token), root
+
+
+def mail_context(mail: InboundMail) -> dict[str, object]:
+    return {
+        "text": mail.text,
+        "from_name": mail.from_name,
+        "from_addr": mail.from_addr,
+        "attachments": [
+            {"filename": x.filename, "size": x.size, "kept": x.content is not None}
+            for x in mail.attachments
+        ],
+        "notes": list(mail.notes),
+    }
+
+
+def ack(customer: Person, ticket_id: int, subject: str, mail: InboundMail, a: Addressing) -> Notice:
+    msgid, reply_to, _root = _addressed("customer/ack", customer, ticket_id, mail.content_hash, a)
+    return Notice(
+        template="customer/ack",
+        to_addr=customer.email,
+        to_name=customer.name,
+        ticket_id=ticket_id,
+        message_id=msgid,
+        reply_to=reply_to,
+        in_reply_to=mail.message_id,
+        references=(*mail.references[-10:], mail.message_id),
+        auto_submitted="auto-replied",
+        context={
+            "ticket_id": ticket_id,
+            "subject": subject,
+            "support_name": a.support_name,
+            "customer_name": customer.name,
+        },
+    )
+
+
+def staff_notices(
+    event: str,
+    staff: Sequence[Person],
+    ticket_id: int,
+    subject: str,
+    mail: InboundMail,
+    a: Addressing,
+) -> list[Notice]:
+    """Tell each staff member about a customer mail ("new" ticket or "reply")."""
+    template = f"agent/{event}"
+    notices = []
+    for person in staff:
+        msgid, reply_to, root = _addressed(template, person, ticket_id, mail.content_hash, a)
+        context = {
+            "ticket_id": ticket_id,
+            "subject": subject,
+            "support_name": a.support_name,
+            "agent_name": person.name,
+            **mail_context(mail),
+        }
+        notices.append(
+            Notice(
+                template=template,
+                to_addr=person.email,
+                to_name=person.name,
+                ticket_id=ticket_id,
+                message_id=msgid,
+                reply_to=reply_to,
+                in_reply_to=root,
+                references=(root,),
+                auto_submitted="auto-generated",
+                context=context,
+            )
+        )
+    return notices

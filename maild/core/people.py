@@ -1,0 +1,36 @@
+"""Who is who, from the config: agents, managers, and everyone else."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from maild.core.model import Person, Role
+
+
+@dataclass(frozen=True)
+class Directory:
+    staff: Mapping[str, Person] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, agents: Sequence[Person], managers: Sequence[Person]) -> Directory:
+        staff: dict[str, Person] = {m.email: m for m in managers}
+        staff.update({a.email: a for a in agents})  # an agent who also manages acts as agent
+        return cls(staff)
+
+    def person(self, email: str | None) -> Person | None:
+        return self.staff.get(email.lower()) if email else None
+
+    def customer(self, email: str, name: str) -> Person:
+        return Person(email=email, name=name, role=Role.CUSTOMER)
+
+    def agents(self) -> list[Person]:
+        return [p for p in self.staff.values() if p.role is Role.AGENT]
+
+    def to_notify(self, agent: str | None, team: str | None) -> list[Person]:
+        """The ticket's agent if it has one, else its team's agents, else every agent."""
+        assigned = self.person(agent)
+        if assigned is not None:
+            return [assigned]
+        team_agents = [p for p in self.agents() if team and p.team == team]
+        return team_agents or self.agents()

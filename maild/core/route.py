@@ -1,0 +1,99 @@
+"""Who sent a mail, and which ticket it belongs to.
+
+Threading order, as Roundup does it: the signed token in our reply address,
+then our Message-IDs in In-Reply-To/References, then the `[#N]` subject tag.
+A mail naming a ticket joins it only when it comes from that ticket's
+customer; from anyone else it opens a new ticket, so no customer ever sees
+another's thread.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from maild.core import tokens
+from maild.core.model import InboundMail, Person, Role, TicketFacts
+
+_SUBJECT_TAG = re.compile(r"\[#(\d{1,12})\]")
+
+
+@dataclass(frozen=True)
+class TicketRef:
+    ticket_id: int
+    source: str  # "reply address", "references", "subject tag"
+
+
+@dataclass(frozen=True)
+class Ignore:
+    reason: str
+    ticket_id: int | None = None  # recorded on that ticket, silently
+
+
+@dataclass(frozen=True)
+class Join:
+    ticket_id: int
+    via: str
+    reopen: bool
+
+
+@dataclass(frozen=True)
+class Open:
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class StaffMail:
+    person: Person
+    ticket_id: int | None
+
+
+Decision = Ignore | Join | Open | StaffMail
+
+
+def clean_subject(subject: str) -> str:
+    """The subject for a new ticket: without another ticket's tag."""
+    return " ".join(_SUBJECT_TAG.sub(" ", subject).split())
+
+
+def ticket_refs(mail: InboundMail, support: str) -> tuple[TicketRef, ...]:
+    domain = support.partition("@")[2]
+    found: list[TicketRef] = []
+    for addr in mail.to_addrs:
+        token = tokens.token_from_address(support, addr)
+        if token:
+            found.append(TicketRef(token.ticket_id, "reply address"))
+    ids = ([mail.in_reply_to] if mail.in_reply_to else []) + list(reversed(mail.references))
+    for msgid in ids:
+        token = tokens.token_from_message_id(msgid, domain)
+        if token:
+            found.append(TicketRef(token.ticket_id, "references"))
+    found.extend(TicketRef(int(n), "subject tag") for n in _SUBJECT_TAG.findall(mail.subject))
+    unique: dict[int, TicketRef] = {}
+    for ref in found:
+        unique.setdefault(ref.ticket_id, ref)
+    return tuple(unique.values())
+
+
+def route(
+    mail: InboundMail,
+    sender: Person | None,
+    refs: tuple[TicketRef, ...],
+    tickets: Mapping[int, TicketFacts],
+) -> Decision:
+    known = [r for r in refs if r.ticket_id in tickets]
+    if sender is not None and sender.role is not Role.CUSTOMER:
+        return StaffMail(sender, known[0].ticket_id if known else None)
+    if mail.from_addr is None:
+        return Ignore("no usable sender address in From")
+    own = [r for r in known if tickets[r.ticket_id].customer == mail.from_addr]
+    if mail.robot:
+        return Ignore(f"robot: {mail.robot}", own[0].ticket_id if own else None)
+    if own:
+        ticket = tickets[own[0].ticket_id]
+        return Join(ticket.id, own[0].source, reopen=ticket.status == "closed")
+    if known:
+        named = ", ".join(f"#{r.ticket_id}" for r in known)
+        return Open(f"named {named} but the sender is not that ticket's customer")
+    return Open()

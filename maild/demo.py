@@ -1,0 +1,131 @@
+"""`maild demo`: a customer writes, replies, and a robot answers; see who gets what."""
+
+from __future__ import annotations
+
+import mailbox
+import tempfile
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from pathlib import Path
+
+import click
+
+from maild import config
+from maild.bootstrap import App, build
+from maild.services.ingest import RawMail
+
+SETTINGS = {
+    "support": {"address": "support@acme.example", "name": "Acme Support"},
+    "intake": {"smtp": {"enabled": False}},
+    "teams": [{"name": "tier1", "manager": "maria@acme.example"}],
+    "agents": [{"email": "dana@acme.example", "name": "Dana Agent", "team": "tier1"}],
+}
+
+
+def _customer_mail(subject: str, text: str, msgid: str, **headers: str) -> bytes:
+    msg = EmailMessage()
+    msg["From"] = "Sam Customer <sam@example.com>"
+    msg["To"] = headers.pop("To", "support@acme.example")
+    msg["Subject"] = subject
+    msg["Message-ID"] = msgid
+    for name, value in headers.items():
+        msg[name.replace("_", "-")] = value
+    msg.set_content(text)
+    return msg.as_bytes()
+
+
+def _show_new_mail(box: mailbox.Maildir, seen: set[str]) -> list[EmailMessage]:
+    shown = []
+    for key in sorted(box.keys()):
+        if key in seen:
+            continue
+        seen.add(key)
+        msg = BytesParser(policy=policy.default).parsebytes(box.get_bytes(key))
+        assert isinstance(msg, EmailMessage)
+        shown.append(msg)
+        click.secho(f"\n  ✉  to {msg['To']}", bold=True)
+        for name in ("From", "Reply-To", "Subject", "Message-ID", "In-Reply-To", "Auto-Submitted"):
+            if msg[name]:
+                click.echo(f"     {name}: {msg[name]}")
+        body = msg.get_body(("plain",))
+        text = body.get_content() if body else ""
+        click.echo("     | " + "\n     | ".join(text.rstrip().splitlines()))
+    if not shown:
+        click.echo("\n  (nobody receives anything)")
+    return shown
+
+
+def _step(app: App, title: str, raw: bytes) -> None:
+    click.secho(f"\n== {title}", fg="cyan", bold=True)
+    [outcome] = app.ingest([RawMail(raw, "demo")])
+    ticket = f" #{outcome.ticket_id}" if outcome.ticket_id else ""
+    click.echo(
+        f"   maild: {outcome.verdict}{ticket}" + (f" ({outcome.reason})" if outcome.reason else "")
+    )
+    app.sender.drain()
+
+
+def run_demo(keep: str | None = None) -> None:
+    state = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="maild-demo-"))
+    settings = config.parse({**SETTINGS, "state_dir": str(state)}, "demo")
+    app = build(settings)
+    box = mailbox.Maildir(str(settings.maildir_path()), create=True)
+    seen: set[str] = set()
+    click.echo(f"maild demo: state in {state}")
+    click.echo("support address support@acme.example; agent Dana (tier1); customer Sam.")
+
+    _step(
+        app,
+        "Sam writes to support",
+        _customer_mail(
+            "My order #4411 never arrived",
+            "Hi, I ordered a kettle two weeks ago and it never arrived. Can you help?\n\nSam",
+            "<order-1@example.com>",
+        ),
+    )
+    ack = next(m for m in _show_new_mail(box, seen) if "sam@" in str(m["To"]))
+
+    _step(
+        app,
+        "Sam answers the acknowledgement (Reply-To carries a signed token)",
+        _customer_mail(
+            f"Re: {ack['Subject']}",
+            "The tracking number is 1Z999.",
+            "<order-2@example.com>",
+            To=str(ack["Reply-To"]),
+            In_Reply_To=str(ack["Message-ID"]),
+            References=str(ack["Message-ID"]),
+        ),
+    )
+    _show_new_mail(box, seen)
+
+    _step(
+        app,
+        "Sam's out-of-office answers too (a robot: recorded, never answered)",
+        _customer_mail(
+            f"Auto: {ack['Subject']}",
+            "I am away until Monday.",
+            "<ooo-1@example.com>",
+            Auto_Submitted="auto-replied",
+        ),
+    )
+    _show_new_mail(box, seen)
+
+    _step(
+        app,
+        "Someone else writes quoting Sam's ticket number (a stranger: new ticket)",
+        _customer_mail(
+            f"Re: {ack['Subject']}", "Is this about my order?", "<other-1@example.org>"
+        ).replace(b"Sam Customer <sam@example.com>", b"Eve <eve@example.org>"),
+    )
+    _show_new_mail(box, seen)
+
+    with app.db.transaction() as store:
+        click.secho("\n== Tickets", fg="cyan", bold=True)
+        for t in store.tickets():
+            click.echo(f"   #{t.id} [{t.status}] {t.customer}: {t.subject}")
+    click.echo(
+        f"\nOutgoing mail was written to {settings.maildir_path()}/new/ "
+        "(configure [smtp] to relay it)."
+    )

@@ -1,0 +1,1 @@
+"""In what order things happen, and where the transactions begin and end."""

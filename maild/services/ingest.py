@@ -1,0 +1,316 @@
+"""One mail = one unit of work; one batch = one commit.
+
+The story of a mail, top to bottom:
+  1. skip it if this (mailbox, UIDVALIDITY, UID) was taken already;
+  2. parse the bytes; a crash quarantines the raw bytes with the error;
+  3. skip it if the same Message-ID and content were taken already;
+  4. find who sent it and which ticket it names, then decide (core.route);
+  5. fold a flood of new tickets from one sender into their latest ticket;
+  6. carry out the decision: rows, events and rendered notices, in the outbox;
+  7. commit the whole batch; only then may the caller move the mails on.
+Database trouble (locked, gone away) is transient: nothing is committed,
+the caller leaves the mails where they are and tries again.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.exc import DBAPIError
+
+from maild.adapters.db.models import Attachment, Inbound, Message, Outbox, Quarantine, Ticket
+from maild.adapters.db.store import Database, Store
+from maild.adapters.render import Renderer
+from maild.config import Intake
+from maild.core import flood, mail, notices, route
+from maild.core.model import InboundMail
+from maild.core.people import Directory
+
+log = logging.getLogger(__name__)
+
+
+class TransientError(Exception):
+    """Nothing was committed; try the same mails again later."""
+
+
+@dataclass(frozen=True)
+class RawMail:
+    raw: bytes
+    source: str = "pipe"
+    uidvalidity: int | None = None
+    uid: int | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    verdict: str  # ticket, joined, staff, ignored, quarantined, duplicate
+    ticket_id: int | None = None
+    reason: str | None = None
+
+
+@dataclass
+class Ingest:
+    db: Database
+    directory: Directory
+    addressing: notices.Addressing
+    renderer: Renderer
+    clock: Callable[[], datetime]
+    limits: Intake
+    envelope_from: str
+    default_team: str | None = None
+    on_queued: Callable[[], None] = lambda: None
+
+    def __call__(self, batch: Sequence[RawMail]) -> list[Outcome]:
+        try:
+            with self.db.transaction() as store:
+                outcomes = [self._one(store, item) for item in batch]
+        except DBAPIError as exc:
+            raise TransientError(f"database: {exc.orig or exc}") from exc
+        if any(o.verdict in {"ticket", "joined"} for o in outcomes):
+            self.on_queued()
+        return outcomes
+
+    def _one(self, store: Store, item: RawMail) -> Outcome:
+        if store.seen_uid(item.source, item.uidvalidity, item.uid):
+            return Outcome("duplicate", reason="this UID was taken already")
+        try:
+            parsed = mail.parse(
+                item.raw,
+                max_attachment_bytes=self.limits.max_attachment_bytes,
+                max_message_bytes=self.limits.max_message_bytes,
+            )
+        except Exception as exc:
+            return self._quarantine(store, item, exc)
+        if store.seen_content(parsed.message_id, parsed.content_hash):
+            return Outcome("duplicate", reason="this mail was taken already")
+        try:
+            with self.db.savepoint(store):
+                return self._route(store, item, parsed)
+        except DBAPIError:
+            raise
+        except Exception as exc:
+            return self._quarantine(store, item, exc)
+
+    def _route(self, store: Store, item: RawMail, m: InboundMail) -> Outcome:
+        now = self.clock()
+        sender = self.directory.person(m.from_addr)
+        refs = route.ticket_refs(m, self.addressing.support)
+        tickets = store.ticket_facts(r.ticket_id for r in refs)
+        decision = route.route(m, sender, refs, tickets)
+        if isinstance(decision, route.Open) and m.from_addr:
+            opened, latest = store.tickets_opened_since(m.from_addr, now - timedelta(hours=1))
+            decision = flood.fold_flood(
+                decision, opened, self.limits.tickets_per_sender_per_hour, latest
+            )
+        match decision:
+            case route.Open():
+                return self._open(store, item, m, decision, now)
+            case route.Join():
+                return self._join(store, item, m, decision, now)
+            case route.StaffMail():
+                return self._staff(store, item, m, decision, now)
+            case route.Ignore():
+                return self._ignore(store, item, m, decision, now)
+
+    # the four destinations -------------------------------------------------
+    def _open(
+        self, store: Store, item: RawMail, m: InboundMail, d: route.Open, now: datetime
+    ) -> Outcome:
+        assert m.from_addr is not None
+        subject = route.clean_subject(m.subject)
+        ticket = store.add(
+            Ticket(
+                customer=m.from_addr,
+                customer_name=m.from_name,
+                subject=subject,
+                team=self.default_team,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        inbound = self._inbound(store, item, m, "ticket", ticket.id, d.note, now)
+        self._message(store, ticket.id, inbound.id, m, "customer", now)
+        store.event(ticket.id, now, "opened", m.from_addr, message_id=m.message_id, note=d.note)
+        customer = self.directory.customer(m.from_addr, m.from_name)
+        out = []
+        acks = store.acks_since(m.from_addr, now - timedelta(days=1))
+        if flood.ack_allowed(acks, self.limits.acks_per_sender_per_day):
+            out.append(notices.ack(customer, ticket.id, subject, m, self.addressing))
+        else:
+            store.event(
+                ticket.id,
+                now,
+                "ack_suppressed",
+                None,
+                reason=f"{acks} acknowledgements to this sender in the last day",
+            )
+        staff = self.directory.to_notify(None, ticket.team)
+        out += notices.staff_notices("new", staff, ticket.id, subject, m, self.addressing)
+        self._queue(store, out, now)
+        return Outcome("ticket", ticket.id, d.note)
+
+    def _join(
+        self, store: Store, item: RawMail, m: InboundMail, d: route.Join, now: datetime
+    ) -> Outcome:
+        ticket = store.ticket(d.ticket_id)
+        assert ticket is not None and ticket.id is not None
+        if d.reopen:
+            ticket.status = "open"
+            store.event(ticket.id, now, "reopened", m.from_addr, reason="the customer wrote again")
+        ticket.updated_at = now
+        inbound = self._inbound(store, item, m, "joined", ticket.id, d.via, now)
+        self._message(store, ticket.id, inbound.id, m, "customer", now)
+        store.event(
+            ticket.id, now, "customer_replied", m.from_addr, via=d.via, message_id=m.message_id
+        )
+        staff = self.directory.to_notify(ticket.agent, ticket.team)
+        self._queue(
+            store,
+            notices.staff_notices("reply", staff, ticket.id, ticket.subject, m, self.addressing),
+            now,
+        )
+        return Outcome("joined", ticket.id, d.via)
+
+    def _staff(
+        self, store: Store, item: RawMail, m: InboundMail, d: route.StaffMail, now: datetime
+    ) -> Outcome:
+        reason = (
+            f"{d.person.role} mail on ticket #{d.ticket_id}"
+            if d.ticket_id
+            else f"{d.person.role} mail naming no ticket"
+        )
+        inbound = self._inbound(store, item, m, "staff", d.ticket_id, reason, now)
+        if d.ticket_id is not None:
+            self._message(store, d.ticket_id, inbound.id, m, "staff", now)
+            store.event(d.ticket_id, now, "staff_mail", d.person.email, message_id=m.message_id)
+        return Outcome("staff", d.ticket_id, reason)
+
+    def _ignore(
+        self, store: Store, item: RawMail, m: InboundMail, d: route.Ignore, now: datetime
+    ) -> Outcome:
+        inbound = self._inbound(store, item, m, "ignored", d.ticket_id, d.reason, now)
+        if d.ticket_id is not None:
+            self._message(store, d.ticket_id, inbound.id, m, "robot", now)
+            store.event(d.ticket_id, now, "robot_mail", m.from_addr, reason=d.reason)
+        log.info("ignored %s from %s: %s", m.message_id, m.from_addr, d.reason)
+        return Outcome("ignored", d.ticket_id, d.reason)
+
+    # rows ------------------------------------------------------------------
+    def _inbound(
+        self,
+        store: Store,
+        item: RawMail,
+        m: InboundMail,
+        verdict: str,
+        ticket_id: int | None,
+        reason: str | None,
+        now: datetime,
+    ) -> Inbound:
+        return store.add(
+            Inbound(
+                source=item.source,
+                uidvalidity=item.uidvalidity,
+                uid=item.uid,
+                message_id=m.message_id,
+                content_hash=m.content_hash,
+                sender=m.from_addr,
+                subject=m.subject,
+                verdict=verdict,
+                reason=reason,
+                ticket_id=ticket_id,
+                size=m.size,
+                raw=item.raw,
+                received_at=now,
+            )
+        )
+
+    def _message(
+        self,
+        store: Store,
+        ticket_id: int,
+        inbound_id: int | None,
+        m: InboundMail,
+        kind: str,
+        now: datetime,
+    ) -> None:
+        row = store.add(
+            Message(
+                ticket_id=ticket_id,
+                inbound_id=inbound_id,
+                kind=kind,
+                author=m.from_addr or "",
+                author_name=m.from_name,
+                subject=m.subject,
+                text=m.text,
+                text_source=m.text_source,
+                notes=list(m.notes),
+                created_at=now,
+            )
+        )
+        for a in m.attachments:
+            store.session.add(
+                Attachment(
+                    message_id=row.id,
+                    filename=a.filename,
+                    content_type=a.content_type,
+                    size=a.size,
+                    content=a.content,
+                )
+            )
+
+    def _queue(self, store: Store, out: Sequence[notices.Notice], now: datetime) -> None:
+        for notice in out:
+            if store.outbox_has(notice.message_id):
+                continue
+            store.session.add(
+                Outbox(
+                    message_id=notice.message_id,
+                    ticket_id=notice.ticket_id,
+                    template=notice.template,
+                    recipients=[notice.to_addr],
+                    envelope_from=self.envelope_from,
+                    raw=self.renderer.render(notice, now),
+                    next_attempt_at=now,
+                    created_at=now,
+                )
+            )
+
+    def _quarantine(self, store: Store, item: RawMail, exc: Exception) -> Outcome:
+        now = self.clock()
+        digest = mail.content_hash(item.raw)
+        # A stand-in Message-ID: the real one may be what broke the parser.
+        stand_in = f"<{digest[:32]}@quarantine.maild>"
+        if store.seen_content(stand_in, digest):
+            return Outcome("quarantined", reason="quarantined already")
+        error = f"{type(exc).__name__}: {exc}"
+        with self.db.savepoint(store):
+            inbound = store.add(
+                Inbound(
+                    source=item.source,
+                    uidvalidity=item.uidvalidity,
+                    uid=item.uid,
+                    message_id=stand_in,
+                    content_hash=digest,
+                    verdict="quarantined",
+                    reason=error,
+                    size=len(item.raw),
+                    raw=item.raw,
+                    received_at=now,
+                )
+            )
+            row = store.add(
+                Quarantine(
+                    inbound_id=inbound.id,
+                    source=item.source,
+                    error=error,
+                    traceback=traceback.format_exc(),
+                    raw=item.raw,
+                    created_at=now,
+                )
+            )
+        log.error("quarantined mail %s from %s as #%s: %s", item.uid, item.source, row.id, error)
+        return Outcome("quarantined", reason=f"quarantine #{row.id}: {error}")

@@ -1,0 +1,119 @@
+"""Send what is due. Each mail keeps its Message-ID, so a retry is the same mail.
+
+A row is leased (its next attempt pushed ahead) in a short transaction before
+the network is touched, so neither a slow server nor a second instance makes
+two senders take the same row; the outcome is written in another short
+transaction. A crash between the two resends the same bytes later.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from maild.adapters.db.models import Outbox
+from maild.adapters.db.store import Database
+from maild.adapters.transport import Deferred, Refusals, Rejected
+from maild.core.retry import backoff_seconds
+
+log = logging.getLogger(__name__)
+LEASE = timedelta(minutes=5)
+
+
+class Transport(AbstractContextManager["Transport"], Protocol):
+    def send(self, envelope_from: str, recipients: list[str], raw: bytes) -> Refusals: ...
+
+
+@dataclass
+class Sender:
+    db: Database
+    transport: Callable[[], Transport]
+    clock: Callable[[], datetime]
+    retry_for: timedelta = timedelta(hours=48)
+    batch_size: int = 50
+
+    def send_due(self) -> int:
+        """Send one batch of due mail; returns how many rows were attempted."""
+        now = self.clock()
+        with self.db.transaction() as store:
+            rows = list(store.due_outbox(now, self.batch_size))
+            for row in rows:
+                row.next_attempt_at = now + LEASE
+                row.attempts += 1
+        if not rows:
+            return 0
+        with self.transport() as transport:
+            for row in rows:
+                self._attempt(transport, row)
+        return len(rows)
+
+    def drain(self) -> int:
+        total = 0
+        while (n := self.send_due()) > 0:
+            total += n
+        return total
+
+    def _attempt(self, transport: Transport, row: Outbox) -> None:
+        pending = [
+            r
+            for r in row.recipients
+            if row.results.get(r, {}).get("status") not in {"accepted", "refused"}
+        ]
+        try:
+            refusals = transport.send(row.envelope_from, pending, row.raw)
+        except Deferred as exc:
+            self._record(row.id, pending, {}, str(exc))
+        except Rejected as exc:
+            self._record(row.id, pending, {r: (550, str(exc)) for r in pending}, str(exc))
+        else:
+            self._record(row.id, pending, refusals, None)
+
+    def _record(
+        self, row_id: int | None, pending: list[str], refusals: Refusals, deferred_by: str | None
+    ) -> None:
+        now = self.clock()
+        with self.db.transaction() as store:
+            row = store.session.get(Outbox, row_id)
+            assert row is not None
+            results = dict(row.results)
+            for rcpt in pending:
+                if deferred_by is not None and rcpt not in refusals:
+                    results[rcpt] = {"status": "deferred", "code": None, "reply": deferred_by}
+                elif rcpt in refusals:
+                    code, reply = refusals[rcpt]
+                    status = "refused" if code >= 500 else "deferred"
+                    results[rcpt] = {"status": status, "code": code, "reply": reply}
+                else:
+                    results[rcpt] = {"status": "accepted", "code": 250, "reply": ""}
+            row.results = results
+            self._settle(row, now)
+            log.info("outbox %s (%s): %s", row.id, row.message_id, row.status)
+
+    def _settle(self, row: Outbox, now: datetime) -> None:
+        statuses = [row.results[r]["status"] for r in row.recipients]
+        if "deferred" not in statuses:
+            accepted = "accepted" in statuses
+            row.status = "sent" if accepted else "failed"
+            row.sent_at = now if accepted else None
+            refused = [
+                f"{r}: {row.results[r]['reply']}"
+                for r in row.recipients
+                if row.results[r]["status"] == "refused"
+            ]
+            row.last_error = "; ".join(refused) or None
+            return
+        deferred = [
+            f"{r}: {row.results[r]['reply']}"
+            for r in row.recipients
+            if row.results[r]["status"] == "deferred"
+        ]
+        row.last_error = "; ".join(deferred)
+        if now - row.created_at >= self.retry_for:
+            row.status = "failed"
+            row.last_error = f"gave up after {row.attempts} attempts: {row.last_error}"
+        else:
+            row.next_attempt_at = now + timedelta(seconds=backoff_seconds(row.attempts))

@@ -1,0 +1,65 @@
+"""Jobs that run once per period, whichever instance gets there first.
+
+A job names its period for a given moment (a date for a daily job); the
+JobRun table's unique (job, period) key makes a second instance, or a daemon
+that restarts, skip a period that already ran. Later features register their
+jobs here (approval reminders, the escalation watch, daily summaries).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from sqlalchemy.exc import IntegrityError
+
+from maild.adapters.db.store import Database
+
+log = logging.getLogger(__name__)
+
+
+class Job(Protocol):
+    name: str
+
+    def period(self, now: datetime) -> str | None:
+        """The period due at this moment, or None when nothing is due."""
+
+    def run(self, period: str, now: datetime) -> None: ...
+
+
+@dataclass
+class Scheduler:
+    db: Database
+    clock: Callable[[], datetime]
+    jobs: Sequence[Job] = field(default_factory=list)
+
+    def run_due(self) -> list[tuple[str, str]]:
+        """Run every job whose period is due and not yet claimed; returns what ran."""
+        ran = []
+        for job in self.jobs:
+            now = self.clock()
+            period = job.period(now)
+            if period is None or not self._claim(job.name, period, now):
+                continue
+            try:
+                job.run(period, now)
+            except Exception:
+                log.exception("scheduled job %s for %s failed", job.name, period)
+                self._release(job.name, period)
+                continue
+            ran.append((job.name, period))
+        return ran
+
+    def _claim(self, job: str, period: str, now: datetime) -> bool:
+        try:
+            with self.db.transaction() as store:
+                return store.claim_job(job, period, now)
+        except IntegrityError:
+            return False  # another instance claimed it between our read and our write
+
+    def _release(self, job: str, period: str) -> None:
+        with self.db.transaction() as store:
+            store.release_job(job, period)
