@@ -8,6 +8,7 @@ them, and are skipped (UNDELETED) meanwhile.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import ssl
 import time
@@ -71,10 +72,8 @@ class ImapMailbox:
 
     def close(self) -> None:
         if self.client is not None:
-            try:
+            with contextlib.suppress(*ERRORS):
                 self.client.logout()
-            except ERRORS:
-                pass
             self.client = None
 
     def _c(self) -> IMAPClient:

@@ -5,4 +5,4 @@ from __future__ import annotations
 
 def backoff_seconds(attempts: int, base: int = 30, cap: int = 3600) -> int:
     """30 s, 60 s, 2 min, ... doubling after each failed attempt, at most an hour."""
-    return min(cap, base * 2 ** max(0, attempts - 1))
+    return int(min(cap, base * 2 ** max(0, attempts - 1)))
