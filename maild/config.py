@@ -15,10 +15,16 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
+import email_validator
 from email_validator import EmailNotValidError, validate_email
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 DEFAULT_PATH = Path("/etc/maild/maild.toml")
+# A support desk on a private network is normal: "localhost", "corp.local" and
+# "internal" domains are valid here. Only names that can never work stay refused.
+email_validator.SPECIAL_USE_DOMAIN_NAMES[:] = [
+    d for d in email_validator.SPECIAL_USE_DOMAIN_NAMES if d in {"invalid", "onion"}
+]
 EX_CONFIG = 78
 
 

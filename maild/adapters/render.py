@@ -7,6 +7,7 @@ header of its own.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import datetime
 from email import policy
@@ -62,4 +63,6 @@ class Renderer:
         msg["X-Maild-Ticket"] = str(notice.ticket_id)
         msg.set_content(self._render(notice, "txt"))
         msg.add_alternative(self._render(notice, "html"), subtype="html")
+        # A boundary derived from the Message-ID: the same notice is the same bytes.
+        msg.set_boundary("=_" + hashlib.sha256(notice.message_id.encode()).hexdigest()[:32])
         return msg.as_bytes()

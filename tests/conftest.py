@@ -1,0 +1,143 @@
+"""Fixtures. A missing server skips its tests locally with the reason; in CI it fails."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from maild import config
+from maild.adapters.clock import ManualClock
+from maild.bootstrap import App, build
+from tests.peers import Dovecot, SmtpSink, start_dovecot, start_sink
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+PG_URL = os.environ.get("MAILD_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+
+def unavailable(reason: str) -> None:
+    if IN_CI:
+        pytest.fail(f"{reason} (CI must run every test)")
+    pytest.skip(reason)
+
+
+BASE: dict[str, Any] = {
+    "support": {"address": "support@acme.example", "name": "Acme Support"},
+    "intake": {"smtp": {"enabled": False}},
+    "teams": [{"name": "tier1", "manager": "maria@acme.example"}],
+    "agents": [
+        {"email": "dana@acme.example", "name": "Dana Agent", "team": "tier1"},
+        {"email": "lee@acme.example", "name": "Lee Agent", "team": "tier1"},
+    ],
+}
+
+
+def merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(START)
+
+
+@pytest.fixture
+def make_app(tmp_path: Path, clock: ManualClock) -> Callable[..., App]:
+    def make(**extra: Any) -> App:
+        data = merge(merge(BASE, {"state_dir": str(tmp_path / "state")}), extra)
+        return build(config.parse(data, "test"), clock)
+
+    return make
+
+
+@pytest.fixture
+def app(make_app: Callable[..., App]) -> App:
+    return make_app()
+
+
+@pytest.fixture(scope="session")
+def dovecot() -> Iterator[Dovecot]:
+    # Not under pytest's tmp folders: those are 0700 and Dovecot runs as another user.
+    root = Path(tempfile.mkdtemp(prefix="maild-dovecot-"))
+    os.chmod(root, 0o755)
+    try:
+        server = start_dovecot(root / "server")
+    except (FileNotFoundError, RuntimeError) as exc:
+        shutil.rmtree(root, ignore_errors=True)
+        unavailable(f"no Dovecot: {exc}")
+    yield server
+    server.stop()
+    shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def imap_user() -> str:
+    return f"support-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture
+def sink() -> Iterator[SmtpSink]:
+    server = start_sink()
+    yield server
+    server.controller.stop()
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    psycopg = pytest.importorskip("psycopg")
+    name = f"maild_test_{uuid.uuid4().hex[:10]}"
+    admin = PG_URL.replace("postgresql+psycopg://", "postgresql://")
+    try:
+        conn = psycopg.connect(admin, autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError as exc:
+        unavailable(f"no PostgreSQL at {admin}: {exc}")
+    with conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield PG_URL.rsplit("/", 1)[0] + f"/{name}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def mail(
+    subject: str = "Help with my order",
+    text: str | None = "Hello, my order did not arrive.",
+    sender: str = "Sam Customer <sam@example.com>",
+    to: str = "support@acme.example",
+    msgid: str | None = None,
+    html: str | None = None,
+    attachments: tuple[tuple[str, str, bytes], ...] = (),
+    **headers: str,
+) -> bytes:
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = to
+    msg["Subject"] = subject
+    msg["Message-ID"] = msgid or f"<{uuid.uuid4().hex}@example.com>"
+    msg["Date"] = "Mon, 23 Nov 2026 09:00:00 +0000"
+    for name, value in headers.items():
+        msg[name.replace("_", "-")] = value
+    if text is not None:
+        msg.set_content(text)
+        if html is not None:
+            msg.add_alternative(html, subtype="html")
+    elif html is not None:
+        msg.set_content(html, subtype="html")
+    for filename, ctype, data in attachments:
+        maintype, _, subtype = ctype.partition("/")
+        msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
+    return msg.as_bytes()

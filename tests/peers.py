@@ -1,0 +1,219 @@
+"""Real protocol peers for the tests: Dovecot (IMAP) and an aiosmtpd sink (SMTP)."""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from dataclasses import dataclass, field
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from pathlib import Path
+from typing import Any
+
+from aiosmtpd.controller import Controller
+from imapclient import IMAPClient
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for_port(port: int, timeout: float = 15) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise TimeoutError(f"nothing listens on 127.0.0.1:{port}")
+
+
+DOVECOT_CONF = """
+base_dir = {root}/run
+state_dir = {root}/state
+log_path = {root}/dovecot.log
+protocols = imap
+listen = 127.0.0.1
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+default_internal_user = {user}
+default_internal_group = {group}
+default_login_user = {user}
+first_valid_uid = 1
+first_valid_gid = 1
+mail_location = maildir:{root}/mail/%u
+mail_plugins =
+passdb {{
+  driver = static
+  args = password={password}
+}}
+userdb {{
+  driver = static
+  args = uid={user} gid={group} home={root}/home/%u
+}}
+service imap-login {{
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {port}
+  }}
+  inet_listener imaps {{
+    port = 0
+  }}
+}}
+service anvil {{
+  chroot =
+}}
+service imap-login {{
+  chroot =
+}}
+protocol imap {{
+  mail_max_userip_connections = 100
+}}
+"""
+
+
+@dataclass
+class Dovecot:
+    root: Path
+    port: int
+    password: str = "secret"
+    process: subprocess.Popen[bytes] | None = None
+
+    def client(self, user: str) -> IMAPClient:
+        client = IMAPClient("127.0.0.1", port=self.port, ssl=False, timeout=30)
+        client.login(user, self.password)
+        return client
+
+    def append(self, user: str, raw: bytes, folder: str = "INBOX") -> None:
+        client = self.client(user)
+        try:
+            client.append(folder, raw)
+        finally:
+            client.logout()
+
+    def messages(self, user: str, folder: str) -> list[bytes]:
+        client = self.client(user)
+        try:
+            if not client.folder_exists(folder):
+                return []
+            client.select_folder(folder, readonly=True)
+            uids = client.search(["ALL"])
+            data = client.fetch(uids, ["BODY.PEEK[]"]) if uids else {}
+            return [bytes(data[u][b"BODY[]"]) for u in sorted(data)]
+        finally:
+            client.logout()
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+
+def start_dovecot(root: Path) -> Dovecot:
+    binary = shutil.which("dovecot") or "/usr/sbin/dovecot"
+    if not Path(binary).exists():
+        raise FileNotFoundError("dovecot is not installed (Debian: apt-get install dovecot-imapd)")
+    as_root = os.geteuid() == 0
+    account = pwd.getpwnam("dovecot") if as_root else pwd.getpwuid(os.geteuid())
+    group = subprocess.run(["id", "-gn", account.pw_name], capture_output=True, text=True,
+                           check=True).stdout.strip()
+    port = free_port()
+    root.mkdir(parents=True, exist_ok=True)
+    for sub in ("run", "state", "mail", "home"):
+        (root / sub).mkdir(exist_ok=True)
+    conf = root / "dovecot.conf"
+    conf.write_text(DOVECOT_CONF.format(root=root, user=account.pw_name, group=group,
+                                        port=port, password="secret"))
+    if as_root:
+        # Dovecot refuses to serve mail as uid 0: the whole server runs as `dovecot`.
+        subprocess.run(["chown", "-R", f"{account.pw_name}:{group}", str(root)], check=True)
+        os.chmod(root, 0o755)
+        command = ["runuser", "-u", account.pw_name, "--", binary, "-F", "-c", str(conf)]
+    else:
+        command = [binary, "-F", "-c", str(conf)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    server = Dovecot(root, port, process=process)
+    try:
+        wait_for_port(port)
+    except TimeoutError:
+        server.stop()
+        log = (root / "dovecot.log").read_text() if (root / "dovecot.log").exists() else ""
+        out = process.stdout.read().decode() if process.stdout else ""
+        raise RuntimeError(f"dovecot did not start:\n{out}\n{log}") from None
+    return server
+
+
+@dataclass
+class Received:
+    mail_from: str
+    rcpt_tos: list[str]
+    raw: bytes
+
+    @property
+    def msg(self) -> EmailMessage:
+        parsed = BytesParser(policy=policy.default).parsebytes(self.raw)
+        assert isinstance(parsed, EmailMessage)
+        return parsed
+
+    def text(self) -> str:
+        body = self.msg.get_body(("plain",))
+        return str(body.get_content()) if body else ""
+
+
+@dataclass
+class SinkHandler:
+    received: list[Received] = field(default_factory=list)
+    # address -> SMTP reply for RCPT TO, e.g. "550 5.1.1 no such user"
+    rcpt_replies: dict[str, str] = field(default_factory=dict)
+    data_reply: str | None = None
+    arrived: threading.Condition = field(default_factory=threading.Condition)
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
+                          options: Any) -> str:
+        reply = self.rcpt_replies.get(address)
+        if reply:
+            return reply
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.data_reply:
+            return self.data_reply
+        with self.arrived:
+            self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos),
+                                          bytes(envelope.original_content)))
+            self.arrived.notify_all()
+        return "250 OK"
+
+    def wait_for(self, count: int, timeout: float = 10) -> list[Received]:
+        with self.arrived:
+            self.arrived.wait_for(lambda: len(self.received) >= count, timeout)
+        return list(self.received)
+
+    def to(self, address: str) -> list[Received]:
+        return [r for r in self.received if address in r.rcpt_tos]
+
+
+@dataclass
+class SmtpSink:
+    handler: SinkHandler
+    controller: Controller
+    port: int
+
+
+def start_sink() -> SmtpSink:
+    handler = SinkHandler()
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    return SmtpSink(handler, controller, port)

@@ -1,0 +1,82 @@
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from maild import config
+
+
+def test_embedded_defaults():
+    s = config.parse({})
+    assert s.support.address == "support@localhost"
+    assert s.intake.smtp.host_port == ("127.0.0.1", 2525)
+    assert s.smtp is None and s.database_url().startswith("sqlite:///")
+
+
+def test_the_example_config_is_valid_and_complete():
+    path = Path(__file__).parents[2] / "config" / "maild.example.toml"
+    data = tomllib.loads(path.read_text())
+    config.parse(data, str(path))
+    text = path.read_text()
+    for section in ("[support]", "[database]", "[[mailboxes]]", "[smtp]", "[outgoing]",
+                    "[intake]", "[intake.smtp]", "[[teams]]", "[[agents]]"):
+        assert section in text
+    for field in list(config.Mailbox.model_fields) + list(config.Smtp.model_fields):
+        assert f"{field} =" in text, f"{field} is not documented"
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"suport": {}}, "suport: unknown key (did you mean 'support'?)"),
+        ({"support": {"adress": "a@b.c"}}, "support.adress: unknown key"),
+        ({"support": {"address": "not an address"}}, "support.address:"),
+        ({"intake": {"smtp": {"listen": "2525"}}}, "intake.smtp.listen: "),
+        ({"agents": [{"email": "a@b.example", "name": "A", "team": "nope"}]},
+         "agents[0].team: no [[teams]] entry named 'nope'"),
+        ({"mailboxes": [{"host": "h", "username": "u"}]}, "mailboxes[0].password: missing secret"),
+        ({"smtp": {"host": "h", "username": "u"}}, "smtp.password: missing secret"),
+    ],
+)
+def test_bad_config_names_the_key(data, message, monkeypatch):
+    monkeypatch.delenv("MAILD_IMAP_PASSWORD", raising=False)
+    monkeypatch.delenv("MAILD_SMTP_PASSWORD", raising=False)
+    monkeypatch.delenv("CREDENTIALS_DIRECTORY", raising=False)
+    with pytest.raises(config.ConfigError, match=message.replace("[", r"\[").replace("]", r"\]")
+                       .replace("(", r"\(").replace(")", r"\)").replace("?", r"\?")):
+        config.parse(data)
+
+
+def test_secrets_from_env_and_credentials(tmp_path, monkeypatch):
+    box = {"host": "h", "username": "u"}
+    monkeypatch.setenv("MAILD_IMAP_PASSWORD", "from-env")
+    s = config.parse({"mailboxes": [box]})
+    assert s.mailboxes[0].resolve_password("MAILD_IMAP_PASSWORD", "imap-0") == "from-env"
+    monkeypatch.delenv("MAILD_IMAP_PASSWORD")
+    (tmp_path / "imap-0").write_text("from-credential\n")
+    monkeypatch.setenv("CREDENTIALS_DIRECTORY", str(tmp_path))
+    s = config.parse({"mailboxes": [box]})
+    assert s.mailboxes[0].resolve_password("MAILD_IMAP_PASSWORD", "imap-0") == "from-credential"
+
+
+def test_config_file_precedence(tmp_path, monkeypatch):
+    one, two = tmp_path / "one.toml", tmp_path / "two.toml"
+    one.write_text('[support]\naddress = "one@acme.example"\n')
+    two.write_text('[support]\naddress = "two@acme.example"\n')
+    monkeypatch.setenv("MAILD_CONFIG", str(two))
+    assert config.load(str(one))[0].support.address == "one@acme.example"
+    assert config.load(None)[0].support.address == "two@acme.example"
+    monkeypatch.setenv("MAILD_CONFIG", str(tmp_path / "missing.toml"))
+    with pytest.raises(config.ConfigError, match="no such config file"):
+        config.load(None)
+
+
+def test_token_key_generated_once_and_kept(tmp_path, monkeypatch):
+    monkeypatch.delenv("MAILD_TOKEN_KEY", raising=False)
+    monkeypatch.delenv("CREDENTIALS_DIRECTORY", raising=False)
+    first = config.token_keys(tmp_path)
+    assert first == config.token_keys(tmp_path) and len(first[0]) == 64
+    assert (tmp_path / "token.key").stat().st_mode & 0o777 == 0o600
+    monkeypatch.setenv("MAILD_TOKEN_KEY", "explicit")
+    monkeypatch.setenv("MAILD_TOKEN_KEY_PREVIOUS", "older")
+    assert config.token_keys(tmp_path) == [b"explicit", b"older"]
