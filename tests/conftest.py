@@ -57,12 +57,17 @@ def clock() -> ManualClock:
 
 
 @pytest.fixture
-def make_app(tmp_path: Path, clock: ManualClock) -> Callable[..., App]:
+def make_app(tmp_path: Path, clock: ManualClock) -> Iterator[Callable[..., App]]:
+    made: list[App] = []
+
     def make(**extra: Any) -> App:
         data = merge(merge(BASE, {"state_dir": str(tmp_path / "state")}), extra)
-        return build(config.parse(data, "test"), clock)
+        made.append(build(config.parse(data, "test"), clock))
+        return made[-1]
 
-    return make
+    yield make
+    for app in made:
+        app.db.engine.dispose()
 
 
 @pytest.fixture

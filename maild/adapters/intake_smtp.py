@@ -23,7 +23,7 @@ class IntakeHandler:
         self.ingest = ingest
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        sender = envelope.mail_from or ""
+        sender = (envelope.mail_from or "").strip("<>")
         raw = f"Return-Path: <{sender}>\r\n".encode() + bytes(envelope.original_content)
         loop = asyncio.get_running_loop()
         try:

@@ -1,0 +1,140 @@
+"""A mail in, the ticket and the queued mails out: on a real SQLite database."""
+
+from maild.adapters.db.models import Attachment, Event, Inbound, Message, Quarantine, Ticket
+from maild.services.ingest import RawMail
+from tests.conftest import mail
+from tests.integration.helpers import counts, outbox, parsed, rows
+
+
+def take(app, raw, **kw):
+    [outcome] = app.ingest([RawMail(raw, **kw)])
+    return outcome
+
+
+def test_a_new_mail_opens_a_ticket_acknowledges_and_notifies(app):
+    outcome = take(app, mail(subject="Kettle broken", msgid="<k1@example.com>"))
+    assert (outcome.verdict, outcome.ticket_id) == ("ticket", 1)
+    [ticket] = rows(app, Ticket)
+    assert (ticket.customer, ticket.customer_name, ticket.subject, ticket.status, ticket.team) == (
+        "sam@example.com", "Sam Customer", "Kettle broken", "open", "tier1")
+    mails = {o.recipients[0]: parsed(o.raw) for o in outbox(app)}
+    assert set(mails) == {"sam@example.com", "dana@acme.example", "lee@acme.example"}
+    ack = mails["sam@example.com"]
+    assert ack["Subject"] == "[#1] Kettle broken"
+    assert ack["In-Reply-To"] == "<k1@example.com>" and ack["Auto-Submitted"] == "auto-replied"
+    assert ack["Reply-To"].addresses[0].addr_spec.startswith("support+t1-")
+    dana = mails["dana@acme.example"]
+    assert "Hello, my order did not arrive." in dana.get_body(("plain",)).get_content()
+    assert dana["Reply-To"].addresses[0].addr_spec != mails["lee@acme.example"]["Reply-To"] \
+        .addresses[0].addr_spec  # each agent gets a token of their own
+
+
+def test_a_reply_joins_and_notifies_agents_without_a_new_ack(app):
+    take(app, mail())
+    ack = parsed(next(o for o in outbox(app) if o.template == "customer/ack").raw)
+    outcome = take(app, mail(subject=f"Re: {ack['Subject']}", to=str(ack["Reply-To"]),
+                             In_Reply_To=ack["Message-ID"]))
+    assert (outcome.verdict, outcome.ticket_id) == ("joined", 1)
+    templates = sorted(o.template for o in outbox(app))
+    assert templates == ["agent/new", "agent/new", "agent/reply", "agent/reply", "customer/ack"]
+    assert [e.kind for e in rows(app, Event)] == ["opened", "customer_replied"]
+
+
+def test_the_same_mail_twice_changes_nothing(app):
+    raw = mail(msgid="<same@example.com>")
+    take(app, raw, source="box", uidvalidity=7, uid=1)
+    before = counts(app)
+    assert take(app, raw, source="box", uidvalidity=7, uid=1).verdict == "duplicate"
+    assert take(app, raw, source="box", uidvalidity=8, uid=1).verdict == "duplicate"
+    assert take(app, raw).verdict == "duplicate"
+    assert counts(app) == before
+
+
+def test_robots_are_recorded_never_answered(app):
+    for raw in (mail(Auto_Submitted="auto-replied"), mail(Precedence="bulk"),
+                mail(sender="MAILER-DAEMON@mx.example.com"),
+                mail(X_Maild_Loop="support@acme.example")):
+        assert take(app, raw).verdict == "ignored"
+    assert outbox(app) == [] and rows(app, Ticket) == []
+    assert {i.verdict for i in rows(app, Inbound)} == {"ignored"}
+
+
+def test_acknowledgements_are_capped_per_sender_per_day(app, clock):
+    for n in range(5):
+        take(app, mail(subject=f"question {n}"))
+    acks = [o for o in outbox(app) if o.template == "customer/ack"]
+    assert len(acks) == 3  # acks_per_sender_per_day
+    assert len(rows(app, Ticket)) == 5
+    assert sum(e.kind == "ack_suppressed" for e in rows(app, Event)) == 2
+    clock.advance(days=1, minutes=1)
+    take(app, mail(subject="next day"))
+    assert len([o for o in outbox(app) if o.template == "customer/ack"]) == 4
+
+
+def test_a_flood_from_one_sender_stops_opening_tickets(make_app):
+    app = make_app(intake={"tickets_per_sender_per_hour": 2})
+    outcomes = [take(app, mail(subject=f"spam {n}")) for n in range(6)]
+    assert [o.verdict for o in outcomes] == ["ticket", "ticket"] + ["joined"] * 4
+    assert len(rows(app, Ticket)) == 2 and len(rows(app, Message)) == 6
+
+
+def test_a_poison_mail_is_quarantined_with_its_bytes(app):
+    raw = (b"From: a@example.com\r\nSubject: x\r\nContent-Type: text/plain; charset=x-nope\r\n"
+           b"\r\nbody\r\n")
+    outcome = take(app, raw, source="box", uidvalidity=1, uid=3)
+    assert outcome.verdict == "quarantined" and "LookupError" in outcome.reason
+    [q] = rows(app, Quarantine)
+    assert q.raw == raw and "x-nope" in q.error and "Traceback" in q.traceback
+    assert take(app, raw).verdict == "quarantined"  # again: not a second row
+    assert len(rows(app, Quarantine)) == 1
+    assert take(app, mail()).verdict == "ticket"  # and the next mail goes on
+
+
+def test_attachments_are_kept_and_oversized_ones_noted(make_app):
+    app = make_app(intake={"max_attachment_bytes": 100})
+    take(app, mail(attachments=(("note.txt", "text/plain", b"small"),
+                                ("photo.jpg", "image/jpeg", b"j" * 500))))
+    small, big = sorted(rows(app, Attachment), key=lambda a: a.size)
+    assert (small.filename, small.content) == ("note.txt", b"small")
+    assert (big.filename, big.size, big.content) == ("photo.jpg", 500, None)
+    [message] = rows(app, Message)
+    assert "photo.jpg" in message.notes[0]
+    dana = parsed(next(o for o in outbox(app) if o.recipients == ["dana@acme.example"]).raw)
+    assert "photo.jpg (500 bytes), not kept" in dana.get_body(("plain",)).get_content()
+
+
+def test_an_oversized_mail_is_stored_with_its_text(make_app):
+    app = make_app(intake={"max_message_bytes": 2000})
+    outcome = take(app, mail(text="see attached", attachments=(
+        ("big.bin", "application/octet-stream", b"z" * 5000),)))
+    assert outcome.verdict == "ticket"
+    [message] = rows(app, Message)
+    assert message.text == "see attached" and "limit" in message.notes[0]
+    assert rows(app, Attachment)[0].content is None
+
+
+def test_a_stranger_quoting_a_ticket_gets_their_own(app):
+    take(app, mail())
+    ack = parsed(outbox(app)[0].raw)
+    outcome = take(app, mail(subject=f"Re: {ack['Subject']}", sender="eve@example.org",
+                             to=str(ack["Reply-To"])))
+    assert (outcome.verdict, outcome.ticket_id) == ("ticket", 2)
+    assert rows(app, Ticket)[1].subject == "Re: Help with my order"
+    eve_ack = [o for o in outbox(app) if o.recipients == ["eve@example.org"]]
+    assert len(eve_ack) == 1 and "[#2]" in parsed(eve_ack[0].raw)["Subject"]
+
+
+def test_a_customer_reply_to_a_closed_ticket_reopens_it(app):
+    take(app, mail())
+    with app.db.transaction() as store:
+        store.ticket(1).status = "closed"
+    assert take(app, mail(subject="Re: [#1] Help")).verdict == "joined"
+    assert rows(app, Ticket)[0].status == "open"
+
+
+def test_staff_mail_is_recorded_on_its_ticket_and_not_relayed(app):
+    take(app, mail())
+    before = len(outbox(app))
+    outcome = take(app, mail(subject="Re: [#1] Help", sender="Dana <dana@acme.example>"))
+    assert (outcome.verdict, outcome.ticket_id) == ("staff", 1)
+    assert len(outbox(app)) == before

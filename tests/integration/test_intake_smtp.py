@@ -1,0 +1,52 @@
+"""The SMTP intake (aiosmtpd): 250 after the commit, 451 when the database is away."""
+
+import smtplib
+
+import pytest
+
+from maild.adapters.intake_smtp import start_intake
+from maild.adapters.db.models import Inbound, Ticket
+from maild.services.ingest import TransientError
+from tests.conftest import mail
+from tests.integration.helpers import rows
+from tests.peers import free_port
+
+
+def test_mail_over_smtp_becomes_a_ticket(app):
+    port = free_port()
+    controller = start_intake(app.ingest, "127.0.0.1", port, 10**6)
+    try:
+        with smtplib.SMTP("127.0.0.1", port) as client:
+            refused = client.sendmail("sam@example.com", ["support@acme.example"], mail())
+        assert refused == {}
+    finally:
+        controller.stop()
+    [ticket] = rows(app, Ticket)
+    assert ticket.customer == "sam@example.com"
+    assert rows(app, Inbound)[0].raw.startswith(b"Return-Path: <sam@example.com>")
+
+
+def test_a_bounce_over_smtp_is_recognised_by_its_empty_return_path(app):
+    port = free_port()
+    controller = start_intake(app.ingest, "127.0.0.1", port, 10**6)
+    try:
+        with smtplib.SMTP("127.0.0.1", port) as client:
+            client.sendmail("", ["support@acme.example"], mail(sender="someone@example.com"))
+    finally:
+        controller.stop()
+    assert rows(app, Ticket) == [] and rows(app, Inbound)[0].verdict == "ignored"
+
+
+def test_a_transient_failure_answers_451(app):
+    def failing(batch):
+        raise TransientError("database is locked")
+
+    port = free_port()
+    controller = start_intake(failing, "127.0.0.1", port, 10**6)
+    try:
+        with smtplib.SMTP("127.0.0.1", port) as client, pytest.raises(
+                smtplib.SMTPDataError) as err:
+            client.sendmail("sam@example.com", ["support@acme.example"], mail())
+        assert err.value.smtp_code == 451
+    finally:
+        controller.stop()

@@ -1,0 +1,100 @@
+"""The sender against a real aiosmtpd server: sent, retried, failed, partly refused."""
+
+from email.header import Header
+
+from maild.adapters.db.models import Outbox
+from maild.services.ingest import RawMail
+from tests.conftest import mail
+from tests.integration.helpers import rows
+from tests.peers import free_port
+
+
+def smtp_app(make_app, port):
+    return make_app(smtp={"host": "127.0.0.1", "port": port, "security": "none"})
+
+
+def queue_one(app, raw=None, **kw):
+    app.ingest([RawMail(raw or mail(**kw))])
+    return {o.recipients[0]: o for o in rows(app, Outbox)}
+
+
+def test_queued_mail_arrives_with_its_headers(make_app, sink):
+    app = smtp_app(make_app, sink.port)
+    subject = Header("Broken\r\nBcc: evil@example.org", "utf-8").encode()
+    queued = queue_one(app, mail().replace(b"Subject: Help with my order",
+                                           f"Subject: {subject}".encode()))
+    assert app.sender.drain() == 3
+    received = sink.handler.wait_for(3)
+    [ack] = sink.handler.to("sam@example.com")
+    msg = ack.msg
+    assert ack.mail_from == "support@acme.example"
+    assert msg["Message-ID"] == queued["sam@example.com"].message_id
+    assert msg["Subject"] == "[#1] Broken Bcc: evil@example.org" and msg["Bcc"] is None
+    assert msg["Auto-Submitted"] == "auto-replied" and msg["X-Maild-Loop"]
+    assert ack.raw == queued["sam@example.com"].raw  # exactly the stored bytes
+    assert {o.status for o in rows(app, Outbox)} == {"sent"}
+    assert len(received) == 3
+
+
+def test_a_4xx_is_retried_with_growing_delays(make_app, sink, clock):
+    app = smtp_app(make_app, sink.port)
+    queue_one(app)
+    sink.handler.data_reply = "451 4.3.0 try later"
+    app.sender.drain()
+    row = rows(app, Outbox)[0]
+    assert row.status == "queued" and row.attempts == 1 and "451" in row.last_error
+    first_delay = row.next_attempt_at - clock()
+    assert app.sender.send_due() == 0  # not due yet
+    clock.advance(seconds=first_delay.total_seconds() + 1)
+    app.sender.drain()
+    row = rows(app, Outbox)[0]
+    assert row.attempts == 2 and row.next_attempt_at - clock() > first_delay
+    sink.handler.data_reply = None
+    clock.advance(hours=1)
+    app.sender.drain()
+    assert {o.status for o in rows(app, Outbox)} == {"sent"}
+    assert len(sink.handler.received) == 3
+
+
+def test_a_5xx_fails_with_the_servers_answer(make_app, sink):
+    app = smtp_app(make_app, sink.port)
+    queue_one(app)
+    sink.handler.data_reply = "554 5.6.0 message refused"
+    app.sender.drain()
+    assert {o.status for o in rows(app, Outbox)} == {"failed"}
+    assert all("554 5.6.0 message refused" in o.last_error for o in rows(app, Outbox))
+
+
+def test_refusals_are_recorded_per_recipient(make_app, sink):
+    app = smtp_app(make_app, sink.port)
+    queue_one(app)
+    sink.handler.rcpt_replies = {"dana@acme.example": "550 5.1.1 no such user",
+                                 "lee@acme.example": "450 4.2.1 mailbox busy"}
+    app.sender.drain()
+    by = {o.recipients[0]: o for o in rows(app, Outbox)}
+    assert by["sam@example.com"].status == "sent"
+    assert by["dana@acme.example"].status == "failed"
+    assert by["dana@acme.example"].results["dana@acme.example"] == {
+        "status": "refused", "code": 550, "reply": "550 5.1.1 no such user"}
+    assert by["lee@acme.example"].status == "queued"
+    assert by["lee@acme.example"].results["lee@acme.example"]["status"] == "deferred"
+
+
+def test_a_server_that_is_down_keeps_mail_queued_until_it_gives_up(make_app, clock):
+    app = smtp_app(make_app, free_port())
+    queue_one(app)
+    app.sender.drain()
+    assert {o.status for o in rows(app, Outbox)} == {"queued"}
+    assert all("Connection refused" in o.last_error or "Errno" in o.last_error
+               for o in rows(app, Outbox))
+    clock.advance(hours=49)
+    app.sender.drain()
+    assert {o.status for o in rows(app, Outbox)} == {"failed"}
+    assert all(o.last_error.startswith("gave up after 2 attempts") for o in rows(app, Outbox))
+
+
+def test_without_smtp_mail_goes_to_the_local_maildir(app):
+    queue_one(app)
+    app.sender.drain()
+    folder = app.settings.maildir_path() / "new"
+    assert len(list(folder.iterdir())) == 3
