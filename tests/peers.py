@@ -141,14 +141,15 @@ def start_dovecot(root: Path) -> Dovecot:
         command = ["runuser", "-u", account.pw_name, "--", binary, "-F", "-c", str(conf)]
     else:
         command = [binary, "-F", "-c", str(conf)]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    with open(root / "dovecot.out", "wb") as out:
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
     server = Dovecot(root, port, process=process)
     try:
         wait_for_port(port)
     except TimeoutError:
         server.stop()
         log = (root / "dovecot.log").read_text() if (root / "dovecot.log").exists() else ""
-        out = process.stdout.read().decode() if process.stdout else ""
+        out = (root / "dovecot.out").read_text(errors="replace")
         raise RuntimeError(f"dovecot did not start:\n{out}\n{log}") from None
     return server
 
