@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from sqlalchemy.exc import DBAPIError
 
 from maild import config, views
 from maild.bootstrap import App, build
@@ -129,7 +130,7 @@ def ingest(ctx: click.Context, source: Any) -> None:
     try:
         app = _app(ctx)
         [outcome] = app.ingest([RawMail(raw, "pipe")])
-    except (TransientError, OSError) as exc:
+    except (TransientError, OSError, DBAPIError) as exc:
         click.echo(f"maild: temporary failure, try again: {exc}", err=True)
         ctx.exit(EX_TEMPFAIL)
     ticket = f" #{outcome.ticket_id}" if outcome.ticket_id else ""

@@ -168,9 +168,11 @@ class Daemon:
             app.settings.state_path(),
         )
         beat = systemd.watchdog_interval()
-        while not self.stop.wait(beat or 1.0):
-            if beat:
+        last_beat = time.monotonic()
+        while not self.stop.wait(1.0):
+            if beat and time.monotonic() - last_beat >= beat:
                 systemd.notify("WATCHDOG=1")
+                last_beat = time.monotonic()
             if self.reload.is_set():
                 self.reload.clear()
                 app, workers, generation = self._reload(app, workers, generation)

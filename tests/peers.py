@@ -125,15 +125,19 @@ def start_dovecot(root: Path) -> Dovecot:
         raise FileNotFoundError("dovecot is not installed (Debian: apt-get install dovecot-imapd)")
     as_root = os.geteuid() == 0
     account = pwd.getpwnam("dovecot") if as_root else pwd.getpwuid(os.geteuid())
-    group = subprocess.run(["id", "-gn", account.pw_name], capture_output=True, text=True,
-                           check=True).stdout.strip()
+    group = subprocess.run(
+        ["id", "-gn", account.pw_name], capture_output=True, text=True, check=True
+    ).stdout.strip()
     port = free_port()
     root.mkdir(parents=True, exist_ok=True)
     for sub in ("run", "state", "mail", "home"):
         (root / sub).mkdir(exist_ok=True)
     conf = root / "dovecot.conf"
-    conf.write_text(DOVECOT_CONF.format(root=root, user=account.pw_name, group=group,
-                                        port=port, password="secret"))
+    conf.write_text(
+        DOVECOT_CONF.format(
+            root=root, user=account.pw_name, group=group, port=port, password="secret"
+        )
+    )
     if as_root:
         # Dovecot refuses to serve mail as uid 0: the whole server runs as `dovecot`.
         subprocess.run(["chown", "-R", f"{account.pw_name}:{group}", str(root)], check=True)
@@ -179,8 +183,9 @@ class SinkHandler:
     data_reply: str | None = None
     arrived: threading.Condition = field(default_factory=threading.Condition)
 
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
-                          options: Any) -> str:
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
         reply = self.rcpt_replies.get(address)
         if reply:
             return reply
@@ -191,8 +196,11 @@ class SinkHandler:
         if self.data_reply:
             return self.data_reply
         with self.arrived:
-            self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos),
-                                          bytes(envelope.original_content)))
+            self.received.append(
+                Received(
+                    envelope.mail_from, list(envelope.rcpt_tos), bytes(envelope.original_content)
+                )
+            )
             self.arrived.notify_all()
         return "250 OK"
 

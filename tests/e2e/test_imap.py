@@ -25,25 +25,31 @@ from tests.conftest import mail
 
 pytestmark = pytest.mark.dovecot
 
-POISON = (b"From: broken@example.com\r\nTo: support@acme.example\r\nSubject: poison\r\n"
-          b"Message-ID: <poison@example.com>\r\nContent-Type: text/plain; charset=x-no-such\r\n"
-          b"\r\nbody\r\n")
-BOUNCE = (b"From: Mail Delivery System <MAILER-DAEMON@mx.example.com>\r\n"
-          b"To: support@acme.example\r\nSubject: Undelivered Mail Returned to Sender\r\n"
-          b"Message-ID: <bounce@mx.example.com>\r\nMIME-Version: 1.0\r\n"
-          b"Content-Type: multipart/report; report-type=delivery-status; boundary=b\r\n\r\n"
-          b"--b\r\nContent-Type: text/plain\r\n\r\nDelivery failed.\r\n--b\r\n"
-          b"Content-Type: message/delivery-status\r\n\r\nStatus: 5.1.1\r\n--b--\r\n")
-LATIN1 = (b"From: =?iso-8859-1?q?J=FCrgen_M=FCller?= <juergen@example.de>\r\n"
-          b"To: support@acme.example\r\nSubject: =?ISO-8859-1?Q?Rechnung_f=FCr_M=E4rz?=\r\n"
-          b"Message-ID: <latin1@example.de>\r\nMIME-Version: 1.0\r\n"
-          b"Content-Type: text/plain; charset=iso-8859-1\r\nContent-Transfer-Encoding: 8bit\r\n"
-          b"\r\nDie Rechnung f\xfcr M\xe4rz fehlt.\r\n")
+POISON = (
+    b"From: broken@example.com\r\nTo: support@acme.example\r\nSubject: poison\r\n"
+    b"Message-ID: <poison@example.com>\r\nContent-Type: text/plain; charset=x-no-such\r\n"
+    b"\r\nbody\r\n"
+)
+BOUNCE = (
+    b"From: Mail Delivery System <MAILER-DAEMON@mx.example.com>\r\n"
+    b"To: support@acme.example\r\nSubject: Undelivered Mail Returned to Sender\r\n"
+    b"Message-ID: <bounce@mx.example.com>\r\nMIME-Version: 1.0\r\n"
+    b"Content-Type: multipart/report; report-type=delivery-status; boundary=b\r\n\r\n"
+    b"--b\r\nContent-Type: text/plain\r\n\r\nDelivery failed.\r\n--b\r\n"
+    b"Content-Type: message/delivery-status\r\n\r\nStatus: 5.1.1\r\n--b--\r\n"
+)
+LATIN1 = (
+    b"From: =?iso-8859-1?q?J=FCrgen_M=FCller?= <juergen@example.de>\r\n"
+    b"To: support@acme.example\r\nSubject: =?ISO-8859-1?Q?Rechnung_f=FCr_M=E4rz?=\r\n"
+    b"Message-ID: <latin1@example.de>\r\nMIME-Version: 1.0\r\n"
+    b"Content-Type: text/plain; charset=iso-8859-1\r\nContent-Transfer-Encoding: 8bit\r\n"
+    b"\r\nDie Rechnung f\xfcr M\xe4rz fehlt.\r\n"
+)
 
 
 def write_config(path: Path, dovecot, user: str, sink_port: int, **extra: str) -> Path:
     path.write_text(f"""
-state_dir = "{path.parent / 'state'}"
+state_dir = "{path.parent / "state"}"
 [support]
 address = "support@acme.example"
 name = "Acme Support"
@@ -55,7 +61,7 @@ port = {dovecot.port}
 security = "none"
 username = "{user}"
 password_env = "TEST_IMAP_PASSWORD"
-idle_renew_seconds = {extra.get('idle_renew', 600)}
+idle_renew_seconds = {extra.get("idle_renew", 600)}
 [smtp]
 host = "127.0.0.1"
 port = {sink_port}
@@ -92,41 +98,61 @@ def tickets(cfg: Path) -> list[dict]:
 def customer_mails() -> list[bytes]:
     return [
         mail(subject="Plain question", sender="Ann <ann@example.com>", msgid="<plain@x>"),
-        mail(subject="HTML only", sender="Ben <ben@example.com>", text=None,
-             html="<p>My <b>invoice</b> is wrong:</p><table><tr><td>total</td><td>42</td>"
-                  "</tr></table>", msgid="<html@x>"),
-        mail(subject="Screenshot attached", sender="Cat <cat@example.com>", msgid="<att@x>",
-             attachments=(("screen.png", "image/png", b"\x89PNG" + b"0" * 2000),)),
+        mail(
+            subject="HTML only",
+            sender="Ben <ben@example.com>",
+            text=None,
+            html="<p>My <b>invoice</b> is wrong:</p><table><tr><td>total</td><td>42</td>"
+            "</tr></table>",
+            msgid="<html@x>",
+        ),
+        mail(
+            subject="Screenshot attached",
+            sender="Cat <cat@example.com>",
+            msgid="<att@x>",
+            attachments=(("screen.png", "image/png", b"\x89PNG" + b"0" * 2000),),
+        ),
         LATIN1,
-        mail(subject="Ça ne marche pas — 注文 #12", sender="Zoé <zoe@example.fr>",
-             msgid="<utf8@x>"),
+        mail(
+            subject="Ça ne marche pas — 注文 #12", sender="Zoé <zoe@example.fr>", msgid="<utf8@x>"
+        ),
     ]
 
 
 def test_run_once_end_to_end_and_twice_changes_nothing(setup):
     cfg, dovecot, user, sink = setup
-    for raw in [*customer_mails(),
-                mail(subject="Out of office", sender="ann@example.com",
-                     Auto_Submitted="auto-replied"),
-                BOUNCE, POISON]:
+    for raw in [
+        *customer_mails(),
+        mail(subject="Out of office", sender="ann@example.com", Auto_Submitted="auto-replied"),
+        BOUNCE,
+        POISON,
+    ]:
         dovecot.append(user, raw)
 
     result = cli(cfg, "run", "--once")
     assert result.exit_code == 0, result.output
 
     found = {t["subject"]: t for t in tickets(cfg)}
-    assert set(found) == {"Plain question", "HTML only", "Screenshot attached",
-                          "Rechnung für März", "Ça ne marche pas — 注文 #12"}
+    assert set(found) == {
+        "Plain question",
+        "HTML only",
+        "Screenshot attached",
+        "Rechnung für März",
+        "Ça ne marche pas — 注文 #12",
+    }
     assert found["Rechnung für März"]["customer"] == "juergen@example.de"
     received = sink.handler.wait_for(10)
     assert len(received) == 10  # 5 acknowledgements + 5 notifications to Dana
     [ack] = sink.handler.to("zoe@example.fr")
-    assert ack.msg["Subject"] == f"[#{found['Ça ne marche pas — 注文 #12']['id']}] " \
-                                 "Ça ne marche pas — 注文 #12"
+    assert (
+        ack.msg["Subject"] == f"[#{found['Ça ne marche pas — 注文 #12']['id']}] "
+        "Ça ne marche pas — 注文 #12"
+    )
     assert ack.msg["In-Reply-To"] == "<utf8@x>" and ack.msg["Auto-Submitted"] == "auto-replied"
     assert ack.msg["Reply-To"].addresses[0].addr_spec.startswith("support+t")
-    html_note = [r for r in sink.handler.to("dana@acme.example") if "HTML only" in
-                 str(r.msg["Subject"])][0]
+    html_note = next(
+        r for r in sink.handler.to("dana@acme.example") if "HTML only" in str(r.msg["Subject"])
+    )
     assert "invoice" in html_note.text() and "42" in html_note.text()
     assert not sink.handler.to("ann@example.com")[1:]  # the out-of-office got nothing
     assert not sink.handler.to("MAILER-DAEMON@mx.example.com")
@@ -138,8 +164,9 @@ def test_run_once_end_to_end_and_twice_changes_nothing(setup):
     assert len(quarantined) == 1 and "LookupError" in quarantined[0]["error"]
 
     # The attachment and its metadata are on the ticket.
-    shown = json.loads(cli(cfg, "ticket", str(found["Screenshot attached"]["id"]),
-                           "--json").output)[0]
+    shown = json.loads(
+        cli(cfg, "ticket", str(found["Screenshot attached"]["id"]), "--json").output
+    )[0]
     assert [e["kind"] for e in shown["timeline"] if e["type"] == "event"] == ["opened"]
 
     # Second run: nothing waiting, nothing changes.
@@ -154,9 +181,17 @@ def test_a_reply_to_the_acknowledgement_joins_its_ticket(setup):
     dovecot.append(user, mail(subject="Kettle", sender="Sam <sam@example.com>"))
     assert cli(cfg, "run", "--once").exit_code == 0
     [ack] = sink.handler.to("sam@example.com")
-    dovecot.append(user, mail(subject=f"Re: {ack.msg['Subject']}", sender="Sam <sam@example.com>",
-                              to=str(ack.msg["Reply-To"]), In_Reply_To=ack.msg["Message-ID"],
-                              References=ack.msg["Message-ID"], text="Any news?"))
+    dovecot.append(
+        user,
+        mail(
+            subject=f"Re: {ack.msg['Subject']}",
+            sender="Sam <sam@example.com>",
+            to=str(ack.msg["Reply-To"]),
+            In_Reply_To=ack.msg["Message-ID"],
+            References=ack.msg["Message-ID"],
+            text="Any news?",
+        ),
+    )
     assert cli(cfg, "run", "--once").exit_code == 0
     [ticket] = tickets(cfg)
     shown = json.loads(cli(cfg, "ticket", str(ticket["id"]), "--json").output)[0]
@@ -167,7 +202,7 @@ def test_a_reply_to_the_acknowledgement_joins_its_ticket(setup):
 
 
 def test_a_crash_between_commit_and_move_loses_and_doubles_nothing(setup, monkeypatch):
-    cfg, dovecot, user, sink = setup
+    cfg, dovecot, user, _sink = setup
     for raw in customer_mails():
         dovecot.append(user, raw)
     real_move = ImapMailbox.move
@@ -193,11 +228,16 @@ def test_killing_the_daemon_mid_batch_loses_nothing(setup):
     cfg, dovecot, user, sink = setup
     count = 60
     for n in range(count):
-        dovecot.append(user, mail(subject=f"question {n}", sender=f"c{n}@example.com",
-                                  msgid=f"<kill-{n}@x>"))
+        dovecot.append(
+            user, mail(subject=f"question {n}", sender=f"c{n}@example.com", msgid=f"<kill-{n}@x>")
+        )
     env = {**os.environ, "TEST_IMAP_PASSWORD": dovecot.password}
-    daemon = subprocess.Popen([sys.executable, "-m", "maild", "--config", str(cfg), "run"],
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    daemon = subprocess.Popen(
+        [sys.executable, "-m", "maild", "--config", str(cfg), "run"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         sink.handler.wait_for(1, timeout=30)
     finally:

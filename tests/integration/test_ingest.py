@@ -16,7 +16,12 @@ def test_a_new_mail_opens_a_ticket_acknowledges_and_notifies(app):
     assert (outcome.verdict, outcome.ticket_id) == ("ticket", 1)
     [ticket] = rows(app, Ticket)
     assert (ticket.customer, ticket.customer_name, ticket.subject, ticket.status, ticket.team) == (
-        "sam@example.com", "Sam Customer", "Kettle broken", "open", "tier1")
+        "sam@example.com",
+        "Sam Customer",
+        "Kettle broken",
+        "open",
+        "tier1",
+    )
     mails = {o.recipients[0]: parsed(o.raw) for o in outbox(app)}
     assert set(mails) == {"sam@example.com", "dana@acme.example", "lee@acme.example"}
     ack = mails["sam@example.com"]
@@ -25,15 +30,21 @@ def test_a_new_mail_opens_a_ticket_acknowledges_and_notifies(app):
     assert ack["Reply-To"].addresses[0].addr_spec.startswith("support+t1-")
     dana = mails["dana@acme.example"]
     assert "Hello, my order did not arrive." in dana.get_body(("plain",)).get_content()
-    assert dana["Reply-To"].addresses[0].addr_spec != mails["lee@acme.example"]["Reply-To"] \
-        .addresses[0].addr_spec  # each agent gets a token of their own
+    assert (
+        dana["Reply-To"].addresses[0].addr_spec
+        != mails["lee@acme.example"]["Reply-To"].addresses[0].addr_spec
+    )  # each agent gets a token of their own
 
 
 def test_a_reply_joins_and_notifies_agents_without_a_new_ack(app):
     take(app, mail())
     ack = parsed(next(o for o in outbox(app) if o.template == "customer/ack").raw)
-    outcome = take(app, mail(subject=f"Re: {ack['Subject']}", to=str(ack["Reply-To"]),
-                             In_Reply_To=ack["Message-ID"]))
+    outcome = take(
+        app,
+        mail(
+            subject=f"Re: {ack['Subject']}", to=str(ack["Reply-To"]), In_Reply_To=ack["Message-ID"]
+        ),
+    )
     assert (outcome.verdict, outcome.ticket_id) == ("joined", 1)
     templates = sorted(o.template for o in outbox(app))
     assert templates == ["agent/new", "agent/new", "agent/reply", "agent/reply", "customer/ack"]
@@ -51,9 +62,12 @@ def test_the_same_mail_twice_changes_nothing(app):
 
 
 def test_robots_are_recorded_never_answered(app):
-    for raw in (mail(Auto_Submitted="auto-replied"), mail(Precedence="bulk"),
-                mail(sender="MAILER-DAEMON@mx.example.com"),
-                mail(X_Maild_Loop="support@acme.example")):
+    for raw in (
+        mail(Auto_Submitted="auto-replied"),
+        mail(Precedence="bulk"),
+        mail(sender="MAILER-DAEMON@mx.example.com"),
+        mail(X_Maild_Loop="support@acme.example"),
+    ):
         assert take(app, raw).verdict == "ignored"
     assert outbox(app) == [] and rows(app, Ticket) == []
     assert {i.verdict for i in rows(app, Inbound)} == {"ignored"}
@@ -79,8 +93,10 @@ def test_a_flood_from_one_sender_stops_opening_tickets(make_app):
 
 
 def test_a_poison_mail_is_quarantined_with_its_bytes(app):
-    raw = (b"From: a@example.com\r\nSubject: x\r\nContent-Type: text/plain; charset=x-nope\r\n"
-           b"\r\nbody\r\n")
+    raw = (
+        b"From: a@example.com\r\nSubject: x\r\nContent-Type: text/plain; charset=x-nope\r\n"
+        b"\r\nbody\r\n"
+    )
     outcome = take(app, raw, source="box", uidvalidity=1, uid=3)
     assert outcome.verdict == "quarantined" and "LookupError" in outcome.reason
     [q] = rows(app, Quarantine)
@@ -92,8 +108,15 @@ def test_a_poison_mail_is_quarantined_with_its_bytes(app):
 
 def test_attachments_are_kept_and_oversized_ones_noted(make_app):
     app = make_app(intake={"max_attachment_bytes": 100})
-    take(app, mail(attachments=(("note.txt", "text/plain", b"small"),
-                                ("photo.jpg", "image/jpeg", b"j" * 500))))
+    take(
+        app,
+        mail(
+            attachments=(
+                ("note.txt", "text/plain", b"small"),
+                ("photo.jpg", "image/jpeg", b"j" * 500),
+            )
+        ),
+    )
     small, big = sorted(rows(app, Attachment), key=lambda a: a.size)
     assert (small.filename, small.content) == ("note.txt", b"small")
     assert (big.filename, big.size, big.content) == ("photo.jpg", 500, None)
@@ -105,8 +128,12 @@ def test_attachments_are_kept_and_oversized_ones_noted(make_app):
 
 def test_an_oversized_mail_is_stored_with_its_text(make_app):
     app = make_app(intake={"max_message_bytes": 2000})
-    outcome = take(app, mail(text="see attached", attachments=(
-        ("big.bin", "application/octet-stream", b"z" * 5000),)))
+    outcome = take(
+        app,
+        mail(
+            text="see attached", attachments=(("big.bin", "application/octet-stream", b"z" * 5000),)
+        ),
+    )
     assert outcome.verdict == "ticket"
     [message] = rows(app, Message)
     assert message.text == "see attached" and "limit" in message.notes[0]
@@ -116,8 +143,10 @@ def test_an_oversized_mail_is_stored_with_its_text(make_app):
 def test_a_stranger_quoting_a_ticket_gets_their_own(app):
     take(app, mail())
     ack = parsed(outbox(app)[0].raw)
-    outcome = take(app, mail(subject=f"Re: {ack['Subject']}", sender="eve@example.org",
-                             to=str(ack["Reply-To"])))
+    outcome = take(
+        app,
+        mail(subject=f"Re: {ack['Subject']}", sender="eve@example.org", to=str(ack["Reply-To"])),
+    )
     assert (outcome.verdict, outcome.ticket_id) == ("ticket", 2)
     assert rows(app, Ticket)[1].subject == "Re: Help with my order"
     eve_ack = [o for o in outbox(app) if o.recipients == ["eve@example.org"]]

@@ -4,8 +4,8 @@ import smtplib
 
 import pytest
 
-from maild.adapters.intake_smtp import start_intake
 from maild.adapters.db.models import Inbound, Ticket
+from maild.adapters.intake_smtp import start_intake
 from maild.services.ingest import TransientError
 from tests.conftest import mail
 from tests.integration.helpers import rows
@@ -44,8 +44,7 @@ def test_a_transient_failure_answers_451(app):
     port = free_port()
     controller = start_intake(failing, "127.0.0.1", port, 10**6)
     try:
-        with smtplib.SMTP("127.0.0.1", port) as client, pytest.raises(
-                smtplib.SMTPDataError) as err:
+        with smtplib.SMTP("127.0.0.1", port) as client, pytest.raises(smtplib.SMTPDataError) as err:
             client.sendmail("sam@example.com", ["support@acme.example"], mail())
         assert err.value.smtp_code == 451
     finally:

@@ -21,8 +21,9 @@ def queue_one(app, raw=None, **kw):
 def test_queued_mail_arrives_with_its_headers(make_app, sink):
     app = smtp_app(make_app, sink.port)
     subject = Header("Broken\r\nBcc: evil@example.org", "utf-8").encode()
-    queued = queue_one(app, mail().replace(b"Subject: Help with my order",
-                                           f"Subject: {subject}".encode()))
+    queued = queue_one(
+        app, mail().replace(b"Subject: Help with my order", f"Subject: {subject}".encode())
+    )
     assert app.sender.drain() == 3
     received = sink.handler.wait_for(3)
     [ack] = sink.handler.to("sam@example.com")
@@ -68,14 +69,19 @@ def test_a_5xx_fails_with_the_servers_answer(make_app, sink):
 def test_refusals_are_recorded_per_recipient(make_app, sink):
     app = smtp_app(make_app, sink.port)
     queue_one(app)
-    sink.handler.rcpt_replies = {"dana@acme.example": "550 5.1.1 no such user",
-                                 "lee@acme.example": "450 4.2.1 mailbox busy"}
+    sink.handler.rcpt_replies = {
+        "dana@acme.example": "550 5.1.1 no such user",
+        "lee@acme.example": "450 4.2.1 mailbox busy",
+    }
     app.sender.drain()
     by = {o.recipients[0]: o for o in rows(app, Outbox)}
     assert by["sam@example.com"].status == "sent"
     assert by["dana@acme.example"].status == "failed"
     assert by["dana@acme.example"].results["dana@acme.example"] == {
-        "status": "refused", "code": 550, "reply": "550 5.1.1 no such user"}
+        "status": "refused",
+        "code": 550,
+        "reply": "550 5.1.1 no such user",
+    }
     assert by["lee@acme.example"].status == "queued"
     assert by["lee@acme.example"].results["lee@acme.example"]["status"] == "deferred"
 
@@ -85,8 +91,9 @@ def test_a_server_that_is_down_keeps_mail_queued_until_it_gives_up(make_app, clo
     queue_one(app)
     app.sender.drain()
     assert {o.status for o in rows(app, Outbox)} == {"queued"}
-    assert all("Connection refused" in o.last_error or "Errno" in o.last_error
-               for o in rows(app, Outbox))
+    assert all(
+        "Connection refused" in o.last_error or "Errno" in o.last_error for o in rows(app, Outbox)
+    )
     clock.advance(hours=49)
     app.sender.drain()
     assert {o.status for o in rows(app, Outbox)} == {"failed"}

@@ -11,8 +11,9 @@ pytestmark = pytest.mark.postgres
 
 
 def test_ingest_and_send_on_postgres(make_app, pg_url, sink):
-    app = make_app(database={"url": pg_url},
-                   smtp={"host": "127.0.0.1", "port": sink.port, "security": "none"})
+    app = make_app(
+        database={"url": pg_url}, smtp={"host": "127.0.0.1", "port": sink.port, "security": "none"}
+    )
     raw = mail(msgid="<pg@example.com>")
     [outcome] = app.ingest([RawMail(raw, "box", 1, 1)])
     assert outcome.verdict == "ticket"

@@ -6,10 +6,30 @@ from pathlib import Path
 import maild.core
 
 CORE = Path(maild.core.__file__).parent
-FORBIDDEN = {"socket", "smtplib", "imaplib", "imapclient", "sqlalchemy", "sqlmodel", "os",
-             "subprocess", "logging", "aiosmtpd", "requests", "time", "threading", "asyncio",
-             "pathlib", "shutil", "maild.adapters", "maild.services", "maild.config",
-             "random", "secrets", "tempfile"}
+FORBIDDEN = {
+    "socket",
+    "smtplib",
+    "imaplib",
+    "imapclient",
+    "sqlalchemy",
+    "sqlmodel",
+    "os",
+    "subprocess",
+    "logging",
+    "aiosmtpd",
+    "requests",
+    "time",
+    "threading",
+    "asyncio",
+    "pathlib",
+    "shutil",
+    "maild.adapters",
+    "maild.services",
+    "maild.config",
+    "random",
+    "secrets",
+    "tempfile",
+}
 FORBIDDEN_CALLS = {"now", "utcnow", "today", "open", "getenv"}
 
 
@@ -28,7 +48,8 @@ def test_core_imports_no_io():
                 names = [node.module]
             for name in names:
                 assert not any(name == f or name.startswith(f + ".") for f in FORBIDDEN), (
-                    f"{path.name} imports {name}")
+                    f"{path.name} imports {name}"
+                )
 
 
 def test_core_never_reads_the_clock_or_files():

@@ -18,8 +18,17 @@ def test_the_example_config_is_valid_and_complete():
     data = tomllib.loads(path.read_text())
     config.parse(data, str(path))
     text = path.read_text()
-    for section in ("[support]", "[database]", "[[mailboxes]]", "[smtp]", "[outgoing]",
-                    "[intake]", "[intake.smtp]", "[[teams]]", "[[agents]]"):
+    for section in (
+        "[support]",
+        "[database]",
+        "[[mailboxes]]",
+        "[smtp]",
+        "[outgoing]",
+        "[intake]",
+        "[intake.smtp]",
+        "[[teams]]",
+        "[[agents]]",
+    ):
         assert section in text
     for field in list(config.Mailbox.model_fields) + list(config.Smtp.model_fields):
         assert f"{field} =" in text, f"{field} is not documented"
@@ -32,8 +41,10 @@ def test_the_example_config_is_valid_and_complete():
         ({"support": {"adress": "a@b.c"}}, "support.adress: unknown key"),
         ({"support": {"address": "not an address"}}, "support.address:"),
         ({"intake": {"smtp": {"listen": "2525"}}}, "intake.smtp.listen: "),
-        ({"agents": [{"email": "a@b.example", "name": "A", "team": "nope"}]},
-         "agents[0].team: no [[teams]] entry named 'nope'"),
+        (
+            {"agents": [{"email": "a@b.example", "name": "A", "team": "nope"}]},
+            "agents[0].team: no [[teams]] entry named 'nope'",
+        ),
         ({"mailboxes": [{"host": "h", "username": "u"}]}, "mailboxes[0].password: missing secret"),
         ({"smtp": {"host": "h", "username": "u"}}, "smtp.password: missing secret"),
     ],
@@ -42,8 +53,14 @@ def test_bad_config_names_the_key(data, message, monkeypatch):
     monkeypatch.delenv("MAILD_IMAP_PASSWORD", raising=False)
     monkeypatch.delenv("MAILD_SMTP_PASSWORD", raising=False)
     monkeypatch.delenv("CREDENTIALS_DIRECTORY", raising=False)
-    with pytest.raises(config.ConfigError, match=message.replace("[", r"\[").replace("]", r"\]")
-                       .replace("(", r"\(").replace(")", r"\)").replace("?", r"\?")):
+    with pytest.raises(
+        config.ConfigError,
+        match=message.replace("[", r"\[")
+        .replace("]", r"\]")
+        .replace("(", r"\(")
+        .replace(")", r"\)")
+        .replace("?", r"\?"),
+    ):
         config.parse(data)
 
 

@@ -27,8 +27,10 @@ def test_plain_part_wins_over_html():
 
 
 def test_html_only_is_converted_with_layout():
-    html = ("<html><body><p>Hello&nbsp;team,</p><table><tr><td>Order</td><td>4411</td></tr>"
-            "</table><ul><li>kettle</li></ul><script>x()</script></body></html>")
+    html = (
+        "<html><body><p>Hello&nbsp;team,</p><table><tr><td>Order</td><td>4411</td></tr>"
+        "</table><ul><li>kettle</li></ul><script>x()</script></body></html>"
+    )
     m = parse(mail(text=None, html=html))
     assert m.text_source == "html"
     assert "Hello team," in m.text and "4411" in m.text and "kettle" in m.text
@@ -36,8 +38,10 @@ def test_html_only_is_converted_with_layout():
 
 
 def test_encoded_subjects():
-    raw = (b"From: =?iso-8859-1?q?J=FCrgen?= <j@example.de>\r\nTo: support@acme.example\r\n"
-           b"Subject: =?ISO-8859-1?Q?Gr=FC=DFe_aus_K=F6ln?=\r\nMessage-ID: <k@x>\r\n\r\nHallo\r\n")
+    raw = (
+        b"From: =?iso-8859-1?q?J=FCrgen?= <j@example.de>\r\nTo: support@acme.example\r\n"
+        b"Subject: =?ISO-8859-1?Q?Gr=FC=DFe_aus_K=F6ln?=\r\nMessage-ID: <k@x>\r\n\r\nHallo\r\n"
+    )
     m = parse(raw)
     assert m.subject == "Grüße aus Köln" and m.from_name == "Jürgen"
     m = parse(mail(subject="Ça ne marche pas — 注文"))
@@ -45,15 +49,23 @@ def test_encoded_subjects():
 
 
 def test_latin1_body():
-    raw = (b"From: a@example.com\r\nSubject: x\r\nMIME-Version: 1.0\r\n"
-           b"Content-Type: text/plain; charset=iso-8859-1\r\n"
-           b"Content-Transfer-Encoding: 8bit\r\n\r\nSch\xf6ne Gr\xfc\xdfe\r\n")
+    raw = (
+        b"From: a@example.com\r\nSubject: x\r\nMIME-Version: 1.0\r\n"
+        b"Content-Type: text/plain; charset=iso-8859-1\r\n"
+        b"Content-Transfer-Encoding: 8bit\r\n\r\nSch\xf6ne Gr\xfc\xdfe\r\n"
+    )
     assert parse(raw).text == "Schöne Grüße"
 
 
 def test_attachments_kept_and_capped():
-    m = parse(mail(attachments=(("small.txt", "text/plain", b"tiny"),
-                                ("big.pdf", "application/pdf", b"x" * 5000))))
+    m = parse(
+        mail(
+            attachments=(
+                ("small.txt", "text/plain", b"tiny"),
+                ("big.pdf", "application/pdf", b"x" * 5000),
+            )
+        )
+    )
     small, big = m.attachments
     assert (small.filename, small.content, small.size) == ("small.txt", b"tiny", 4)
     assert (big.filename, big.content, big.size) == ("big.pdf", None, 5000)
@@ -61,8 +73,10 @@ def test_attachments_kept_and_capped():
 
 
 def test_oversized_mail_keeps_text_drops_attachments():
-    m = parse(mail(text="please see", attachments=(("a.bin", "application/octet-stream",
-                                                    b"y" * 3000),)), max_message_bytes=1000)
+    m = parse(
+        mail(text="please see", attachments=(("a.bin", "application/octet-stream", b"y" * 3000),)),
+        max_message_bytes=1000,
+    )
     assert m.text == "please see" and m.attachments[0].content is None
     assert "over the 1000-byte limit" in m.notes[0]
 
@@ -81,16 +95,17 @@ def test_two_from_headers_or_two_addresses_are_not_strict():
 
 
 def test_unknown_charset_raises_for_quarantine():
-    raw = (b"From: a@example.com\r\nSubject: x\r\nContent-Type: text/plain; charset=x-nope\r\n"
-           b"\r\nbody\r\n")
+    raw = (
+        b"From: a@example.com\r\nSubject: x\r\nContent-Type: text/plain; charset=x-nope\r\n"
+        b"\r\nbody\r\n"
+    )
     with pytest.raises(LookupError):
         parse(raw)
 
 
 def _with_encoded_subject(subject: str) -> bytes:
     encoded = Header(subject, "utf-8").encode()
-    return (f"From: a@example.com\r\nSubject: {encoded}\r\nMessage-ID: <s@x>\r\n\r\nhi\r\n"
-            .encode())
+    return f"From: a@example.com\r\nSubject: {encoded}\r\nMessage-ID: <s@x>\r\n\r\nhi\r\n".encode()
 
 
 @given(st.text(max_size=200))

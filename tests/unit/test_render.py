@@ -12,19 +12,42 @@ from maild.core.notices import Notice
 
 RENDERER = Renderer(default_templates_dir(), "support@acme.example", "Acme Support")
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
-EXPECTED = {"from", "to", "reply-to", "subject", "date", "message-id", "in-reply-to",
-            "references", "auto-submitted", "x-auto-response-suppress", "x-maild-loop",
-            "x-maild-ticket", "mime-version", "content-type"}
+EXPECTED = {
+    "from",
+    "to",
+    "reply-to",
+    "subject",
+    "date",
+    "message-id",
+    "in-reply-to",
+    "references",
+    "auto-submitted",
+    "x-auto-response-suppress",
+    "x-maild-loop",
+    "x-maild-ticket",
+    "mime-version",
+    "content-type",
+}
 
 
 def notice(subject: str, name: str) -> Notice:
-    return Notice(template="customer/ack", to_addr="sam@example.com", to_name=name,
-                  ticket_id=12, message_id="<t12-abc.def@acme.example>",
-                  reply_to="support+t12-abc@acme.example", in_reply_to="<orig@example.com>",
-                  references=("<orig@example.com>", "not an id\r\nBcc: x@evil"),
-                  auto_submitted="auto-replied",
-                  context={"ticket_id": 12, "subject": subject, "support_name": "Acme Support",
-                           "customer_name": name})
+    return Notice(
+        template="customer/ack",
+        to_addr="sam@example.com",
+        to_name=name,
+        ticket_id=12,
+        message_id="<t12-abc.def@acme.example>",
+        reply_to="support+t12-abc@acme.example",
+        in_reply_to="<orig@example.com>",
+        references=("<orig@example.com>", "not an id\r\nBcc: x@evil"),
+        auto_submitted="auto-replied",
+        context={
+            "ticket_id": 12,
+            "subject": subject,
+            "support_name": "Acme Support",
+            "customer_name": name,
+        },
+    )
 
 
 @settings(max_examples=200)
@@ -33,8 +56,8 @@ def test_no_header_injection(subject, name):
     raw = RENDERER.render(notice(subject, name), NOW)
     head = raw.split(b"\r\n\r\n", 1)[0]
     msg = BytesParser(policy=policy.default).parsebytes(raw)
-    assert {k.lower() for k in msg.keys()} == EXPECTED
-    assert all(len(msg.get_all(k)) == 1 for k in msg.keys())
+    assert {k.lower() for k in msg} == EXPECTED
+    assert all(len(msg.get_all(k)) == 1 for k in msg)
     assert b"\nBcc:" not in head and "\n" not in str(msg["subject"])
     assert str(msg["subject"]).startswith("[#12]")
     assert msg["to"].addresses[0].addr_spec == "sam@example.com"

@@ -35,10 +35,12 @@ def test_robots_are_recognised(headers, sender, expected):
 
 
 def test_a_bounce_report_is_a_robot():
-    raw = (b"From: Mail Delivery System <postmaster@mx.example.com>\r\nSubject: Undelivered\r\n"
-           b"Content-Type: multipart/report; report-type=delivery-status; boundary=b\r\n\r\n"
-           b"--b\r\nContent-Type: text/plain\r\n\r\nfailed\r\n--b\r\n"
-           b"Content-Type: message/delivery-status\r\n\r\nStatus: 5.1.1\r\n--b--\r\n")
+    raw = (
+        b"From: Mail Delivery System <postmaster@mx.example.com>\r\nSubject: Undelivered\r\n"
+        b"Content-Type: multipart/report; report-type=delivery-status; boundary=b\r\n\r\n"
+        b"--b\r\nContent-Type: text/plain\r\n\r\nfailed\r\n--b\r\n"
+        b"Content-Type: message/delivery-status\r\n\r\nStatus: 5.1.1\r\n--b--\r\n"
+    )
     assert verdict(raw)
 
 

@@ -45,8 +45,9 @@ def test_a_reply_to_a_closed_ticket_reopens_it():
 
 
 def test_a_stranger_naming_a_ticket_opens_a_new_one():
-    raw = mail(subject="Re: [#5] Help", sender="Eve <eve@example.org>",
-               to=reply_to(5, "sam@example.com"))
+    raw = mail(
+        subject="Re: [#5] Help", sender="Eve <eve@example.org>", to=reply_to(5, "sam@example.com")
+    )
     decision = decide(raw)
     assert isinstance(decision, route.Open) and "#5" in (decision.note or "")
 
