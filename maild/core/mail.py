@@ -60,7 +60,9 @@ def parse(raw: bytes, *, max_attachment_bytes: int, max_message_bytes: int) -> I
 
 
 def _headers(msg: EmailMessage) -> tuple[tuple[str, str], ...]:
-    return tuple((name.lower(), str(value)) for name, value in msg.items())
+    # Raw values: building a structured header object for each is most of
+    # the parse time, and the robot rules only need the words.
+    return tuple((name.lower(), " ".join(str(value).split())) for name, value in msg.raw_items())
 
 
 def _grouped(headers: tuple[tuple[str, str], ...]) -> Iterator[tuple[str, list[str]]]:

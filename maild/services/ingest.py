@@ -101,14 +101,17 @@ class Ingest:
         refs = route.ticket_refs(m, self.addressing.support)
         tickets = store.ticket_facts(r.ticket_id for r in refs)
         decision = route.route(m, sender, refs, tickets)
+        acks = 0
         if isinstance(decision, route.Open) and m.from_addr:
-            opened, latest = store.tickets_opened_since(m.from_addr, now - timedelta(hours=1))
+            opened, latest, acks = store.sender_history(
+                m.from_addr, now - timedelta(hours=1), now - timedelta(days=1)
+            )
             decision = flood.fold_flood(
                 decision, opened, self.limits.tickets_per_sender_per_hour, latest
             )
         match decision:
             case route.Open():
-                return self._open(store, item, m, decision, now)
+                return self._open(store, item, m, decision, now, acks)
             case route.Join():
                 return self._join(store, item, m, decision, now)
             case route.StaffMail():
@@ -118,7 +121,13 @@ class Ingest:
 
     # the four destinations -------------------------------------------------
     def _open(
-        self, store: Store, item: RawMail, m: InboundMail, d: route.Open, now: datetime
+        self,
+        store: Store,
+        item: RawMail,
+        m: InboundMail,
+        d: route.Open,
+        now: datetime,
+        acks: int,
     ) -> Outcome:
         assert m.from_addr is not None
         subject = route.clean_subject(m.subject)
@@ -137,7 +146,6 @@ class Ingest:
         store.event(ticket.id, now, "opened", m.from_addr, message_id=m.message_id, note=d.note)
         customer = self.directory.customer(m.from_addr, m.from_name)
         out = []
-        acks = store.acks_since(m.from_addr, now - timedelta(days=1))
         if flood.ack_allowed(acks, self.limits.acks_per_sender_per_day):
             out.append(notices.ack(customer, ticket.id, subject, m, self.addressing))
         else:
@@ -263,9 +271,8 @@ class Ingest:
             )
 
     def _queue(self, store: Store, out: Sequence[notices.Notice], now: datetime) -> None:
+        # Message-IDs derive from the mail's content hash, already checked unique.
         for notice in out:
-            if store.outbox_has(notice.message_id):
-                continue
             store.session.add(
                 Outbox(
                     message_id=notice.message_id,
@@ -278,6 +285,7 @@ class Ingest:
                     created_at=now,
                 )
             )
+        store.session.flush()  # later mails in this batch count these acks
 
     def _quarantine(self, store: Store, item: RawMail, exc: Exception) -> Outcome:
         now = self.clock()

@@ -85,6 +85,13 @@ def test_acknowledgements_are_capped_per_sender_per_day(app, clock):
     assert len([o for o in outbox(app) if o.template == "customer/ack"]) == 4
 
 
+def test_the_caps_hold_within_one_batch(make_app):
+    app = make_app(intake={"tickets_per_sender_per_hour": 4})
+    outcomes = app.ingest([RawMail(mail(subject=f"q{n}")) for n in range(6)])
+    assert [o.verdict for o in outcomes] == ["ticket"] * 4 + ["joined"] * 2
+    assert len([o for o in outbox(app) if o.template == "customer/ack"]) == 3
+
+
 def test_a_flood_from_one_sender_stops_opening_tickets(make_app):
     app = make_app(intake={"tickets_per_sender_per_hour": 2})
     outcomes = [take(app, mail(subject=f"spam {n}")) for n in range(6)]

@@ -52,28 +52,31 @@ class Store:
     def ticket(self, ticket_id: int) -> Ticket | None:
         return self.session.get(Ticket, ticket_id)
 
-    def tickets_opened_since(self, customer: str, since: datetime) -> tuple[int, int | None]:
-        """How many tickets this customer opened since then, and their latest ticket."""
-        count = self.session.exec(
-            select(func.count()).where(Ticket.customer == customer, Ticket.created_at >= since)
-        ).one()
-        latest = self.session.exec(
-            select(Ticket.id).where(Ticket.customer == customer).order_by(col(Ticket.id).desc())
-        ).first()
-        return int(count), latest
-
-    def acks_since(self, customer: str, since: datetime) -> int:
-        query = (
+    def sender_history(
+        self, customer: str, hour_ago: datetime, day_ago: datetime
+    ) -> tuple[int, int | None, int]:
+        """Tickets this customer opened in the last hour, their latest ticket, and
+        acknowledgements sent to them in the last day: one round trip."""
+        opened = (
+            select(func.count())
+            .select_from(Ticket)
+            .where(Ticket.customer == customer, Ticket.created_at >= hour_ago)
+            .scalar_subquery()
+        )
+        latest = select(func.max(Ticket.id)).where(Ticket.customer == customer).scalar_subquery()
+        acks = (
             select(func.count())
             .select_from(Outbox)
             .join(Ticket, col(Ticket.id) == col(Outbox.ticket_id))
             .where(
                 Outbox.template == "customer/ack",
                 Ticket.customer == customer,
-                Outbox.created_at >= since,
+                Outbox.created_at >= day_ago,
             )
+            .scalar_subquery()
         )
-        return int(self.session.exec(query).one())
+        row = self.session.exec(select(opened, latest, acks)).one()
+        return int(row[0]), row[1], int(row[2])
 
     def add(self, row: Any) -> Any:
         self.session.add(row)
@@ -84,10 +87,6 @@ class Store:
         self, ticket_id: int, at: datetime, kind: str, actor: str | None, **detail: Any
     ) -> None:
         self.session.add(Event(ticket_id=ticket_id, at=at, kind=kind, actor=actor, detail=detail))
-
-    def outbox_has(self, message_id: str) -> bool:
-        query = select(Outbox.id).where(Outbox.message_id == message_id)
-        return self.session.exec(query).first() is not None
 
     # listings ------------------------------------------------------------
     def tickets(self, status: str | None = None, limit: int = 100) -> Sequence[Ticket]:
@@ -155,7 +154,11 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[Store]:
-        with Session(self.engine, expire_on_commit=False) as session, session.begin():
+        # No autoflush: rows that later queries must see are flushed by add().
+        with (
+            Session(self.engine, expire_on_commit=False, autoflush=False) as session,
+            session.begin(),
+        ):
             yield Store(session)
 
     @contextmanager
