@@ -10,13 +10,14 @@ from __future__ import annotations
 import hashlib
 import re
 from datetime import datetime
-from email import policy
 from email.charset import QP, Charset
 from email.header import Header
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
+from email.policy import Compat32
 from email.utils import format_datetime, formataddr
 from pathlib import Path
+from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
@@ -24,7 +25,25 @@ from maild.core.notices import Notice
 from maild.core.robots import LOOP_HEADER
 from maild.core.text import one_line
 
-_WIRE = policy.compat32.clone(linesep="\r\n", max_line_length=78)
+
+class _Wire(Compat32):
+    """compat32 on the wire (CRLF), with a fast path for short plain-ASCII values:
+    they need neither encoding nor folding, and Header.encode() is the slowest
+    step of rendering. Everything else goes through the email package's folding."""
+
+    def _fold(self, name: str, value: Any, sanitize: bool) -> str:
+        if (
+            isinstance(value, str)
+            and value.isascii()
+            and len(name) + len(value) + 2 <= 78
+            and "\r" not in value
+            and "\n" not in value
+        ):
+            return f"{name}: {value}{self.linesep}"
+        return str(super()._fold(name, value, sanitize))
+
+
+_WIRE = _Wire(linesep="\r\n", max_line_length=78)
 _MSGID = re.compile(r"^<[^<>\s@]+@[^<>\s@]+>$")
 
 

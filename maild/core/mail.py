@@ -33,10 +33,13 @@ def parse(raw: bytes, *, max_attachment_bytes: int, max_message_bytes: int) -> I
     digest = content_hash(raw)
     headers = _headers(msg)
     from_addr, from_name, strict = _sender(msg)
+    content_type = msg.get_content_type()
     body = msg.get_body(preferencelist=("plain", "html"))
     text, source = _text(body)
     oversize = len(raw) > max_message_bytes
-    attachments = tuple(_attachments(msg, body, 0 if oversize else max_attachment_bytes))
+    cap = 0 if oversize else max_attachment_bytes
+    # A single-part mail is its own body: nothing to walk.
+    attachments = tuple(_attachments(msg, body, cap)) if msg.is_multipart() else ()
     notes = _notes(attachments, oversize, len(raw), max_message_bytes)
     return InboundMail(
         message_id=_message_id(msg, digest),
@@ -53,7 +56,7 @@ def parse(raw: bytes, *, max_attachment_bytes: int, max_message_bytes: int) -> I
         text=text,
         text_source=source,
         attachments=attachments,
-        robot=robot_reason({k: v for k, v in _grouped(headers)}, from_addr, msg.get_content_type()),
+        robot=robot_reason(dict(_grouped(headers)), from_addr, content_type),
         notes=notes,
         headers=headers,
     )

@@ -67,16 +67,32 @@ class Ingest:
     def __call__(self, batch: Sequence[RawMail]) -> list[Outcome]:
         try:
             with self.db.transaction() as store:
-                outcomes = [self._one(store, item) for item in batch]
+                taken = self._taken_uids(store, batch)
+                outcomes = [
+                    Outcome("duplicate", reason="this UID was taken already")
+                    if (item.source, item.uidvalidity, item.uid) in taken
+                    else self._one(store, item)
+                    for item in batch
+                ]
         except DBAPIError as exc:
             raise TransientError(f"database: {exc.orig or exc}") from exc
         if any(o.verdict in {"ticket", "joined"} for o in outcomes):
             self.on_queued()
         return outcomes
 
+    @staticmethod
+    def _taken_uids(store: Store, batch: Sequence[RawMail]) -> set[tuple[str, int | None, int]]:
+        groups: dict[tuple[str, int | None], list[int]] = {}
+        for item in batch:
+            if item.uid is not None:
+                groups.setdefault((item.source, item.uidvalidity), []).append(item.uid)
+        return {
+            (source, validity, uid)
+            for (source, validity), uids in groups.items()
+            for uid in store.seen_uids(source, validity, uids)
+        }
+
     def _one(self, store: Store, item: RawMail) -> Outcome:
-        if store.seen_uid(item.source, item.uidvalidity, item.uid):
-            return Outcome("duplicate", reason="this UID was taken already")
         try:
             parsed = mail.parse(
                 item.raw,
@@ -131,35 +147,38 @@ class Ingest:
     ) -> Outcome:
         assert m.from_addr is not None
         subject = route.clean_subject(m.subject)
-        ticket = store.add(
-            Ticket(
-                customer=m.from_addr,
-                customer_name=m.from_name,
-                subject=subject,
-                team=self.default_team,
-                created_at=now,
-                updated_at=now,
-            )
+        team = self.default_team
+        ticket_id = store.insert(
+            Ticket,
+            status="open",
+            priority="normal",
+            customer=m.from_addr,
+            customer_name=m.from_name,
+            subject=subject,
+            agent=None,
+            team=team,
+            created_at=now,
+            updated_at=now,
         )
-        inbound = self._inbound(store, item, m, "ticket", ticket.id, d.note, now)
-        self._message(store, ticket.id, inbound.id, m, "customer", now)
-        store.event(ticket.id, now, "opened", m.from_addr, message_id=m.message_id, note=d.note)
+        inbound_id = self._inbound(store, item, m, "ticket", ticket_id, d.note, now)
+        self._message(store, ticket_id, inbound_id, m, "customer", now)
+        store.event(ticket_id, now, "opened", m.from_addr, message_id=m.message_id, note=d.note)
         customer = self.directory.customer(m.from_addr, m.from_name)
         out = []
         if flood.ack_allowed(acks, self.limits.acks_per_sender_per_day):
-            out.append(notices.ack(customer, ticket.id, subject, m, self.addressing))
+            out.append(notices.ack(customer, ticket_id, subject, m, self.addressing))
         else:
             store.event(
-                ticket.id,
+                ticket_id,
                 now,
                 "ack_suppressed",
                 None,
                 reason=f"{acks} acknowledgements to this sender in the last day",
             )
-        staff = self.directory.to_notify(None, ticket.team)
-        out += notices.staff_notices("new", staff, ticket.id, subject, m, self.addressing)
+        staff = self.directory.to_notify(None, team)
+        out += notices.staff_notices("new", staff, ticket_id, subject, m, self.addressing)
         self._queue(store, out, now)
-        return Outcome("ticket", ticket.id, d.note)
+        return Outcome("ticket", ticket_id, d.note)
 
     def _join(
         self, store: Store, item: RawMail, m: InboundMail, d: route.Join, now: datetime
@@ -170,8 +189,8 @@ class Ingest:
             ticket.status = "open"
             store.event(ticket.id, now, "reopened", m.from_addr, reason="the customer wrote again")
         ticket.updated_at = now
-        inbound = self._inbound(store, item, m, "joined", ticket.id, d.via, now)
-        self._message(store, ticket.id, inbound.id, m, "customer", now)
+        inbound_id = self._inbound(store, item, m, "joined", ticket.id, d.via, now)
+        self._message(store, ticket.id, inbound_id, m, "customer", now)
         store.event(
             ticket.id, now, "customer_replied", m.from_addr, via=d.via, message_id=m.message_id
         )
@@ -191,23 +210,23 @@ class Ingest:
             if d.ticket_id
             else f"{d.person.role} mail naming no ticket"
         )
-        inbound = self._inbound(store, item, m, "staff", d.ticket_id, reason, now)
+        inbound_id = self._inbound(store, item, m, "staff", d.ticket_id, reason, now)
         if d.ticket_id is not None:
-            self._message(store, d.ticket_id, inbound.id, m, "staff", now)
+            self._message(store, d.ticket_id, inbound_id, m, "staff", now)
             store.event(d.ticket_id, now, "staff_mail", d.person.email, message_id=m.message_id)
         return Outcome("staff", d.ticket_id, reason)
 
     def _ignore(
         self, store: Store, item: RawMail, m: InboundMail, d: route.Ignore, now: datetime
     ) -> Outcome:
-        inbound = self._inbound(store, item, m, "ignored", d.ticket_id, d.reason, now)
+        inbound_id = self._inbound(store, item, m, "ignored", d.ticket_id, d.reason, now)
         if d.ticket_id is not None:
-            self._message(store, d.ticket_id, inbound.id, m, "robot", now)
+            self._message(store, d.ticket_id, inbound_id, m, "robot", now)
             store.event(d.ticket_id, now, "robot_mail", m.from_addr, reason=d.reason)
         log.info("ignored %s from %s: %s", m.message_id, m.from_addr, d.reason)
         return Outcome("ignored", d.ticket_id, d.reason)
 
-    # rows ------------------------------------------------------------------
+    # rows: Core inserts, no ORM objects on the hot path -----------------------
     def _inbound(
         self,
         store: Store,
@@ -217,23 +236,22 @@ class Ingest:
         ticket_id: int | None,
         reason: str | None,
         now: datetime,
-    ) -> Inbound:
-        return store.add(
-            Inbound(
-                source=item.source,
-                uidvalidity=item.uidvalidity,
-                uid=item.uid,
-                message_id=m.message_id,
-                content_hash=m.content_hash,
-                sender=m.from_addr,
-                subject=m.subject,
-                verdict=verdict,
-                reason=reason,
-                ticket_id=ticket_id,
-                size=m.size,
-                raw=item.raw,
-                received_at=now,
-            )
+    ) -> int:
+        return store.insert(
+            Inbound,
+            source=item.source,
+            uidvalidity=item.uidvalidity,
+            uid=item.uid,
+            message_id=m.message_id,
+            content_hash=m.content_hash,
+            sender=m.from_addr,
+            subject=m.subject,
+            verdict=verdict,
+            reason=reason,
+            ticket_id=ticket_id,
+            size=m.size,
+            raw=item.raw,
+            received_at=now,
         )
 
     def _message(
@@ -245,47 +263,57 @@ class Ingest:
         kind: str,
         now: datetime,
     ) -> None:
-        row = store.add(
-            Message(
-                ticket_id=ticket_id,
-                inbound_id=inbound_id,
-                kind=kind,
-                author=m.from_addr or "",
-                author_name=m.from_name,
-                subject=m.subject,
-                text=m.text,
-                text_source=m.text_source,
-                notes=list(m.notes),
-                created_at=now,
-            )
+        message_id = store.insert(
+            Message,
+            ticket_id=ticket_id,
+            inbound_id=inbound_id,
+            direction="in",
+            kind=kind,
+            author=m.from_addr or "",
+            author_name=m.from_name,
+            subject=m.subject,
+            text=m.text,
+            text_source=m.text_source,
+            notes=list(m.notes),
+            created_at=now,
         )
-        for a in m.attachments:
-            store.session.add(
-                Attachment(
-                    message_id=row.id,
-                    filename=a.filename,
-                    content_type=a.content_type,
-                    size=a.size,
-                    content=a.content,
-                )
-            )
+        store.insert_many(
+            Attachment,
+            [
+                {
+                    "message_id": message_id,
+                    "filename": a.filename,
+                    "content_type": a.content_type,
+                    "size": a.size,
+                    "content": a.content,
+                }
+                for a in m.attachments
+            ],
+        )
 
     def _queue(self, store: Store, out: Sequence[notices.Notice], now: datetime) -> None:
         # Message-IDs derive from the mail's content hash, already checked unique.
-        for notice in out:
-            store.session.add(
-                Outbox(
-                    message_id=notice.message_id,
-                    ticket_id=notice.ticket_id,
-                    template=notice.template,
-                    recipients=[notice.to_addr],
-                    envelope_from=self.envelope_from,
-                    raw=self.renderer.render(notice, now),
-                    next_attempt_at=now,
-                    created_at=now,
-                )
-            )
-        store.session.flush()  # later mails in this batch count these acks
+        store.insert_many(
+            Outbox,
+            [
+                {
+                    "message_id": n.message_id,
+                    "ticket_id": n.ticket_id,
+                    "template": n.template,
+                    "recipients": [n.to_addr],
+                    "envelope_from": self.envelope_from,
+                    "raw": self.renderer.render(n, now),
+                    "status": "queued",
+                    "attempts": 0,
+                    "next_attempt_at": now,
+                    "last_error": None,
+                    "results": {},
+                    "created_at": now,
+                    "sent_at": None,
+                }
+                for n in out
+            ],
+        )
 
     def _quarantine(self, store: Store, item: RawMail, exc: Exception) -> Outcome:
         now = self.clock()

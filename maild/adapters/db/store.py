@@ -7,8 +7,8 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, func
-from sqlmodel import Session, col, select
+from sqlalchemy import Engine, bindparam, func, insert
+from sqlmodel import Session, SQLModel, col, select
 
 from maild.adapters.db.models import (
     Event,
@@ -21,25 +21,48 @@ from maild.adapters.db.models import (
 )
 from maild.core.model import TicketFacts
 
+# Hot-path statements built once: building a select costs more than running it.
+_SEEN_CONTENT = select(Inbound.id).where(
+    Inbound.message_id == bindparam("message_id"),
+    Inbound.content_hash == bindparam("content_hash"),
+)
+_SENDER_HISTORY = select(
+    select(func.count())
+    .select_from(Ticket)
+    .where(Ticket.customer == bindparam("customer"), Ticket.created_at >= bindparam("hour_ago"))
+    .scalar_subquery(),
+    select(func.max(Ticket.id)).where(Ticket.customer == bindparam("customer")).scalar_subquery(),
+    select(func.count())
+    .select_from(Outbox)
+    .join(Ticket, col(Ticket.id) == col(Outbox.ticket_id))
+    .where(
+        Outbox.template == "customer/ack",
+        Ticket.customer == bindparam("customer"),
+        Outbox.created_at >= bindparam("day_ago"),
+    )
+    .scalar_subquery(),
+)
+
 
 class Store:
     def __init__(self, session: Session) -> None:
         self.session = session
 
     # inbound -------------------------------------------------------------
-    def seen_uid(self, source: str, uidvalidity: int | None, uid: int | None) -> bool:
-        if uid is None:
-            return False
-        query = select(Inbound.id).where(
-            Inbound.source == source, Inbound.uidvalidity == uidvalidity, Inbound.uid == uid
+    def seen_uids(self, source: str, uidvalidity: int | None, uids: Sequence[int]) -> set[int]:
+        """Which of these UIDs were taken already: one query for a whole batch."""
+        if not uids:
+            return set()
+        query = select(Inbound.uid).where(
+            Inbound.source == source,
+            Inbound.uidvalidity == uidvalidity,
+            col(Inbound.uid).in_(list(uids)),
         )
-        return self.session.exec(query).first() is not None
+        return {int(uid) for uid in self.session.exec(query).all() if uid is not None}
 
     def seen_content(self, message_id: str, content_hash: str) -> bool:
-        query = select(Inbound.id).where(
-            Inbound.message_id == message_id, Inbound.content_hash == content_hash
-        )
-        return self.session.exec(query).first() is not None
+        params = {"message_id": message_id, "content_hash": content_hash}
+        return self.session.execute(_SEEN_CONTENT, params).first() is not None
 
     # tickets -------------------------------------------------------------
     def ticket_facts(self, ids: Iterable[int]) -> dict[int, TicketFacts]:
@@ -57,26 +80,19 @@ class Store:
     ) -> tuple[int, int | None, int]:
         """Tickets this customer opened in the last hour, their latest ticket, and
         acknowledgements sent to them in the last day: one round trip."""
-        opened = (
-            select(func.count())
-            .select_from(Ticket)
-            .where(Ticket.customer == customer, Ticket.created_at >= hour_ago)
-            .scalar_subquery()
-        )
-        latest = select(func.max(Ticket.id)).where(Ticket.customer == customer).scalar_subquery()
-        acks = (
-            select(func.count())
-            .select_from(Outbox)
-            .join(Ticket, col(Ticket.id) == col(Outbox.ticket_id))
-            .where(
-                Outbox.template == "customer/ack",
-                Ticket.customer == customer,
-                Outbox.created_at >= day_ago,
-            )
-            .scalar_subquery()
-        )
-        row = self.session.exec(select(opened, latest, acks)).one()
-        return int(row[0]), row[1], int(row[2])
+        params = {"customer": customer, "hour_ago": hour_ago, "day_ago": day_ago}
+        opened, latest, acks = self.session.execute(_SENDER_HISTORY, params).one()
+        return int(opened), latest, int(acks)
+
+    def insert(self, model: type[SQLModel], **values: Any) -> int:
+        """A Core INSERT: no ORM object to build or flush on the hot path."""
+        table = model.__table__  # type: ignore[attr-defined]
+        result = self.session.execute(insert(table).values(**values))
+        return int(result.inserted_primary_key[0])
+
+    def insert_many(self, model: type[SQLModel], rows: Sequence[dict[str, Any]]) -> None:
+        if rows:
+            self.session.execute(insert(model.__table__), list(rows))  # type: ignore[attr-defined]
 
     def add(self, row: Any) -> Any:
         self.session.add(row)
@@ -86,7 +102,7 @@ class Store:
     def event(
         self, ticket_id: int, at: datetime, kind: str, actor: str | None, **detail: Any
     ) -> None:
-        self.session.add(Event(ticket_id=ticket_id, at=at, kind=kind, actor=actor, detail=detail))
+        self.insert(Event, ticket_id=ticket_id, at=at, kind=kind, actor=actor, detail=detail)
 
     # listings ------------------------------------------------------------
     def tickets(self, status: str | None = None, limit: int = 100) -> Sequence[Ticket]:
