@@ -38,8 +38,10 @@ def customer_mail(n: int) -> bytes:
     msg["Subject"] = f"Order {n} has not arrived"
     msg["Message-ID"] = f"<bench-{n}-{os.getpid()}@example.com>"
     msg["Date"] = "Mon, 23 Nov 2026 09:00:00 +0000"
-    msg.set_content(f"Hello,\n\nmy order {n} has not arrived yet. Could you check?\n\n"
-                    "Thanks,\nCustomer\n" + "Some more words about the problem. " * 20)
+    msg.set_content(
+        f"Hello,\n\nmy order {n} has not arrived yet. Could you check?\n\n"
+        "Thanks,\nCustomer\n" + "Some more words about the problem. " * 20
+    )
     return msg.as_bytes()
 
 
@@ -53,13 +55,19 @@ def fill(server: Dovecot, user: str, count: int, chunk: int = 250) -> None:
         client.logout()
 
 
-def write_config(path: Path, server: Dovecot, user: str, smtp_port: int | None = None,
-                 database_url: str | None = None) -> Path:
-    smtp = (f'[smtp]\nhost = "127.0.0.1"\nport = {smtp_port}\nsecurity = "none"\n'
-            if smtp_port else "")
+def write_config(
+    path: Path,
+    server: Dovecot,
+    user: str,
+    smtp_port: int | None = None,
+    database_url: str | None = None,
+) -> Path:
+    smtp = (
+        f'[smtp]\nhost = "127.0.0.1"\nport = {smtp_port}\nsecurity = "none"\n' if smtp_port else ""
+    )
     database = f'[database]\nurl = "{database_url}"\n' if database_url else ""
     path.write_text(f"""
-state_dir = "{path.parent / 'state'}"
+state_dir = "{path.parent / "state"}"
 log_level = "WARNING"
 [support]
 address = "support@acme.example"

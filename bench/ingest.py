@@ -60,10 +60,16 @@ def floor(port: int, user: str, password: str, db_path: str) -> dict:
             msg = parser.parsebytes(raw)
             body = msg.get_body(("plain", "html"))
             with Session(engine) as session:
-                session.add(Naive(message_id=str(msg["message-id"]), sender=str(msg["from"]),
-                                  subject=str(msg["subject"]),
-                                  text=body.get_content() if body else "", raw=raw,
-                                  received_at=datetime.now(UTC)))
+                session.add(
+                    Naive(
+                        message_id=str(msg["message-id"]),
+                        sender=str(msg["from"]),
+                        subject=str(msg["subject"]),
+                        text=body.get_content() if body else "",
+                        raw=raw,
+                        received_at=datetime.now(UTC),
+                    )
+                )
                 session.commit()
     client.logout()
     return {"seconds": time.perf_counter() - start, "mails": len(uids)}
@@ -86,8 +92,7 @@ def maild(config_file: str) -> dict:
     with app.db.transaction() as store:
         tickets = store.session.exec(select(func.count()).select_from(Ticket)).one()
         queued = store.session.exec(select(func.count()).select_from(Outbox)).one()
-    return {"seconds": seconds, "mails": sum(counts.values()), "tickets": tickets,
-            "queued": queued}
+    return {"seconds": seconds, "mails": sum(counts.values()), "tickets": tickets, "queued": queued}
 
 
 def child(args: list[str]) -> dict:
@@ -115,8 +120,17 @@ def main() -> None:
         print(f"filling two mailboxes with {opts.mails} mails each ...", flush=True)
         common.fill(server, "floor", opts.mails)
         common.fill(server, "maild", opts.mails)
-        base = child(["--part", "floor", "--args", str(server.port), "floor", server.password,
-                      str(work / "floor.db")])
+        base = child(
+            [
+                "--part",
+                "floor",
+                "--args",
+                str(server.port),
+                "floor",
+                server.password,
+                str(work / "floor.db"),
+            ]
+        )
         cfg = common.write_config(work / "maild.toml", server, "maild")
         ours = child(["--part", "maild", "--args", str(cfg)])
     finally:
@@ -124,13 +138,16 @@ def main() -> None:
         common.cleanup(work)
     f_rate = base["mails"] / base["seconds"]
     m_rate = ours["mails"] / ours["seconds"]
-    print(f"floor (fetch 200 + parse + 1 insert/commit each): {base['mails']} mails in "
-          f"{base['seconds']:.1f} s = {f_rate:.0f} mails/s, peak RSS {base['peak_rss_mb']:.0f} MB")
-    print(f"maild run --once (tickets + queued ack and notice): {ours['mails']} mails in "
-          f"{ours['seconds']:.1f} s = {m_rate:.0f} mails/s, peak RSS {ours['peak_rss_mb']:.0f} MB"
-          f" ({ours['tickets']} tickets, {ours['queued']} mails queued)")
-    print(f"ratio maild/floor = {m_rate / f_rate:.2f} (target >= 0.6); "
-          f"peak RSS target <= 150 MB")
+    print(
+        f"floor (fetch 200 + parse + 1 insert/commit each): {base['mails']} mails in "
+        f"{base['seconds']:.1f} s = {f_rate:.0f} mails/s, peak RSS {base['peak_rss_mb']:.0f} MB"
+    )
+    print(
+        f"maild run --once (tickets + queued ack and notice): {ours['mails']} mails in "
+        f"{ours['seconds']:.1f} s = {m_rate:.0f} mails/s, peak RSS {ours['peak_rss_mb']:.0f} MB"
+        f" ({ours['tickets']} tickets, {ours['queued']} mails queued)"
+    )
+    print(f"ratio maild/floor = {m_rate / f_rate:.2f} (target >= 0.6); peak RSS target <= 150 MB")
 
 
 if __name__ == "__main__":
