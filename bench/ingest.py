@@ -27,7 +27,7 @@ from pathlib import Path
 from sqlmodel import Field, Session, SQLModel, create_engine
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import common  # noqa: E402
+import common
 
 
 class Naive(SQLModel, table=True):
@@ -55,7 +55,7 @@ def floor(port: int, user: str, password: str, db_path: str) -> dict:
     uids = client.search(["ALL"])
     for i in range(0, len(uids), 200):
         chunk = uids[i : i + 200]
-        for uid, data in client.fetch(chunk, ["BODY.PEEK[]"]).items():
+        for _uid, data in client.fetch(chunk, ["BODY.PEEK[]"]).items():
             raw = data[b"BODY[]"]
             msg = parser.parsebytes(raw)
             body = msg.get_body(("plain", "html"))

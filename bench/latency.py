@@ -19,9 +19,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import common  # noqa: E402
+import common
 
-from tests.peers import start_sink  # noqa: E402
+from tests.peers import start_sink
 
 
 def percentile(values: list[float], q: float) -> float:
