@@ -33,6 +33,10 @@ def _app(ctx: click.Context) -> App:
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    if settings.log_level != "DEBUG":
+        # aiosmtpd logs every SMTP command and Alembic every check at INFO.
+        for chatty in ("mail.log", "alembic"):
+            logging.getLogger(chatty).setLevel(logging.WARNING)
     return build(settings)
 
 

@@ -76,6 +76,7 @@ class Renderer:
             autoescape=select_autoescape(enabled_extensions=("html.j2",), default=False),
             undefined=StrictUndefined,
             keep_trailing_newline=True,
+            auto_reload=False,  # templates change with a restart or SIGHUP, not per mail
         )
         self.support = support
         self.support_name = support_name

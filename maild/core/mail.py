@@ -14,7 +14,7 @@ from email import policy
 from email.headerregistry import AddressHeader
 from email.message import EmailMessage, MIMEPart
 from email.parser import BytesParser
-from email.utils import parsedate_to_datetime
+from email.utils import getaddresses, parsedate_to_datetime
 
 from maild.core.model import Attachment, InboundMail
 from maild.core.robots import robot_reason
@@ -32,6 +32,9 @@ def parse(raw: bytes, *, max_attachment_bytes: int, max_message_bytes: int) -> I
     assert isinstance(msg, EmailMessage)
     digest = content_hash(raw)
     headers = _headers(msg)
+    # Raw values where the words are enough; structured (slow) parsing only for
+    # From and Subject, which need the decoding.
+    raw_values = dict(_grouped(headers))
     from_addr, from_name, strict = _sender(msg)
     content_type = msg.get_content_type()
     body = msg.get_body(preferencelist=("plain", "html"))
@@ -42,21 +45,21 @@ def parse(raw: bytes, *, max_attachment_bytes: int, max_message_bytes: int) -> I
     attachments = tuple(_attachments(msg, body, cap)) if msg.is_multipart() else ()
     notes = _notes(attachments, oversize, len(raw), max_message_bytes)
     return InboundMail(
-        message_id=_message_id(msg, digest),
+        message_id=_message_id(_one(raw_values, "message-id"), digest),
         content_hash=digest,
         size=len(raw),
         from_addr=from_addr,
         from_name=from_name,
         from_strict=strict,
-        to_addrs=_addresses(msg, "to") + _addresses(msg, "cc") + _addresses(msg, "delivered-to"),
+        to_addrs=_addresses(raw_values, ("to", "cc", "delivered-to")),
         subject=one_line(str(msg.get("subject", "")), 500),
-        in_reply_to=_first_id(msg.get("in-reply-to")),
-        references=tuple(str(msg.get("references", "")).split()),
-        date=_date(msg),
+        in_reply_to=_first_id(_one(raw_values, "in-reply-to")),
+        references=tuple(_one(raw_values, "references").split()),
+        date=_date(_one(raw_values, "date")),
         text=text,
         text_source=source,
         attachments=attachments,
-        robot=robot_reason(dict(_grouped(headers)), from_addr, content_type),
+        robot=robot_reason(raw_values, from_addr, content_type),
         notes=notes,
         headers=headers,
     )
@@ -89,33 +92,33 @@ def _sender(msg: EmailMessage) -> tuple[str | None, str, bool]:
     return first.addr_spec.lower(), one_line(first.display_name), strict
 
 
-def _addresses(msg: EmailMessage, name: str) -> tuple[str, ...]:
-    found: list[str] = []
-    for header in msg.get_all(name) or []:
-        if isinstance(header, AddressHeader):
-            found.extend(a.addr_spec.lower() for a in header.addresses if a.addr_spec)
-        else:
-            found.append(str(header).strip().strip("<>").lower())
-    return tuple(found)
+def _one(raw_values: dict[str, list[str]], name: str) -> str:
+    values = raw_values.get(name)
+    return values[0] if values else ""
 
 
-def _message_id(msg: EmailMessage, digest: str) -> str:
-    value = str(msg.get("message-id", "")).strip()
+def _addresses(raw_values: dict[str, list[str]], names: tuple[str, ...]) -> tuple[str, ...]:
+    found = [v for name in names for v in raw_values.get(name, [])]
+    return tuple(addr.lower() for _name, addr in getaddresses(found) if "@" in addr)
+
+
+def _message_id(value: str, digest: str) -> str:
+    value = value.strip()
     if value.startswith("<") and value.endswith(">") and "@" in value and " " not in value:
         return value
     # No usable Message-ID: the content hash stands in, so a repeat still matches.
     return f"<{digest[:32]}@no-message-id.maild>"
 
 
-def _first_id(value: object) -> str | None:
-    parts = str(value or "").split()
+def _first_id(value: str) -> str | None:
+    parts = value.split()
     return parts[0] if parts else None
 
 
-def _date(msg: EmailMessage) -> datetime | None:
+def _date(value: str) -> datetime | None:
     try:
-        return parsedate_to_datetime(str(msg["date"])) if msg["date"] else None
-    except (TypeError, ValueError):
+        return parsedate_to_datetime(value) if value else None
+    except (TypeError, ValueError, IndexError):
         return None
 
 

@@ -3,7 +3,8 @@
 Only after the batch's commit are its mails moved: a crash between the two
 leaves them in place, and the next pass finds their UIDs (or, after a
 UIDVALIDITY change, their Message-ID and content) already taken and only
-moves them. Batches keep memory flat however long the backlog.
+moves them. Batches keep memory flat however long the backlog: at most two
+batches are held, the one being committed and the one being fetched.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Protocol
 
 from maild.services.ingest import Ingest, RawMail
@@ -33,21 +35,43 @@ def _chunks(items: list[int], size: int) -> Iterator[list[int]]:
 
 
 def drain(
-    box: MailboxPort, ingest: Ingest, batch_size: int, processed_folder: str, quarantine_folder: str
+    box: MailboxPort,
+    ingest: Ingest,
+    batch_size: int,
+    processed_folder: str,
+    quarantine_folder: str,
 ) -> Counter[str]:
+    """Fetch batch n+1 while batch n is parsed and committed; move n after its commit.
+
+    The IMAP connection is used by one thread at a time: the next fetch runs
+    while ingest works on the database, and each move waits for that fetch.
+    """
     counts: Counter[str] = Counter()
-    for chunk in _chunks(box.pending(), batch_size):
-        fetched = list(box.fetch(chunk))
-        outcomes = ingest([RawMail(raw, box.key, box.uidvalidity, uid) for uid, raw in fetched])
-        done = [
-            uid for (uid, _), o in zip(fetched, outcomes, strict=True) if o.verdict != "quarantined"
-        ]
-        poisoned = [
-            uid for (uid, _), o in zip(fetched, outcomes, strict=True) if o.verdict == "quarantined"
-        ]
-        box.move(done, processed_folder)
-        box.move(poisoned, quarantine_folder)
-        counts.update(o.verdict for o in outcomes)
-    if counts:
-        log.info("%s: %s", box.key, dict(counts))
+    chunks = list(_chunks(box.pending(), batch_size))
+    if not chunks:
+        return counts
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="imap-fetch") as pool:
+        ahead: Future[list[tuple[int, bytes]]] = pool.submit(_fetch, box, chunks[0])
+        for index in range(len(chunks)):
+            fetched = ahead.result()
+            if index + 1 < len(chunks):
+                ahead = pool.submit(_fetch, box, chunks[index + 1])
+            try:
+                outcomes = ingest(
+                    [RawMail(raw, box.key, box.uidvalidity, uid) for uid, raw in fetched]
+                )
+            finally:
+                if index + 1 < len(chunks):
+                    wait([ahead])  # the connection is free again
+            pairs = list(zip(fetched, outcomes, strict=True))
+            box.move([uid for (uid, _), o in pairs if o.verdict != "quarantined"], processed_folder)
+            box.move(
+                [uid for (uid, _), o in pairs if o.verdict == "quarantined"], quarantine_folder
+            )
+            counts.update(o.verdict for o in outcomes)
+    log.info("%s: %s", box.key, dict(counts))
     return counts
+
+
+def _fetch(box: MailboxPort, uids: list[int]) -> list[tuple[int, bytes]]:
+    return list(box.fetch(uids))

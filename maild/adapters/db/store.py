@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, func, insert
+from sqlalchemy import Engine, Insert, bindparam, func, insert
 from sqlmodel import Session, SQLModel, col, select
 
 from maild.adapters.db.models import (
@@ -44,6 +45,11 @@ _SENDER_HISTORY = select(
 )
 
 
+@cache
+def _insert(model: type[SQLModel]) -> Insert:
+    return insert(model.__table__)  # type: ignore[attr-defined]
+
+
 class Store:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -62,7 +68,7 @@ class Store:
 
     def seen_content(self, message_id: str, content_hash: str) -> bool:
         params = {"message_id": message_id, "content_hash": content_hash}
-        return self.session.execute(_SEEN_CONTENT, params).first() is not None
+        return self.session.connection().execute(_SEEN_CONTENT, params).first() is not None
 
     # tickets -------------------------------------------------------------
     def ticket_facts(self, ids: Iterable[int]) -> dict[int, TicketFacts]:
@@ -81,18 +87,17 @@ class Store:
         """Tickets this customer opened in the last hour, their latest ticket, and
         acknowledgements sent to them in the last day: one round trip."""
         params = {"customer": customer, "hour_ago": hour_ago, "day_ago": day_ago}
-        opened, latest, acks = self.session.execute(_SENDER_HISTORY, params).one()
+        opened, latest, acks = self.session.connection().execute(_SENDER_HISTORY, params).one()
         return int(opened), latest, int(acks)
 
     def insert(self, model: type[SQLModel], **values: Any) -> int:
         """A Core INSERT: no ORM object to build or flush on the hot path."""
-        table = model.__table__  # type: ignore[attr-defined]
-        result = self.session.execute(insert(table).values(**values))
+        result = self.session.connection().execute(_insert(model), values)
         return int(result.inserted_primary_key[0])
 
     def insert_many(self, model: type[SQLModel], rows: Sequence[dict[str, Any]]) -> None:
         if rows:
-            self.session.execute(insert(model.__table__), list(rows))  # type: ignore[attr-defined]
+            self.session.connection().execute(_insert(model), list(rows))
 
     def add(self, row: Any) -> Any:
         self.session.add(row)
