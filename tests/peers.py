@@ -118,6 +118,14 @@ class Dovecot:
             self.process.terminate()
             self.process.wait(timeout=10)
 
+    def restart(self) -> None:
+        """Stop the server (dropping every connection) and start it again, mail kept."""
+        command = list(self.process.args) if self.process else []
+        self.stop()
+        with open(self.root / "dovecot.out", "ab") as out:
+            self.process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
+        wait_for_port(self.port)
+
 
 def start_dovecot(root: Path) -> Dovecot:
     binary = shutil.which("dovecot") or "/usr/sbin/dovecot"

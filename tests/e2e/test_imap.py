@@ -278,3 +278,22 @@ def test_the_daemon_picks_up_mail_with_idle_and_survives_a_bad_reload(setup, tmp
         daemon.stop.set()
         thread.join(timeout=30)
     assert not thread.is_alive()
+
+
+def test_the_daemon_reconnects_after_the_server_drops_it(setup):
+    cfg, dovecot, user, sink = setup
+    settings, _ = config.load(str(cfg))
+    daemon = Daemon(build(settings), str(cfg))
+    thread = threading.Thread(target=daemon.serve, daemon=True)
+    thread.start()
+    try:
+        dovecot.append(user, mail(subject="before", sender="r1@example.com"))
+        assert len(sink.handler.wait_for(2, timeout=10)) == 2
+        dovecot.restart()  # every connection dropped
+        dovecot.append(user, mail(subject="after", sender="r2@example.com"))
+        assert len(sink.handler.wait_for(4, timeout=30)) == 4
+    finally:
+        daemon.stop.set()
+        thread.join(timeout=30)
+    assert sorted(t["subject"] for t in tickets(cfg)) == ["after", "before"]
+    assert dovecot.messages(user, "INBOX") == []

@@ -1,0 +1,52 @@
+"""The intake loop over a fake mailbox (our own port): commit, then move; UIDVALIDITY."""
+
+from dataclasses import dataclass, field
+
+from maild.adapters.db.models import Ticket
+from maild.services.intake import drain
+from tests.conftest import mail
+from tests.integration.helpers import rows
+
+
+@dataclass
+class FakeMailbox:
+    key: str = "fake"
+    uidvalidity: int = 1
+    mails: dict[int, bytes] = field(default_factory=dict)
+    moved: dict[str, list[int]] = field(default_factory=dict)
+
+    def pending(self):
+        return sorted(self.mails)
+
+    def fetch(self, uids):
+        for uid in uids:
+            yield uid, self.mails[uid]
+
+    def move(self, uids, folder):
+        for uid in uids:
+            self.moved.setdefault(folder, []).append(uid)
+            del self.mails[uid]
+
+
+def test_batches_are_committed_then_moved(app):
+    box = FakeMailbox(
+        mails={n: mail(subject=f"m{n}", sender=f"c{n}@example.com") for n in range(1, 8)}
+    )
+    box.mails[8] = b"From: a@example.com\r\nContent-Type: text/plain; charset=x-bad\r\n\r\nx"
+    counts = drain(box, app.ingest, 3, "Processed", "Quarantine")
+    assert counts == {"ticket": 7, "quarantined": 1}
+    assert box.moved == {"Processed": [1, 2, 3, 4, 5, 6, 7], "Quarantine": [8]}
+    assert len(rows(app, Ticket)) == 7
+
+
+def test_a_uidvalidity_change_reingests_nothing(app):
+    raws = {n: mail(subject=f"m{n}", sender=f"c{n}@example.com") for n in range(1, 4)}
+    first = FakeMailbox(mails=dict(raws))
+    first.move = lambda uids, folder: None  # crash before the move: mail stays
+    drain(first, app.ingest, 10, "Processed", "Quarantine")
+    # The server renumbered the folder: new UIDVALIDITY, new UIDs, same mails.
+    again = FakeMailbox(uidvalidity=2, mails={n + 100: raw for n, raw in raws.items()})
+    counts = drain(again, app.ingest, 10, "Processed", "Quarantine")
+    assert counts == {"duplicate": 3}
+    assert again.moved == {"Processed": [101, 102, 103]}
+    assert len(rows(app, Ticket)) == 3
