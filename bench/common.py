@@ -12,7 +12,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.peers import Dovecot, start_dovecot  # noqa: E402
+from tests.peers import Dovecot, maild_config, start_dovecot  # noqa: E402
 
 
 def dovecot(workdir: Path) -> Dovecot:
@@ -62,32 +62,7 @@ def write_config(
     smtp_port: int | None = None,
     database_url: str | None = None,
 ) -> Path:
-    smtp = (
-        f'[smtp]\nhost = "127.0.0.1"\nport = {smtp_port}\nsecurity = "none"\n' if smtp_port else ""
-    )
-    database = f'[database]\nurl = "{database_url}"\n' if database_url else ""
-    path.write_text(f"""
-state_dir = "{path.parent / "state"}"
-log_level = "WARNING"
-[support]
-address = "support@acme.example"
-name = "Acme Support"
-{database}
-[intake.smtp]
-enabled = false
-[[mailboxes]]
-host = "127.0.0.1"
-port = {server.port}
-security = "none"
-username = "{user}"
-password = "{server.password}"
-{smtp}
-[[teams]]
-name = "tier1"
-manager = "maria@acme.example"
-[[agents]]
-email = "dana@acme.example"
-name = "Dana Agent"
-team = "tier1"
-""")
-    return path
+    extra = 'log_level = "WARNING"\n'
+    if database_url:
+        extra += f'[database]\nurl = "{database_url}"\n'
+    return maild_config(path, server, user, smtp_port, extra=extra)

@@ -234,3 +234,45 @@ def start_sink() -> SmtpSink:
     controller = Controller(handler, hostname="127.0.0.1", port=port)
     controller.start()
     return SmtpSink(handler, controller, port)
+
+
+def maild_config(
+    path: Path,
+    server: Dovecot,
+    user: str,
+    smtp_port: int | None = None,
+    *,
+    password_env: str | None = None,
+    extra: str = "",
+) -> Path:
+    """A maild config for one Dovecot mailbox, one team, one agent; SMTP to a sink if given."""
+    password = (
+        f'password_env = "{password_env}"' if password_env else f'password = "{server.password}"'
+    )
+    smtp = (
+        f'[smtp]\nhost = "127.0.0.1"\nport = {smtp_port}\nsecurity = "none"\n' if smtp_port else ""
+    )
+    path.write_text(f"""
+state_dir = "{path.parent / "state"}"
+{extra}
+[support]
+address = "support@acme.example"
+name = "Acme Support"
+[intake.smtp]
+enabled = false
+[[mailboxes]]
+host = "127.0.0.1"
+port = {server.port}
+security = "none"
+username = "{user}"
+{password}
+{smtp}
+[[teams]]
+name = "tier1"
+manager = "maria@acme.example"
+[[agents]]
+email = "dana@acme.example"
+name = "Dana Agent"
+team = "tier1"
+""")
+    return path

@@ -9,6 +9,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -22,6 +24,7 @@ from maild.cli import main
 from maild.daemon import Daemon
 from maild.services.outbox import LEASE
 from tests.conftest import mail
+from tests.peers import maild_config
 
 pytestmark = pytest.mark.dovecot
 
@@ -47,41 +50,28 @@ LATIN1 = (
 )
 
 
-def write_config(path: Path, dovecot, user: str, sink_port: int, **extra: str) -> Path:
-    path.write_text(f"""
-state_dir = "{path.parent / "state"}"
-[support]
-address = "support@acme.example"
-name = "Acme Support"
-[intake.smtp]
-enabled = false
-[[mailboxes]]
-host = "127.0.0.1"
-port = {dovecot.port}
-security = "none"
-username = "{user}"
-password_env = "TEST_IMAP_PASSWORD"
-idle_renew_seconds = {extra.get("idle_renew", 600)}
-[smtp]
-host = "127.0.0.1"
-port = {sink_port}
-security = "none"
-[[teams]]
-name = "tier1"
-manager = "maria@acme.example"
-[[agents]]
-email = "dana@acme.example"
-name = "Dana Agent"
-team = "tier1"
-""")
-    return path
-
-
 @pytest.fixture
 def setup(tmp_path, dovecot, imap_user, sink, monkeypatch):
     monkeypatch.setenv("TEST_IMAP_PASSWORD", dovecot.password)
-    cfg = write_config(tmp_path / "maild.toml", dovecot, imap_user, sink.port)
+    cfg = maild_config(
+        tmp_path / "maild.toml", dovecot, imap_user, sink.port, password_env="TEST_IMAP_PASSWORD"
+    )
     return cfg, dovecot, imap_user, sink
+
+
+@contextmanager
+def running(cfg: Path) -> Iterator[Daemon]:
+    """`maild run` in a thread of this process, stopped like SIGTERM stops it."""
+    settings, _ = config.load(str(cfg))
+    daemon = Daemon(build(settings), str(cfg))
+    thread = threading.Thread(target=daemon.serve, daemon=True)
+    thread.start()
+    try:
+        yield daemon
+    finally:
+        daemon.stop.set()
+        thread.join(timeout=30)
+    assert not thread.is_alive()
 
 
 def cli(cfg: Path, *args: str, input: bytes | None = None):
@@ -261,11 +251,7 @@ def test_killing_the_daemon_mid_batch_loses_nothing(setup):
 
 def test_the_daemon_picks_up_mail_with_idle_and_survives_a_bad_reload(setup, tmp_path):
     cfg, dovecot, user, sink = setup
-    settings, _ = config.load(str(cfg))
-    daemon = Daemon(build(settings), str(cfg))
-    thread = threading.Thread(target=daemon.serve, daemon=True)
-    thread.start()
-    try:
+    with running(cfg) as daemon:
         time.sleep(1.0)  # let it connect and enter IDLE
         dovecot.append(user, mail(subject="idle one", sender="i1@example.com"))
         assert len(sink.handler.wait_for(2, timeout=10)) == 2
@@ -274,26 +260,15 @@ def test_the_daemon_picks_up_mail_with_idle_and_survives_a_bad_reload(setup, tmp
         time.sleep(1.5)
         dovecot.append(user, mail(subject="idle two", sender="i2@example.com"))
         assert len(sink.handler.wait_for(4, timeout=10)) == 4  # still running, old settings
-    finally:
-        daemon.stop.set()
-        thread.join(timeout=30)
-    assert not thread.is_alive()
 
 
 def test_the_daemon_reconnects_after_the_server_drops_it(setup):
     cfg, dovecot, user, sink = setup
-    settings, _ = config.load(str(cfg))
-    daemon = Daemon(build(settings), str(cfg))
-    thread = threading.Thread(target=daemon.serve, daemon=True)
-    thread.start()
-    try:
+    with running(cfg):
         dovecot.append(user, mail(subject="before", sender="r1@example.com"))
         assert len(sink.handler.wait_for(2, timeout=10)) == 2
         dovecot.restart()  # every connection dropped
         dovecot.append(user, mail(subject="after", sender="r2@example.com"))
         assert len(sink.handler.wait_for(4, timeout=30)) == 4
-    finally:
-        daemon.stop.set()
-        thread.join(timeout=30)
     assert sorted(t["subject"] for t in tickets(cfg)) == ["after", "before"]
     assert dovecot.messages(user, "INBOX") == []
