@@ -47,7 +47,13 @@ def transport_factory(settings: Settings) -> Callable[[], Transport]:
         return lambda: MaildirTransport(path)
     password = smtp.resolve_password("MAILD_SMTP_PASSWORD", "smtp")
     return lambda: SmtpTransport(
-        smtp.host, smtp.real_port, smtp.security, smtp.username, password, smtp.timeout
+        smtp.host,
+        smtp.real_port,
+        smtp.security,
+        smtp.username,
+        password,
+        smtp.timeout,
+        smtp.ca_file,
     )
 
 

@@ -86,6 +86,7 @@ class Mailbox(Secret):
     idle_renew_seconds: float = Field(default=600, gt=0, le=1680)
     batch_size: int = Field(default=200, ge=1, le=5000)
     team: str | None = None
+    ca_file: str | None = None
 
     @property
     def key(self) -> str:
@@ -102,6 +103,7 @@ class Smtp(Secret):
     security: Literal["tls", "starttls", "none"] = "starttls"
     username: str | None = None
     timeout: float = 30
+    ca_file: str | None = None
 
     @property
     def real_port(self) -> int:

@@ -51,7 +51,7 @@ class ImapMailbox:
 
     def connect(self) -> None:
         c = self.config
-        context = ssl.create_default_context()
+        context = ssl.create_default_context(cafile=c.ca_file)
         client = IMAPClient(
             c.host,
             port=c.real_port,

@@ -41,23 +41,41 @@ class SmtpTransport:
         username: str | None,
         password: str | None,
         timeout: float = 30,
+        ca_file: str | None = None,
     ) -> None:
         self.host, self.port, self.security = host, port, security
         self.username, self.password, self.timeout = username, password, timeout
+        self.ca_file = ca_file
         self._conn: smtplib.SMTP | None = None
 
     def _connect(self) -> smtplib.SMTP:
-        context = ssl.create_default_context()
+        # Certificates are always verified; ca_file adds a private CA to trust.
+        context = ssl.create_default_context(cafile=self.ca_file)
         conn: smtplib.SMTP
         if self.security == "tls":
             conn = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
         else:
             conn = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+        try:
             if self.security == "starttls":
                 conn.starttls(context=context)
-        if self.username:
-            conn.login(self.username, self.password or "")
+            if self.username:
+                self._login(conn, self.username, self.password or "")
+        except BaseException:
+            conn.close()  # a refused STARTTLS or AUTH must not leak the socket
+            raise
         return conn
+
+    @staticmethod
+    def _login(conn: smtplib.SMTP, username: str, password: str) -> None:
+        """AUTH PLAIN when offered: one attempt, one clear answer. smtplib's login()
+        would try every mechanism in turn after a refusal, hiding the 535."""
+        conn.ehlo_or_helo_if_needed()
+        if "PLAIN" in conn.esmtp_features.get("auth", "").upper().split():
+            conn.user, conn.password = username, password
+            conn.auth("PLAIN", conn.auth_plain)
+        else:
+            conn.login(username, password)
 
     def __enter__(self) -> SmtpTransport:
         return self
