@@ -198,13 +198,3 @@ class Daemon:
         systemd.notify("READY=1")
         log.info("settings reloaded")
         return new_app, new_workers, fresh
-
-
-def wait_until(predicate: Callable[[], bool], timeout: float, step: float = 0.05) -> bool:
-    """Poll predicate until true or timeout; for the demo and tests."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(step)
-    return predicate()
