@@ -64,6 +64,16 @@ def serve(handler, port, **tls):
     return controller
 
 
+@pytest.fixture
+def starttls_sink(certificate):
+    """An aiosmtpd server that requires STARTTLS and AUTH."""
+    _cert, context = certificate
+    handler, port = SinkHandler(), free_port()
+    controller = serve(handler, port, tls_context=context, require_starttls=True)
+    yield handler, port
+    controller.stop()
+
+
 # With implicit TLS the whole connection is encrypted, but aiosmtpd only knows
 # STARTTLS and warns about AUTH "without TLS" for every connection.
 @pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
@@ -95,39 +105,30 @@ def test_tls_and_auth(make_app, certificate, security, monkeypatch):
         controller.stop()
 
 
-def test_an_untrusted_certificate_is_refused_and_mail_waits(make_app, certificate):
-    _cert, context = certificate
-    handler, port = SinkHandler(), free_port()
-    controller = serve(handler, port, tls_context=context, require_starttls=True)
-    try:
-        app = make_app(smtp={"host": "127.0.0.1", "port": port, "security": "starttls"})
-        app.ingest([RawMail(mail())])
-        app.sender.drain()
-        assert handler.received == []
-        assert {o.status for o in rows(app, Outbox)} == {"queued"}
-        assert all("CERTIFICATE_VERIFY_FAILED" in o.last_error for o in rows(app, Outbox))
-    finally:
-        controller.stop()
+def test_an_untrusted_certificate_is_refused_and_mail_waits(make_app, starttls_sink):
+    handler, port = starttls_sink
+    app = make_app(smtp={"host": "127.0.0.1", "port": port, "security": "starttls"})
+    app.ingest([RawMail(mail())])
+    app.sender.drain()
+    assert handler.received == []
+    assert {o.status for o in rows(app, Outbox)} == {"queued"}
+    assert all("CERTIFICATE_VERIFY_FAILED" in o.last_error for o in rows(app, Outbox))
 
 
-def test_wrong_credentials_keep_mail_queued(make_app, certificate, monkeypatch):
-    cert, context = certificate
-    handler, port = SinkHandler(), free_port()
-    controller = serve(handler, port, tls_context=context, require_starttls=True)
+def test_wrong_credentials_keep_mail_queued(make_app, certificate, starttls_sink, monkeypatch):
+    cert, _context = certificate
+    _handler, port = starttls_sink
     monkeypatch.setenv("MAILD_SMTP_PASSWORD", "wrong")
-    try:
-        app = make_app(
-            smtp={
-                "host": "127.0.0.1",
-                "port": port,
-                "security": "starttls",
-                "username": "maild",
-                "ca_file": str(cert),
-            }
-        )
-        app.ingest([RawMail(mail())])
-        app.sender.drain()
-        assert {o.status for o in rows(app, Outbox)} == {"queued"}  # an operator fixes it
-        assert all("535" in o.last_error for o in rows(app, Outbox))
-    finally:
-        controller.stop()
+    app = make_app(
+        smtp={
+            "host": "127.0.0.1",
+            "port": port,
+            "security": "starttls",
+            "username": "maild",
+            "ca_file": str(cert),
+        }
+    )
+    app.ingest([RawMail(mail())])
+    app.sender.drain()
+    assert {o.status for o in rows(app, Outbox)} == {"queued"}  # an operator fixes it
+    assert all("535" in o.last_error for o in rows(app, Outbox))
