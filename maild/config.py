@@ -12,8 +12,10 @@ import difflib
 import os
 import secrets
 import tomllib
+from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import email_validator
 from email_validator import EmailNotValidError, validate_email
@@ -160,8 +162,59 @@ class Team(Strict):
     )
 
 
+Money = Annotated[Decimal, Field(ge=0, max_digits=11, decimal_places=2)]
+
+
+class LimitsOverride(Strict):
+    """A team's or one agent's limits: only the keys given replace the defaults."""
+
+    currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
+    credit_per_ticket: Money | None = None
+    credit_per_day: Money | None = None
+    credit_per_month: Money | None = None
+    credit_per_customer_30d: Money | None = None
+    escalate_to: list[str] | None = None
+
+
+class Limits(Strict):
+    currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
+    credit_per_ticket: Money = Decimal(50)
+    credit_per_day: Money = Decimal(200)
+    credit_per_month: Money = Decimal(1000)
+    credit_per_customer_30d: Money = Decimal(150)
+    escalate_to: list[str] = []
+    teams: dict[str, LimitsOverride] = {}
+    agents: dict[str, LimitsOverride] = {}
+
+    def for_agent(self, email: str, team: str | None) -> dict[str, Any]:
+        """The limits one agent works under: defaults, then the team's, then their own."""
+        values = self.model_dump(exclude={"teams", "agents"})
+        for override in (self.teams.get(team or ""), self.agents.get(email.lower())):
+            if override is not None:
+                values.update(override.model_dump(exclude_none=True))
+        return values
+
+
+class Auth(Strict):
+    # Authentication-Results headers are believed only from these servers (their
+    # authserv-id); empty: no header check, the signed token alone proves the sender.
+    trusted_authserv_ids: list[str] = []
+    # Microsoft 365 writes Authentication-Results without an authserv-id.
+    allow_missing_authserv_id: bool = False
+
+
+class Receipts(Strict):
+    mode: Literal["always", "errors"] = "always"
+
+
+class Approvals(Strict):
+    remind_every_hours: float = Field(default=4, gt=0)
+    expire_after_hours: float = Field(default=72, gt=0)
+
+
 class Settings(Strict):
     state_dir: str | None = None
+    timezone: str = "UTC"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     templates_dir: str | None = None
     support: Support = Support()
@@ -172,6 +225,21 @@ class Settings(Strict):
     intake: Intake = Intake()
     agents: list[Agent] = []
     teams: list[Team] = []
+    limits: Limits = Limits()
+    auth: Auth = Auth()
+    receipts: Receipts = Receipts()
+    approvals: Approvals = Approvals()
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone '{value}' (use an IANA name like Europe/Berlin)"
+            ) from None
+        return value
 
     def state_path(self) -> Path:
         if self.state_dir:
@@ -270,6 +338,13 @@ def _check_references(s: Settings, origin: str) -> None:
     for i, box in enumerate(s.mailboxes):
         if box.team and box.team not in teams:
             problems.append(f"mailboxes[{i}].team: no [[teams]] entry named '{box.team}'")
+    agents = {a.email for a in s.agents}
+    for team in s.limits.teams:
+        if team not in teams:
+            problems.append(f"limits.teams.{team}: no [[teams]] entry named '{team}'")
+    for email in s.limits.agents:
+        if email.lower() not in agents:
+            problems.append(f'limits.agents."{email}": no [[agents]] entry with that email')
     if s.support.default_team and s.support.default_team not in teams:
         problems.append(
             f"support.default_team: no [[teams]] entry named '{s.support.default_team}'"

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from maild.core.model import Role
+from maild.core.model import Person, Role
 
 _AMOUNT = re.compile(r"^\d{1,9}(?:\.\d{1,2})?$")
 CURRENCIES = frozenset(
@@ -49,6 +49,10 @@ class ArgumentError(ValueError):
     """The arguments do not fit the command's grammar; the message says why."""
 
 
+class Refused(ValueError):
+    """The command is well formed but cannot apply to this ticket; the message says why."""
+
+
 @dataclass(frozen=True)
 class Command:
     name: str
@@ -65,11 +69,52 @@ class CommandError:
 
 
 @dataclass(frozen=True)
+class TicketState:
+    id: int
+    customer: str
+    status: str
+    priority: str
+    agent: str | None
+    team: str | None
+
+
+@dataclass(frozen=True)
+class Credit:
+    amount: Decimal
+    currency: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Context:
+    """What an effect may look at: the ticket, who acts, who the agents are."""
+
+    ticket: TicketState
+    actor: Person
+    agents: tuple[Person, ...]
+    currency: str
+
+
+@dataclass(frozen=True)
+class Change:
+    ticket: TicketState
+    summary: str  # for the receipt: what this line did
+    announce: str | None = None  # a sentence for the customer, if the change concerns them
+    credit: Credit | None = None
+    internal: bool = False  # nothing of this mail goes to the customer
+
+
+Effect = Callable[[Context, Mapping[str, object]], Change]
+
+
+@dataclass(frozen=True)
 class Spec:
     name: str
     roles: frozenset[Role]
     parse: Callable[[str], dict[str, object]]
     usage: str
+    effect: Effect
+    help: str
 
 
 @dataclass(frozen=True)
@@ -136,26 +181,156 @@ def _required_text(key: str, what: str) -> Callable[[str], dict[str, object]]:
     return parse
 
 
+# effects: pure (ticket, args) -> Change, or Refused -------------------------
+def _credit_effect(ctx: Context, args: Mapping[str, object]) -> Change:
+    amount = args["amount"]
+    assert isinstance(amount, Decimal)
+    currency = str(args.get("currency") or ctx.currency)
+    reason = str(args.get("reason") or "")
+    shown = f"{currency} {amount:.2f}"
+    because = f" ({reason})" if reason else ""
+    return Change(
+        ctx.ticket,
+        f"credited {shown} to {ctx.ticket.customer}{because}",
+        announce=f"A credit of {shown} has been added to your account{because}.",
+        credit=Credit(amount, currency, reason),
+    )
+
+
+def _assign_effect(ctx: Context, args: Mapping[str, object]) -> Change:
+    wanted = str(args["to"]).lower()
+    if wanted == "me":
+        if ctx.actor.role is not Role.AGENT:
+            raise Refused("only an agent can take a ticket")
+        found = [ctx.actor]
+    else:
+        found = [
+            p
+            for p in ctx.agents
+            if wanted in {p.email, p.name.lower(), p.name.lower().split(" ")[0]}
+        ]
+    if not found:
+        raise Refused(f"no agent called '{args['to']}'")
+    if len(found) > 1:
+        names = ", ".join(p.email for p in found)
+        raise Refused(f"'{args['to']}' could be {names}: write the email address")
+    agent = found[0]
+    return Change(
+        replace(ctx.ticket, agent=agent.email, team=agent.team or ctx.ticket.team),
+        f"assigned to {agent.name} <{agent.email}>",
+    )
+
+
+def _status(status: str, announce: str | None) -> Effect:
+    def effect(ctx: Context, args: Mapping[str, object]) -> Change:
+        if ctx.ticket.status == status:
+            return Change(ctx.ticket, f"the ticket was {status} already")
+        return Change(replace(ctx.ticket, status=status), f"status set to {status}", announce)
+
+    return effect
+
+
+def _priority_effect(ctx: Context, args: Mapping[str, object]) -> Change:
+    priority = str(args["priority"])
+    return Change(replace(ctx.ticket, priority=priority), f"priority set to {priority}")
+
+
+def _note_effect(ctx: Context, args: Mapping[str, object]) -> Change:
+    return Change(ctx.ticket, "kept internal: nothing goes to the customer", internal=True)
+
+
+def _nothing(summary: str) -> Effect:
+    return lambda ctx, args: Change(ctx.ticket, summary)
+
+
 _AGENT = frozenset({Role.AGENT})
 _STAFF = frozenset({Role.AGENT, Role.OWNER, Role.MANAGER})
 
 REGISTRY: Mapping[str, Spec] = {
     spec.name: spec
     for spec in (
-        Spec("credit", _AGENT, _credit, "#credit AMOUNT [CUR] [reason]"),
-        Spec("assign", _AGENT, _assign, "#assign NAME|EMAIL|me"),
-        Spec("pending", _AGENT, _no_args, "#pending"),
-        Spec("close", _AGENT, _no_args, "#close"),
-        Spec("reopen", _AGENT, _no_args, "#reopen"),
-        Spec("priority", _AGENT, _priority, "#priority low|normal|high|urgent"),
-        Spec("note", frozenset({Role.AGENT, Role.OWNER}), _no_args, "#note"),
-        Spec("help", _STAFF, _no_args, "#help"),
-        Spec("approve", frozenset({Role.MANAGER}), _optional_text("note"), "#approve [note]"),
+        Spec(
+            "credit",
+            _AGENT,
+            _credit,
+            "#credit AMOUNT [CUR] [reason]",
+            _credit_effect,
+            "credit the ticket's customer, within your limits",
+        ),
+        Spec(
+            "assign",
+            _AGENT,
+            _assign,
+            "#assign NAME|EMAIL|me",
+            _assign_effect,
+            "give the ticket to another agent (or take it)",
+        ),
+        Spec(
+            "pending",
+            _AGENT,
+            _no_args,
+            "#pending",
+            _status("pending", None),
+            "wait for the customer",
+        ),
+        Spec(
+            "close",
+            _AGENT,
+            _no_args,
+            "#close",
+            _status(
+                "closed",
+                "We have closed this request. If you need anything else, just reply to this mail.",
+            ),
+            "close the ticket (the customer is told)",
+        ),
+        Spec(
+            "reopen",
+            _AGENT,
+            _no_args,
+            "#reopen",
+            _status("open", None),
+            "open the ticket again",
+        ),
+        Spec(
+            "priority",
+            _AGENT,
+            _priority,
+            "#priority low|normal|high|urgent",
+            _priority_effect,
+            "set the ticket's priority",
+        ),
+        Spec(
+            "note",
+            frozenset({Role.AGENT, Role.OWNER}),
+            _no_args,
+            "#note",
+            _note_effect,
+            "keep this mail internal: nothing goes to the customer",
+        ),
+        Spec(
+            "help",
+            _STAFF,
+            _no_args,
+            "#help",
+            _nothing("your commands and limits are listed below"),
+            "this list, your limits and what is left today",
+        ),
+        Spec(
+            "approve",
+            frozenset({Role.MANAGER}),
+            _optional_text("note"),
+            "#approve [note]",
+            _nothing("approved"),
+            "let a held mail take effect",
+        ),
         Spec(
             "deny",
             frozenset({Role.MANAGER}),
             _required_text("reason", "the reason"),
             "#deny reason",
+            _nothing("denied"),
+            "refuse a held mail; the agent is told your reason",
         ),
     )
 }
@@ -186,10 +361,14 @@ def parse_block(text: str, role: Role, registry: Mapping[str, Spec] = REGISTRY) 
             errors.append(CommandError(number, raw, f"unknown command '#{name}'"))
             continue
         if role not in spec.roles:
-            errors.append(CommandError(number, raw, f"#{spec.name} is not for a {role}"))
+            errors.append(CommandError(number, raw, f"#{spec.name} is not a command for {role}s"))
             continue
         try:
             commands.append(Command(spec.name, spec.parse(args), number, raw))
         except ArgumentError as exc:
             errors.append(CommandError(number, raw, f"#{spec.name}: {exc} (usage: {spec.usage})"))
     return Block(tuple(commands), tuple(errors), reply)
+
+
+def commands_for(role: Role, registry: Mapping[str, Spec] = REGISTRY) -> list[Spec]:
+    return [spec for spec in registry.values() if role in spec.roles]

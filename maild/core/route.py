@@ -57,18 +57,19 @@ def clean_subject(subject: str) -> str:
     return " ".join(_SUBJECT_TAG.sub(" ", subject).split())
 
 
-def ticket_refs(mail: InboundMail, support: str) -> tuple[TicketRef, ...]:
+def carried_tokens(mail: InboundMail, support: str) -> list[tuple[str, tokens.Token]]:
+    """Every token the mail carries: reply address first, then the References chain."""
     domain = support.partition("@")[2]
-    found: list[TicketRef] = []
-    for addr in mail.to_addrs:
-        token = tokens.token_from_address(support, addr)
-        if token:
-            found.append(TicketRef(token.ticket_id, "reply address"))
+    found = [
+        ("reply address", t) for a in mail.to_addrs if (t := tokens.token_from_address(support, a))
+    ]
     ids = ([mail.in_reply_to] if mail.in_reply_to else []) + list(reversed(mail.references))
-    for msgid in ids:
-        token = tokens.token_from_message_id(msgid, domain)
-        if token:
-            found.append(TicketRef(token.ticket_id, "references"))
+    found += [("references", t) for i in ids if (t := tokens.token_from_message_id(i, domain))]
+    return found
+
+
+def ticket_refs(mail: InboundMail, support: str) -> tuple[TicketRef, ...]:
+    found = [TicketRef(t.ticket_id, source) for source, t in carried_tokens(mail, support)]
     found.extend(TicketRef(int(n), "subject tag") for n in _SUBJECT_TAG.findall(mail.subject))
     unique: dict[int, TicketRef] = {}
     for ref in found:

@@ -37,7 +37,7 @@ def test_unknown_and_not_allowed_commands_are_named_with_their_line():
     block = parse_block("#close\n#escalate eng\n#approve\nbody", Role.AGENT)
     assert [(e.line, e.reason) for e in block.errors] == [
         (2, "unknown command '#escalate'"),
-        (3, "#approve is not for a agent"),
+        (3, "#approve is not a command for agents"),
     ]
 
 

@@ -118,3 +118,72 @@ class JobRun(SQLModel, table=True):
     period: str
     started_at: datetime
     finished_at: datetime | None = None
+
+
+class Action(SQLModel, table=True):
+    """One staff mail that was acted on (or refused): the key that stops a replay.
+
+    `fingerprint` is the mail's sender, Date and new text: a replay under a new
+    Message-ID still matches it; `message_id` catches a resend with new content."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int | None = Field(default=None, foreign_key="ticket.id", index=True)
+    inbound_id: int = Field(foreign_key="inbound.id")
+    actor: str = Field(index=True)
+    message_id: str = Field(index=True)
+    fingerprint: str = Field(unique=True)
+    status: str  # applied, waiting for approval, refused, unproven, expired
+    # per line: {line, raw, name, args, status, reason, decision}
+    lines: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
+    auth: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime
+    updated_at: datetime
+
+
+class Approval(SQLModel, table=True):
+    __table_args__ = (Index("ix_approval_waiting", "status", "requested_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    action_id: int = Field(foreign_key="action.id", unique=True)
+    inbound_id: int = Field(foreign_key="inbound.id")
+    agent: str
+    manager: str = Field(index=True)
+    status: str = "waiting"  # waiting, approved, denied, expired
+    crosses: str  # the limits the held mail crosses, in words
+    amount_cents: int = 0
+    currency: str = ""
+    note: str = ""
+    requested_at: datetime
+    reminders: int = 0
+    last_reminded_at: datetime | None = None
+    decided_at: datetime | None = None
+    decided_by: str | None = None
+
+
+class Ledger(SQLModel, table=True):
+    """Every credit given. Amounts are integer cents: exact on SQLite and PostgreSQL."""
+
+    __table_args__ = (
+        Index("ix_ledger_agent_at", "agent", "created_at"),
+        Index("ix_ledger_customer_at", "customer", "created_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    action_id: int = Field(foreign_key="action.id")
+    agent: str
+    customer: str
+    amount_cents: int
+    currency: str
+    reason: str = ""
+    approved_by: str | None = None
+    message_id: str
+    content_hash: str
+    auth: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime
+
+
+class BudgetLock(SQLModel, table=True):
+    """One row per agent and per customer, locked (FOR UPDATE) while a budget is read
+    and written on PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises writers."""
+
+    key: str = Field(primary_key=True)

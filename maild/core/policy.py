@@ -1,0 +1,151 @@
+"""Limits: may this agent give this credit now?
+
+Pure: the limits, what the agent and the customer received so far, and the
+credit in; Allowed, NeedsApproval or Denied out, with a reason a person can
+read. A credit over a limit is not refused: it waits for the manager. Only
+what no approval can fix is denied (a currency the desk does not use, nobody
+to approve).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class Limits:
+    currency: str = "USD"
+    credit_per_ticket: Decimal = Decimal(50)
+    credit_per_day: Decimal = Decimal(200)
+    credit_per_month: Decimal = Decimal(1000)
+    credit_per_customer_30d: Decimal = Decimal(150)
+    escalate_to: tuple[str, ...] = ()
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any]) -> Limits:
+        return cls(
+            currency=str(values["currency"]),
+            credit_per_ticket=Decimal(values["credit_per_ticket"]),
+            credit_per_day=Decimal(values["credit_per_day"]),
+            credit_per_month=Decimal(values["credit_per_month"]),
+            credit_per_customer_30d=Decimal(values["credit_per_customer_30d"]),
+            escalate_to=tuple(values["escalate_to"]),
+        )
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Credits given so far, in the limits' currency."""
+
+    today: Decimal = Decimal(0)  # by this agent, this local day
+    month: Decimal = Decimal(0)  # by this agent, this local calendar month
+    customer_30d: Decimal = Decimal(0)  # to this customer by anyone, last 30 days
+
+    def plus(self, amount: Decimal) -> Usage:
+        return replace(
+            self,
+            today=self.today + amount,
+            month=self.month + amount,
+            customer_30d=self.customer_30d + amount,
+        )
+
+
+@dataclass(frozen=True)
+class Allowed:
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class NeedsApproval:
+    reason: str
+    limits: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class Denied:
+    reason: str
+
+
+Decision = Allowed | NeedsApproval | Denied
+
+
+def money(amount: Decimal, currency: str) -> str:
+    return f"{currency} {amount.quantize(CENT)}"
+
+
+def crossed(limits: Limits, usage: Usage, amount: Decimal) -> list[tuple[str, str]]:
+    """Each limit this credit would cross: (key, sentence)."""
+    c = limits.currency
+    checks = (
+        ("credit_per_ticket", Decimal(0), limits.credit_per_ticket, "the most one credit may be"),
+        ("credit_per_day", usage.today, limits.credit_per_day, "your daily credit budget"),
+        ("credit_per_month", usage.month, limits.credit_per_month, "your monthly credit budget"),
+        (
+            "credit_per_customer_30d",
+            usage.customer_30d,
+            limits.credit_per_customer_30d,
+            "what one customer may receive in 30 days",
+        ),
+    )
+    found = []
+    for key, used, limit, what in checks:
+        if used + amount > limit:
+            left = max(limit - used, Decimal(0))
+            found.append(
+                (
+                    key,
+                    f"{money(amount, c)} is over {what} ({money(limit, c)}, {money(left, c)} left)",
+                )
+            )
+    return found
+
+
+def decide_credit(
+    limits: Limits,
+    usage: Usage,
+    amount: Decimal,
+    currency: str | None,
+    *,
+    approver: str | None,
+    approved: bool = False,
+) -> Decision:
+    if currency is not None and currency != limits.currency:
+        return Denied(f"credits are in {limits.currency}, not {currency}")
+    over = crossed(limits, usage, amount)
+    if not over:
+        return Allowed(f"within your limits ({money(amount, limits.currency)})")
+    reasons = "; ".join(sentence for _key, sentence in over)
+    if approved:
+        return Allowed(f"approved by {approver}: {reasons}")
+    if approver is None:
+        return Denied(f"{reasons}, and you have no manager configured to approve it")
+    return NeedsApproval(reasons, tuple(key for key, _ in over))
+
+
+def left(limits: Limits, usage: Usage) -> tuple[Decimal, Decimal]:
+    """Budget left today and this month."""
+    zero = Decimal(0)
+    return (
+        max(limits.credit_per_day - usage.today, zero),
+        max(limits.credit_per_month - usage.month, zero),
+    )
+
+
+def periods(now: datetime, tz: str) -> tuple[datetime, datetime, datetime]:
+    """Start of the local day, of the local calendar month, and 30 days ago (as given)."""
+    local = now.astimezone(ZoneInfo(tz))
+    day = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    month = day.replace(day=1)
+    # Re-localise: a DST change between the 1st and today shifts the offset.
+    return (
+        day.replace(tzinfo=None).replace(tzinfo=ZoneInfo(tz)),
+        month.replace(tzinfo=None).replace(tzinfo=ZoneInfo(tz)),
+        now - timedelta(days=30),
+    )
