@@ -14,12 +14,15 @@ from maild.adapters.db.store import Database
 from maild.adapters.render import Renderer, default_templates_dir
 from maild.adapters.transport import MaildirTransport, SmtpTransport
 from maild.config import Settings, token_keys
+from maild.core import auth, policy
 from maild.core.model import Person, Role
 from maild.core.notices import Addressing
 from maild.core.people import Directory
 from maild.services.ingest import Ingest
 from maild.services.outbox import Sender, Transport
+from maild.services.rows import Queue
 from maild.services.scheduler import Scheduler
+from maild.services.staff import ApprovalWatch, StaffDesk
 
 
 @dataclass
@@ -38,6 +41,19 @@ def directory(settings: Settings) -> Directory:
         Person(t.manager, t.manager, Role.MANAGER, t.name) for t in settings.teams if t.manager
     ]
     return Directory.build(agents, managers)
+
+
+def limits_for(settings: Settings) -> Callable[[Person], policy.Limits]:
+    """Each agent's limits: the defaults, their team's overrides, their own."""
+    cache: dict[str, policy.Limits] = {}
+
+    def limits(person: Person) -> policy.Limits:
+        if person.email not in cache:
+            values = settings.limits.for_agent(person.email, person.team)
+            cache[person.email] = policy.Limits.from_mapping(values)
+        return cache[person.email]
+
+    return limits
 
 
 def transport_factory(settings: Settings) -> Callable[[], Transport]:
@@ -70,14 +86,37 @@ def build(
     wakeup = Event()
     templates = Path(settings.templates_dir) if settings.templates_dir else default_templates_dir()
     default_team = support.default_team or (settings.teams[0].name if settings.teams else None)
+    keys = token_keys(state)
+    people = directory(settings)
+    addressing = Addressing(support.address, support.name, keys[0])
+    queue = Queue(
+        Renderer(templates, support.address, support.name),
+        settings.outgoing.envelope_from or support.address,
+    )
+    desk = StaffDesk(
+        directory=people,
+        addressing=addressing,
+        auth=auth.Policy(
+            support.address,
+            tuple(keys),
+            frozenset(i.lower() for i in settings.auth.trusted_authserv_ids),
+            settings.auth.allow_missing_authserv_id,
+        ),
+        limits=limits_for(settings),
+        managers={t.name: t.manager for t in settings.teams if t.manager},
+        timezone=settings.timezone,
+        receipts=settings.receipts.mode,
+        queue=queue,
+        expire_after=timedelta(hours=settings.approvals.expire_after_hours),
+    )
     ingest = Ingest(
         db=db,
-        directory=directory(settings),
-        addressing=Addressing(support.address, support.name, token_keys(state)[0]),
-        renderer=Renderer(templates, support.address, support.name),
+        directory=people,
+        addressing=addressing,
+        queue=queue,
+        desk=desk,
         clock=clock,
         limits=settings.intake,
-        envelope_from=settings.outgoing.envelope_from or support.address,
         default_team=default_team,
         on_queued=wakeup.set,
     )
@@ -88,4 +127,7 @@ def build(
         timedelta(hours=settings.outgoing.retry_hours),
         settings.outgoing.batch_size,
     )
-    return App(settings, db, ingest, sender, Scheduler(db, clock), wakeup)
+    jobs = [
+        ApprovalWatch(db, desk, timedelta(hours=settings.approvals.remind_every_hours), wakeup.set)
+    ]
+    return App(settings, db, ingest, sender, Scheduler(db, clock, jobs), wakeup)

@@ -89,7 +89,7 @@ class Renderer:
         # EmailMessage's header registry, and every value passes _header().
         boundary = "=_" + hashlib.sha256(notice.message_id.encode()).hexdigest()[:32]
         msg = MIMEMultipart("alternative", boundary=boundary)
-        msg["From"] = _address(self.support_name, self.support)
+        msg["From"] = _address(notice.from_name or self.support_name, self.support)
         msg["To"] = _address(notice.to_name, notice.to_addr)
         msg["Reply-To"] = _address(self.support_name, notice.reply_to)
         msg["Subject"] = _header(one_line(self._render(notice, "subject"), 300))
@@ -103,7 +103,8 @@ class Renderer:
         msg["Auto-Submitted"] = notice.auto_submitted
         msg["X-Auto-Response-Suppress"] = "All"
         msg[LOOP_HEADER] = self.support
-        msg["X-Maild-Ticket"] = str(notice.ticket_id)
+        if notice.ticket_id:
+            msg["X-Maild-Ticket"] = str(notice.ticket_id)
         msg.attach(_part(self._render(notice, "txt"), "plain"))
         msg.attach(_part(self._render(notice, "html"), "html"))
         return msg.as_bytes(policy=_WIRE)

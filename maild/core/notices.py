@@ -40,6 +40,7 @@ class Notice:
     references: tuple[str, ...]
     auto_submitted: str
     context: Mapping[str, object] = field(default_factory=dict)
+    from_name: str = ""  # shown with the support address; default the support name
 
 
 def _unique(*parts: str) -> str:
@@ -101,26 +102,44 @@ def staff_notices(
     template = f"agent/{event}"
     notices = []
     for person in staff:
-        msgid, reply_to, root = _addressed(template, person, ticket_id, mail.content_hash, a)
-        context = {
-            "ticket_id": ticket_id,
-            "subject": subject,
-            "support_name": a.support_name,
-            "agent_name": person.name,
-            **mail_context(mail),
-        }
-        notices.append(
-            Notice(
-                template=template,
-                to_addr=person.email,
-                to_name=person.name,
-                ticket_id=ticket_id,
-                message_id=msgid,
-                reply_to=reply_to,
-                in_reply_to=root,
-                references=(root,),
-                auto_submitted="auto-generated",
-                context=context,
-            )
-        )
+        context = {"subject": subject, "agent_name": person.name, **mail_context(mail)}
+        notices.append(notice(template, person, ticket_id, mail.content_hash, a, context))
     return notices
+
+
+def notice(
+    template: str,
+    to: Person,
+    ticket_id: int,
+    cause: str,
+    a: Addressing,
+    context: Mapping[str, object],
+    *,
+    thread: Sequence[str] = (),
+    from_name: str = "",
+) -> Notice:
+    """A mail to one person about one ticket, in their own thread with maild.
+
+    `cause` makes the Message-ID: the same cause gives the same mail, which the
+    outbox's unique key refuses to queue twice. `thread` holds Message-IDs the
+    mail answers (oldest first), after the recipient's own root."""
+    msgid, reply_to, root = _addressed(template, to, ticket_id, cause, a)
+    chain = (root, *(t for t in thread if t != root))[-10:]
+    return Notice(
+        template=template,
+        to_addr=to.email,
+        to_name=to.name,
+        ticket_id=ticket_id,
+        message_id=msgid,
+        reply_to=reply_to,
+        in_reply_to=chain[-1],
+        references=chain,
+        auto_submitted="auto-generated",
+        context={"ticket_id": ticket_id, "support_name": a.support_name, **context},
+        from_name=from_name,
+    )
+
+
+def root_id(person: str, ticket_id: int, a: Addressing) -> str:
+    """The Message-ID every mail to this person about this ticket threads under."""
+    return tokens.message_id(tokens.sign(a.key, ticket_id, person), "root", a.domain)

@@ -85,7 +85,9 @@ def route(
 ) -> Decision:
     known = [r for r in refs if r.ticket_id in tickets]
     if sender is not None and sender.role is not Role.CUSTOMER:
-        return StaffMail(sender, known[0].ticket_id if known else None)
+        if mail.robot:  # an agent's out-of-office: recorded, never relayed
+            return Ignore(f"robot: {mail.robot} (from {sender.email})", _first(known))
+        return StaffMail(sender, _first(known))
     if mail.from_addr is None:
         return Ignore("no usable sender address in From")
     own = [r for r in known if tickets[r.ticket_id].customer == mail.from_addr]
@@ -98,3 +100,7 @@ def route(
         named = ", ".join(f"#{r.ticket_id}" for r in known)
         return Open(f"named {named} but the sender is not that ticket's customer")
     return Open()
+
+
+def _first(refs: list[TicketRef]) -> int | None:
+    return refs[0].ticket_id if refs else None

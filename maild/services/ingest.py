@@ -7,6 +7,8 @@ The story of a mail, top to bottom:
   4. find who sent it and which ticket it names, then decide (core.route);
   5. fold a flood of new tickets from one sender into their latest ticket;
   6. carry out the decision: rows, events and rendered notices, in the outbox;
+     staff mail (an agent's answer, a manager's decision) goes to the desk,
+     services.staff, which tells its own story;
   7. commit the whole batch; only then may the caller move the mails on.
 Database trouble (locked, gone away) is transient: nothing is committed,
 the caller leaves the mails where they are and tries again.
@@ -20,15 +22,18 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import update
 from sqlalchemy.exc import DBAPIError
+from sqlmodel import col
 
-from maild.adapters.db.models import Attachment, Inbound, Message, Outbox, Quarantine, Ticket
+from maild.adapters.db.models import Inbound, Quarantine, Ticket
 from maild.adapters.db.store import Database, Store
-from maild.adapters.render import Renderer
 from maild.config import Intake
 from maild.core import flood, mail, notices, route
 from maild.core.model import InboundMail
 from maild.core.people import Directory
+from maild.services.rows import Queue, record_message
+from maild.services.staff import StaffDesk
 
 log = logging.getLogger(__name__)
 
@@ -57,10 +62,10 @@ class Ingest:
     db: Database
     directory: Directory
     addressing: notices.Addressing
-    renderer: Renderer
+    queue: Queue
+    desk: StaffDesk
     clock: Callable[[], datetime]
     limits: Intake
-    envelope_from: str
     default_team: str | None = None
     on_queued: Callable[[], None] = lambda: None
 
@@ -76,7 +81,7 @@ class Ingest:
                 ]
         except DBAPIError as exc:
             raise TransientError(f"database: {exc.orig or exc}") from exc
-        if any(o.verdict in {"ticket", "joined"} for o in outcomes):
+        if any(o.verdict in {"ticket", "joined", "staff"} for o in outcomes):
             self.on_queued()
         return outcomes
 
@@ -161,7 +166,7 @@ class Ingest:
             updated_at=now,
         )
         inbound_id = self._inbound(store, item, m, "ticket", ticket_id, d.note, now)
-        self._message(store, ticket_id, inbound_id, m, "customer", now)
+        record_message(store, ticket_id, inbound_id, m, "customer", now)
         store.event(ticket_id, now, "opened", m.from_addr, message_id=m.message_id, note=d.note)
         customer = self.directory.customer(m.from_addr, m.from_name)
         out = []
@@ -177,7 +182,7 @@ class Ingest:
             )
         staff = self.directory.to_notify(None, team)
         out += notices.staff_notices("new", staff, ticket_id, subject, m, self.addressing)
-        self._queue(store, out, now)
+        self.queue(store, out, now)
         return Outcome("ticket", ticket_id, d.note)
 
     def _join(
@@ -190,12 +195,12 @@ class Ingest:
             store.event(ticket.id, now, "reopened", m.from_addr, reason="the customer wrote again")
         ticket.updated_at = now
         inbound_id = self._inbound(store, item, m, "joined", ticket.id, d.via, now)
-        self._message(store, ticket.id, inbound_id, m, "customer", now)
+        record_message(store, ticket.id, inbound_id, m, "customer", now)
         store.event(
             ticket.id, now, "customer_replied", m.from_addr, via=d.via, message_id=m.message_id
         )
         staff = self.directory.to_notify(ticket.agent, ticket.team)
-        self._queue(
+        self.queue(
             store,
             notices.staff_notices("reply", staff, ticket.id, ticket.subject, m, self.addressing),
             now,
@@ -205,23 +210,22 @@ class Ingest:
     def _staff(
         self, store: Store, item: RawMail, m: InboundMail, d: route.StaffMail, now: datetime
     ) -> Outcome:
-        reason = (
-            f"{d.person.role} mail on ticket #{d.ticket_id}"
-            if d.ticket_id
-            else f"{d.person.role} mail naming no ticket"
+        # The desk decides which ticket: the one a token signed for this person names.
+        inbound_id = self._inbound(store, item, m, "staff", d.ticket_id, None, now)
+        result = self.desk.handle(store, inbound_id, m, d.person, d.ticket_id, now)
+        store.session.execute(
+            update(Inbound)
+            .where(col(Inbound.id) == inbound_id)
+            .values(ticket_id=result.ticket_id, reason=result.reason)
         )
-        inbound_id = self._inbound(store, item, m, "staff", d.ticket_id, reason, now)
-        if d.ticket_id is not None:
-            self._message(store, d.ticket_id, inbound_id, m, "staff", now)
-            store.event(d.ticket_id, now, "staff_mail", d.person.email, message_id=m.message_id)
-        return Outcome("staff", d.ticket_id, reason)
+        return Outcome("staff", result.ticket_id, result.reason)
 
     def _ignore(
         self, store: Store, item: RawMail, m: InboundMail, d: route.Ignore, now: datetime
     ) -> Outcome:
         inbound_id = self._inbound(store, item, m, "ignored", d.ticket_id, d.reason, now)
         if d.ticket_id is not None:
-            self._message(store, d.ticket_id, inbound_id, m, "robot", now)
+            record_message(store, d.ticket_id, inbound_id, m, "robot", now)
             store.event(d.ticket_id, now, "robot_mail", m.from_addr, reason=d.reason)
         log.info("ignored %s from %s: %s", m.message_id, m.from_addr, d.reason)
         return Outcome("ignored", d.ticket_id, d.reason)
@@ -252,67 +256,6 @@ class Ingest:
             size=m.size,
             raw=item.raw,
             received_at=now,
-        )
-
-    def _message(
-        self,
-        store: Store,
-        ticket_id: int,
-        inbound_id: int | None,
-        m: InboundMail,
-        kind: str,
-        now: datetime,
-    ) -> None:
-        message_id = store.insert(
-            Message,
-            ticket_id=ticket_id,
-            inbound_id=inbound_id,
-            direction="in",
-            kind=kind,
-            author=m.from_addr or "",
-            author_name=m.from_name,
-            subject=m.subject,
-            text=m.text,
-            text_source=m.text_source,
-            notes=list(m.notes),
-            created_at=now,
-        )
-        store.insert_many(
-            Attachment,
-            [
-                {
-                    "message_id": message_id,
-                    "filename": a.filename,
-                    "content_type": a.content_type,
-                    "size": a.size,
-                    "content": a.content,
-                }
-                for a in m.attachments
-            ],
-        )
-
-    def _queue(self, store: Store, out: Sequence[notices.Notice], now: datetime) -> None:
-        # Message-IDs derive from the mail's content hash, already checked unique.
-        store.insert_many(
-            Outbox,
-            [
-                {
-                    "message_id": n.message_id,
-                    "ticket_id": n.ticket_id,
-                    "template": n.template,
-                    "recipients": [n.to_addr],
-                    "envelope_from": self.envelope_from,
-                    "raw": self.renderer.render(n, now),
-                    "status": "queued",
-                    "attempts": 0,
-                    "next_attempt_at": now,
-                    "last_error": None,
-                    "results": {},
-                    "created_at": now,
-                    "sent_at": None,
-                }
-                for n in out
-            ],
         )
 
     def _quarantine(self, store: Store, item: RawMail, exc: Exception) -> Outcome:

@@ -168,9 +168,11 @@ def test_a_customer_reply_to_a_closed_ticket_reopens_it(app):
     assert rows(app, Ticket)[0].status == "open"
 
 
-def test_staff_mail_is_recorded_on_its_ticket_and_not_relayed(app):
+def test_staff_mail_without_a_token_is_recorded_not_relayed_and_explained(app):
     take(app, mail())
     before = len(outbox(app))
     outcome = take(app, mail(subject="Re: [#1] Help", sender="Dana <dana@acme.example>"))
     assert (outcome.verdict, outcome.ticket_id) == ("staff", 1)
-    assert len(outbox(app)) == before
+    [receipt] = outbox(app)[before:]
+    assert (receipt.template, receipt.recipients) == ("staff/receipt", ["dana@acme.example"])
+    assert "carries no maild token" in parsed(receipt.raw).get_body(("plain",)).get_content()

@@ -5,22 +5,29 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
+from decimal import Decimal
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Engine, Insert, bindparam, func, insert
+from sqlalchemy import Engine, Insert, bindparam, func, insert, or_
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel import Session, SQLModel, col, select
 
 from maild.adapters.db.models import (
+    Action,
+    Approval,
+    BudgetLock,
     Event,
     Inbound,
     JobRun,
+    Ledger,
     Message,
     Outbox,
     Quarantine,
     Ticket,
 )
 from maild.core.model import TicketFacts
+from maild.core.policy import CENT, Usage
 
 # Hot-path statements built once: building a select costs more than running it.
 _SEEN_CONTENT = select(Inbound.id).where(
@@ -146,6 +153,97 @@ class Store:
 
     def quarantine(self, qid: int) -> Quarantine | None:
         return self.session.get(Quarantine, qid)
+
+    # staff mail, budgets, approvals ---------------------------------------
+    def action_seen(self, fingerprint: str, message_id: str) -> Action | None:
+        """An earlier action with the same fingerprint or the same Message-ID."""
+        query = select(Action).where(
+            or_(Action.fingerprint == fingerprint, Action.message_id == message_id)
+        )
+        return self.session.exec(query.limit(1)).first()
+
+    def lock_budgets(self, keys: Sequence[str]) -> None:
+        """PostgreSQL: lock one row per budget (sorted: no deadlock) until commit.
+        SQLite needs nothing: every transaction began with BEGIN IMMEDIATE."""
+        if self.session.get_bind().dialect.name != "postgresql":
+            return
+        wanted = sorted(set(keys))
+        table = BudgetLock.__table__  # type: ignore[attr-defined]
+        self.session.connection().execute(
+            pg_insert(table).values([{"key": k} for k in wanted]).on_conflict_do_nothing()
+        )
+        query = (
+            select(BudgetLock.key)
+            .where(col(BudgetLock.key).in_(wanted))
+            .order_by(col(BudgetLock.key))
+            .with_for_update()
+        )
+        self.session.exec(query).all()
+
+    def usage(
+        self,
+        agent: str,
+        customer: str,
+        currency: str,
+        day_start: datetime,
+        month_start: datetime,
+        since_30d: datetime,
+    ) -> Usage:
+        def total(*where: Any) -> Decimal:
+            query = select(func.coalesce(func.sum(Ledger.amount_cents), 0)).where(
+                Ledger.currency == currency, *where
+            )
+            return Decimal(int(self.session.exec(query).one())) * CENT
+
+        mine = Ledger.agent == agent
+        return Usage(
+            today=total(mine, Ledger.created_at >= day_start),
+            month=total(mine, Ledger.created_at >= month_start),
+            customer_30d=total(Ledger.customer == customer, Ledger.created_at >= since_30d),
+        )
+
+    def credits_since(self, agent: str, since: datetime) -> tuple[int, int]:
+        """How many credits this agent gave since then, and their sum in cents."""
+        query = select(func.count(), func.coalesce(func.sum(Ledger.amount_cents), 0)).where(
+            Ledger.agent == agent, Ledger.created_at >= since
+        )
+        count, cents = self.session.exec(query).one()
+        return int(count), int(cents)
+
+    def last_customer_message_id(self, ticket_id: int, customer: str) -> str | None:
+        query = (
+            select(Inbound.message_id)
+            .where(Inbound.ticket_id == ticket_id, Inbound.sender == customer)
+            .order_by(col(Inbound.id).desc())
+            .limit(1)
+        )
+        return self.session.exec(query).first()
+
+    def inbound(self, inbound_id: int) -> Inbound | None:
+        return self.session.get(Inbound, inbound_id)
+
+    def action(self, action_id: int) -> Action | None:
+        return self.session.get(Action, action_id)
+
+    def waiting_approvals(
+        self, ticket_id: int | None = None, manager: str | None = None
+    ) -> Sequence[Approval]:
+        query = select(Approval).where(Approval.status == "waiting")
+        if ticket_id is not None:
+            query = query.where(Approval.ticket_id == ticket_id)
+        if manager is not None:
+            query = query.where(Approval.manager == manager)
+        return self.session.exec(query.order_by(col(Approval.requested_at))).all()
+
+    def ledger(
+        self, agent: str | None = None, since: datetime | None = None, limit: int = 1000
+    ) -> Sequence[Ledger]:
+        query = select(Ledger).order_by(col(Ledger.id)).limit(limit)
+        if agent:
+            query = query.where(Ledger.agent == agent.lower())
+        if since:
+            query = query.where(Ledger.created_at >= since)
+        return self.session.exec(query).all()
 
     def claim_job(self, job: str, period: str, now: datetime) -> bool:
         """Record that this job runs for this period; False when it already ran."""

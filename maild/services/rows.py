@@ -1,0 +1,83 @@
+"""Rows every service writes the same way: a mail on a ticket, notices in the outbox."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from maild.adapters.db.models import Attachment, Message, Outbox
+from maild.adapters.db.store import Store
+from maild.adapters.render import Renderer
+from maild.core.model import InboundMail
+from maild.core.notices import Notice
+
+
+def record_message(
+    store: Store,
+    ticket_id: int,
+    inbound_id: int | None,
+    m: InboundMail,
+    kind: str,
+    now: datetime,
+) -> None:
+    """The mail, its text and attachments, on the ticket (Core inserts: the hot path)."""
+    message_id = store.insert(
+        Message,
+        ticket_id=ticket_id,
+        inbound_id=inbound_id,
+        direction="in",
+        kind=kind,
+        author=m.from_addr or "",
+        author_name=m.from_name,
+        subject=m.subject,
+        text=m.text,
+        text_source=m.text_source,
+        notes=list(m.notes),
+        created_at=now,
+    )
+    store.insert_many(
+        Attachment,
+        [
+            {
+                "message_id": message_id,
+                "filename": a.filename,
+                "content_type": a.content_type,
+                "size": a.size,
+                "content": a.content,
+            }
+            for a in m.attachments
+        ],
+    )
+
+
+@dataclass(frozen=True)
+class Queue:
+    """Render notices to exact bytes and put them in the outbox, in the caller's commit."""
+
+    renderer: Renderer
+    envelope_from: str
+
+    def __call__(self, store: Store, out: Sequence[Notice], now: datetime) -> None:
+        # Message-IDs derive from the mail that caused them, already checked unique.
+        store.insert_many(
+            Outbox,
+            [
+                {
+                    "message_id": n.message_id,
+                    "ticket_id": n.ticket_id or None,
+                    "template": n.template,
+                    "recipients": [n.to_addr],
+                    "envelope_from": self.envelope_from,
+                    "raw": self.renderer.render(n, now),
+                    "status": "queued",
+                    "attempts": 0,
+                    "next_attempt_at": now,
+                    "last_error": None,
+                    "results": {},
+                    "created_at": now,
+                    "sent_at": None,
+                }
+                for n in out
+            ],
+        )

@@ -1,0 +1,640 @@
+"""Staff mail: an agent's or a manager's answer, one mail one transaction.
+
+The story of a staff mail, top to bottom:
+  1. the new text above the quote (core.reply) and its command block
+     (core.commands);
+  2. stop a replay: the same Message-ID, or the same sender, Date and text,
+     was acted on already;
+  3. prove the sender (core.auth): a mail that fails runs nothing and sends
+     nothing to the customer; the receipt goes to the person's configured
+     address;
+  4. a manager's #approve / #deny decides a held mail;
+  5. plan every line against the ticket and the agent's limits (core.apply,
+     core.policy), the budgets read under a lock;
+  6. refused: nothing applies; over a limit: the whole mail waits for the
+     manager; otherwise the ticket changes, credits go in the ledger, the
+     reply goes to the customer;
+  7. every line is an event on the ticket, and the sender gets a receipt.
+The caller (services.ingest) holds the transaction: all of it commits, or
+none of it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from maild.adapters.db.models import Action, Approval, Ledger, Message, Ticket
+from maild.adapters.db.store import Database, Store
+from maild.core import apply, auth, commands, mail, notices, policy, reply
+from maild.core.commands import Block, Context, TicketState
+from maild.core.model import InboundMail, Person, Role
+from maild.core.people import Directory
+from maild.services.rows import Queue, record_message
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Result:
+    ticket_id: int | None
+    reason: str
+
+
+def fingerprint(person: str, m: InboundMail, text: str) -> str:
+    """Sender, Date and new text: a replay under a fresh Message-ID still matches."""
+    when = m.date.isoformat() if m.date else m.message_id
+    return hashlib.sha256("\x00".join((person, when, text)).encode()).hexdigest()
+
+
+def state_of(t: Ticket) -> TicketState:
+    assert t.id is not None
+    return TicketState(t.id, t.customer, t.status, t.priority, t.agent, t.team)
+
+
+def _jsonable(args: Mapping[str, object]) -> dict[str, object]:
+    return {k: (str(v) if isinstance(v, Decimal) else v) for k, v in args.items()}
+
+
+def _line_dict(x: apply.Line) -> dict[str, Any]:
+    return {
+        "line": x.line,
+        "raw": x.raw,
+        "name": x.name,
+        "args": _jsonable(x.args),
+        "status": str(x.status),
+        "decision": x.decision,
+        "reason": x.reason,
+    }
+
+
+@dataclass
+class StaffDesk:
+    directory: Directory
+    addressing: notices.Addressing
+    auth: auth.Policy
+    limits: Callable[[Person], policy.Limits]
+    managers: Mapping[str, str]  # team -> manager address
+    timezone: str
+    receipts: str  # "always" or "errors"
+    queue: Queue
+    expire_after: timedelta = timedelta(hours=72)
+
+    # the story -----------------------------------------------------------
+    def handle(
+        self,
+        store: Store,
+        inbound_id: int,
+        m: InboundMail,
+        person: Person,
+        routed: int | None,
+        now: datetime,
+    ) -> Result:
+        text = reply.new_text(m.text)
+        block = commands.parse_block(text, person.role)
+        key = fingerprint(person.email, m, text)
+        seen = store.action_seen(key, m.message_id)
+        if seen is not None:
+            why = f"replay of a mail acted on already (action #{seen.id})"
+            if seen.ticket_id is not None:
+                store.event(seen.ticket_id, now, "replay_ignored", person.email, reason=why)
+            log.warning("%s from %s: %s", m.message_id, person.email, why)
+            return Result(seen.ticket_id, why)
+        verdict = auth.prove(m, person, self.auth)
+        ticket = store.ticket(verdict.ticket_id if verdict.ok else routed or 0)
+        ticket_id = ticket.id if ticket is not None else None
+        if ticket_id is not None:
+            record_message(store, ticket_id, inbound_id, m, "staff", now)
+        action = self._action(store, inbound_id, m, person, ticket_id, key, verdict, now)
+        if not verdict.ok:
+            return self._unproven(store, m, person, ticket, block, verdict, action, now)
+        assert ticket is not None and ticket.id is not None
+        if person.role is Role.MANAGER:
+            return self._decide(store, m, person, ticket, block, action, now)
+        return self._act(store, m, person, ticket, block, action, now)
+
+    # 3. a mail that is not proven -------------------------------------------
+    def _unproven(
+        self,
+        store: Store,
+        m: InboundMail,
+        person: Person,
+        ticket: Ticket | None,
+        block: Block,
+        verdict: auth.Verdict,
+        action: Action,
+        now: datetime,
+    ) -> Result:
+        why = f"not proven to come from {person.email}: {verdict.reason}"
+        action.status = "unproven"
+        action.lines = [
+            {"line": c.line, "raw": c.raw, "status": "not run", "reason": why}
+            for c in block.commands
+        ]
+        if ticket is not None and ticket.id is not None:
+            store.event(
+                ticket.id, now, "staff_mail_unproven", person.email, reason=why, auth=action.auth
+            )
+        log.warning("%s: %s", m.message_id, why)
+        context = {
+            "outcome": "Nothing in your mail took effect: maild could not prove it came from you.",
+            "lines": action.lines,
+            "auth_failed": verdict.reason,
+        }
+        self._receipt(store, person, ticket, m, context, now)
+        return Result(ticket.id if ticket else None, why)
+
+    # 4. a manager decides a held mail -----------------------------------------
+    def _decide(
+        self,
+        store: Store,
+        m: InboundMail,
+        manager: Person,
+        ticket: Ticket,
+        block: Block,
+        action: Action,
+        now: datetime,
+    ) -> Result:
+        assert ticket.id is not None
+        decisions = [c for c in block.commands if c.name in {"approve", "deny"}]
+        waiting = store.waiting_approvals(ticket.id, manager.email)
+        problem = None
+        if block.errors:
+            problem = "; ".join(f"line {e.line} '{e.raw}': {e.reason}" for e in block.errors)
+        elif len(decisions) != 1:
+            problem = "write exactly one #approve [note] or #deny reason at the top of your reply"
+        elif not waiting:
+            problem = f"nothing on ticket #{ticket.id} waits for your decision (decided or expired)"
+        if problem is not None:
+            action.status = "refused"
+            store.event(ticket.id, now, "decision_refused", manager.email, reason=problem)
+            context = {"outcome": f"Nothing was decided: {problem}.", "lines": []}
+            self._receipt(store, manager, ticket, m, self._with_help(context, manager, block), now)
+            return Result(ticket.id, problem)
+        [decision] = decisions
+        approval = waiting[0]
+        approval.decided_at, approval.decided_by = now, manager.email
+        held = store.action(approval.action_id)
+        agent = self.directory.person(approval.agent)
+        assert held is not None and agent is not None
+        action.status = "applied"
+        action.lines = [
+            {"line": decision.line, "raw": decision.raw, "status": "applied", "reason": ""}
+        ]
+        if decision.name == "deny":
+            reason = str(decision.args["reason"])
+            approval.status, approval.note = "denied", reason
+            held.status, held.updated_at = "denied", now
+            store.event(
+                ticket.id,
+                now,
+                "approval_denied",
+                manager.email,
+                approval=approval.id,
+                reason=reason,
+            )
+            lines = [{**x, "status": "not applied", "reason": "denied"} for x in held.lines]
+            self._receipt(
+                store,
+                agent,
+                ticket,
+                m,
+                {
+                    "outcome": f"{manager.name} denied your held mail: {reason}. "
+                    "Nothing in it took effect.",
+                    "lines": lines,
+                },
+                now,
+                cause="denied",
+            )
+            outcome = f"Denied. {agent.name} has been told your reason."
+        else:
+            note = str(decision.args.get("note") or "")
+            approval.status, approval.note = "approved", note
+            store.event(
+                ticket.id, now, "approval_approved", manager.email, approval=approval.id, note=note
+            )
+            status = self._apply_held(store, approval, held, agent, manager, ticket, now)
+            outcome = (
+                f"Approved. {agent.name}'s held mail took effect."
+                if status is apply.Status.APPLIED
+                else f"Approved, but {agent.name}'s held mail could not take effect now "
+                "(the ticket changed since): they have the details."
+            )
+        self._receipt(store, manager, ticket, m, {"outcome": outcome, "lines": []}, now)
+        return Result(ticket.id, f"{decision.name} of approval #{approval.id}")
+
+    def _apply_held(
+        self,
+        store: Store,
+        approval: Approval,
+        held: Action,
+        agent: Person,
+        manager: Person,
+        ticket: Ticket,
+        now: datetime,
+    ) -> apply.Status:
+        inbound = store.inbound(approval.inbound_id)
+        assert inbound is not None
+        m = mail.parse(inbound.raw, max_attachment_bytes=0, max_message_bytes=len(inbound.raw))
+        block = commands.parse_block(reply.new_text(m.text), agent.role)
+        return self._act(store, m, agent, ticket, block, held, now, approved_by=manager).status
+
+    # 5-7. an agent's mail --------------------------------------------------------
+    def _act(
+        self,
+        store: Store,
+        m: InboundMail,
+        person: Person,
+        ticket: Ticket,
+        block: Block,
+        action: Action,
+        now: datetime,
+        *,
+        approved_by: Person | None = None,
+    ) -> apply.Plan:
+        assert ticket.id is not None
+        limits = self.limits(person)
+        manager = self.manager_of(person)
+        if any(c.name == "credit" for c in block.commands):
+            store.lock_budgets([f"agent:{person.email}", f"customer:{ticket.customer}"])
+        usage = self.usage(store, person, ticket.customer, limits, now)
+        ctx = Context(state_of(ticket), person, tuple(self.directory.agents()), limits.currency)
+        plan = apply.plan(
+            block,
+            ctx,
+            limits,
+            usage,
+            approver=manager,
+            approved=approved_by is not None,
+        )
+        action.status, action.updated_at = str(plan.status), now
+        action.lines = [_line_dict(x) for x in plan.lines]
+        for x in plan.lines:
+            store.event(
+                ticket.id,
+                now,
+                "command",
+                person.email,
+                message_id=m.message_id,
+                approved_by=approved_by.email if approved_by else None,
+                **_line_dict(x),
+            )
+        sent = None
+        if plan.status is apply.Status.APPLIED:
+            sent = self._carry_out(store, m, person, ticket, block, plan, action, now, approved_by)
+        elif plan.status is apply.Status.HELD:
+            assert manager is not None
+            self._hold(store, m, person, manager, ticket, plan, action, limits, now)
+        if block.commands or block.errors:
+            used = usage.plus(sum((c.amount for c in plan.credits), Decimal(0)))
+            if plan.status is not apply.Status.APPLIED:
+                used = usage
+            context = {
+                "outcome": self._outcome(plan, manager, approved_by),
+                "lines": action.lines,
+                "sent": sent,
+                "budget": self._budget(limits, used) if person.role is Role.AGENT else None,
+            }
+            errors = plan.status is not apply.Status.APPLIED or approved_by is not None
+            if self.receipts == "always" or errors or plan.wants_help:
+                context = self._with_help(context, person, block)
+                self._receipt(store, person, ticket, m, context, now, cause=str(plan.status))
+        return plan
+
+    def _carry_out(
+        self,
+        store: Store,
+        m: InboundMail,
+        person: Person,
+        ticket: Ticket,
+        block: Block,
+        plan: apply.Plan,
+        action: Action,
+        now: datetime,
+        approved_by: Person | None,
+    ) -> str | None:
+        assert ticket.id is not None and action.id is not None
+        after = plan.ticket_after
+        ticket.status, ticket.priority, ticket.agent, ticket.team = (
+            after.status,
+            after.priority,
+            after.agent,
+            after.team,
+        )
+        if ticket.agent is None and person.role is Role.AGENT:
+            ticket.agent = person.email
+            store.event(ticket.id, now, "assigned", person.email, reason="first staff answer")
+        ticket.updated_at = now
+        for credit in plan.credits:
+            store.insert(
+                Ledger,
+                ticket_id=ticket.id,
+                action_id=action.id,
+                agent=person.email,
+                customer=ticket.customer,
+                amount_cents=int(credit.amount * 100),
+                currency=credit.currency,
+                reason=credit.reason,
+                approved_by=approved_by.email if approved_by else None,
+                message_id=m.message_id,
+                content_hash=m.content_hash,
+                auth=action.auth,
+                created_at=now,
+            )
+        if plan.internal or not (block.reply or plan.announcements):
+            return None
+        customer = self.directory.customer(ticket.customer, ticket.customer_name)
+        last = store.last_customer_message_id(ticket.id, ticket.customer)
+        context = {
+            "subject": ticket.subject,
+            "text": block.reply,
+            "announcements": list(plan.announcements),
+            "agent_name": person.name,
+            "customer_name": ticket.customer_name,
+        }
+        out = notices.notice(
+            "customer/reply",
+            customer,
+            ticket.id,
+            m.content_hash,
+            self.addressing,
+            context,
+            thread=(last,) if last else (),
+            from_name=f"{person.name} ({self.addressing.support_name})",
+        )
+        self.queue(store, [out], now)
+        shown = "\n\n".join(x for x in (block.reply, *plan.announcements) if x)
+        store.insert(
+            Message,
+            ticket_id=ticket.id,
+            inbound_id=None,
+            direction="out",
+            kind="reply",
+            author=person.email,
+            author_name=person.name,
+            subject=ticket.subject,
+            text=shown,
+            text_source="plain",
+            notes=[],
+            created_at=now,
+        )
+        store.event(ticket.id, now, "replied", person.email, message_id=out.message_id)
+        return shown
+
+    def _hold(
+        self,
+        store: Store,
+        m: InboundMail,
+        agent: Person,
+        manager: str,
+        ticket: Ticket,
+        plan: apply.Plan,
+        action: Action,
+        limits: policy.Limits,
+        now: datetime,
+    ) -> None:
+        assert ticket.id is not None and action.id is not None
+        total = sum((c.amount for c in plan.credits), Decimal(0))
+        approval = store.add(
+            Approval(
+                ticket_id=ticket.id,
+                action_id=action.id,
+                inbound_id=action.inbound_id,
+                agent=agent.email,
+                manager=manager,
+                crosses=plan.held_because or "",
+                amount_cents=int(total * 100),
+                currency=limits.currency,
+                requested_at=now,
+            )
+        )
+        store.event(
+            ticket.id,
+            now,
+            "approval_requested",
+            agent.email,
+            approval=approval.id,
+            manager=manager,
+            crosses=approval.crosses,
+        )
+        self._ask(store, approval, agent, ticket, now, reminder=0)
+
+    def _ask(
+        self,
+        store: Store,
+        approval: Approval,
+        agent: Person,
+        ticket: Ticket,
+        now: datetime,
+        *,
+        reminder: int,
+    ) -> None:
+        """The approval request (or reminder number `reminder`) to the manager."""
+        assert ticket.id is not None
+        inbound = store.inbound(approval.inbound_id)
+        assert inbound is not None
+        m = mail.parse(inbound.raw, max_attachment_bytes=0, max_message_bytes=len(inbound.raw))
+        count, cents = store.credits_since(agent.email, self.periods(now)[1])
+        manager = self.directory.person(approval.manager) or Person(
+            approval.manager, approval.manager, Role.MANAGER
+        )
+        context = {
+            "subject": ticket.subject,
+            "customer": ticket.customer,
+            "agent_name": agent.name,
+            "agent_email": agent.email,
+            "words": reply.new_text(m.text),
+            "crosses": approval.crosses,
+            "amount": policy.money(Decimal(approval.amount_cents) / 100, approval.currency),
+            "month_count": count,
+            "month_total": policy.money(Decimal(cents) / 100, approval.currency),
+            "reminder": reminder,
+            "requested_at": approval.requested_at.isoformat(timespec="minutes"),
+            "expires_at": (approval.requested_at + self.expire_after).isoformat(timespec="minutes"),
+        }
+        out = notices.notice(
+            "manager/approval",
+            manager,
+            ticket.id,
+            f"approval-{approval.id}-{reminder}",
+            self.addressing,
+            context,
+        )
+        self.queue(store, [out], now)
+
+    # the scheduler's part: reminders and expiry -----------------------------------
+    def remind_and_expire(self, store: Store, now: datetime, every: timedelta) -> list[str]:
+        done = []
+        for approval in store.waiting_approvals():
+            ticket = store.ticket(approval.ticket_id)
+            agent = self.directory.person(approval.agent)
+            if ticket is None or agent is None:
+                continue
+            if now - approval.requested_at >= self.expire_after:
+                approval.status, approval.decided_at = "expired", now
+                held = store.action(approval.action_id)
+                assert held is not None
+                held.status, held.updated_at = "expired", now
+                store.event(ticket.id or 0, now, "approval_expired", None, approval=approval.id)
+                lines = [{**x, "status": "not applied", "reason": "expired"} for x in held.lines]
+                hours = int(self.expire_after.total_seconds() // 3600)
+                context = {
+                    "outcome": f"Your held mail was dropped: {approval.manager} did not decide "
+                    f"within {hours} hours. Nothing in it took effect; send it again if it "
+                    "still applies.",
+                    "lines": lines,
+                }
+                self._receipt(
+                    store, agent, ticket, None, context, now, cause=f"expired-{approval.id}"
+                )
+                done.append(f"expired #{approval.id}")
+            elif now - (approval.last_reminded_at or approval.requested_at) >= every:
+                approval.reminders += 1
+                approval.last_reminded_at = now
+                self._ask(store, approval, agent, ticket, now, reminder=approval.reminders)
+                done.append(f"reminded #{approval.id}")
+        return done
+
+    # helpers ---------------------------------------------------------------------
+    def manager_of(self, person: Person) -> str | None:
+        return self.managers.get(person.team or "")
+
+    def periods(self, now: datetime) -> tuple[datetime, datetime, datetime]:
+        return policy.periods(now, self.timezone)
+
+    def usage(
+        self, store: Store, person: Person, customer: str, limits: policy.Limits, now: datetime
+    ) -> policy.Usage:
+        day, month, since = self.periods(now)
+        return store.usage(person.email, customer, limits.currency, day, month, since)
+
+    @staticmethod
+    def _budget(limits: policy.Limits, used: policy.Usage) -> dict[str, str]:
+        today, month = policy.left(limits, used)
+        return {
+            "today": policy.money(today, limits.currency),
+            "month": policy.money(month, limits.currency),
+            "per_ticket": policy.money(limits.credit_per_ticket, limits.currency),
+        }
+
+    @staticmethod
+    def _outcome(plan: apply.Plan, manager: str | None, approved_by: Person | None) -> str:
+        match plan.status:
+            case apply.Status.REFUSED:
+                return "Nothing in your mail took effect, and nothing was sent to the customer."
+            case apply.Status.HELD:
+                return (
+                    f"Your whole mail waits for approval by {manager}: {plan.held_because}. "
+                    "Nothing has been sent to the customer yet."
+                )
+        if approved_by is not None:
+            return f"{approved_by.name} approved your held mail; it has now taken effect."
+        return "Everything in your mail was applied."
+
+    def _with_help(self, context: dict[str, Any], person: Person, block: Block) -> dict[str, Any]:
+        if not any(c.name == "help" for c in block.commands):
+            return context
+        specs = commands.commands_for(person.role)
+        limits = self.limits(person) if person.role is Role.AGENT else None
+        return {
+            **context,
+            "help": [{"usage": s.usage, "help": s.help} for s in specs],
+            "limits": {
+                "currency": limits.currency,
+                "credit_per_ticket": str(limits.credit_per_ticket),
+                "credit_per_day": str(limits.credit_per_day),
+                "credit_per_month": str(limits.credit_per_month),
+                "credit_per_customer_30d": str(limits.credit_per_customer_30d),
+            }
+            if limits
+            else None,
+        }
+
+    def _action(
+        self,
+        store: Store,
+        inbound_id: int,
+        m: InboundMail,
+        person: Person,
+        ticket_id: int | None,
+        key: str,
+        verdict: auth.Verdict,
+        now: datetime,
+    ) -> Action:
+        return store.add(  # type: ignore[no-any-return]
+            Action(
+                ticket_id=ticket_id,
+                inbound_id=inbound_id,
+                actor=person.email,
+                message_id=m.message_id,
+                fingerprint=key,
+                status="received",
+                lines=[],
+                auth=verdict.as_dict(),
+                created_at=now,
+                updated_at=now,
+            )
+        )
+
+    def _receipt(
+        self,
+        store: Store,
+        person: Person,
+        ticket: Ticket | None,
+        m: InboundMail | None,
+        context: Mapping[str, Any],
+        now: datetime,
+        *,
+        cause: str = "receipt",
+    ) -> None:
+        """A receipt, always to the person's configured address, never one from the mail."""
+        ticket_id = ticket.id if ticket is not None and ticket.id is not None else 0
+        full = {
+            "subject": ticket.subject if ticket else "",
+            "name": person.name,
+            "sent": None,
+            "budget": None,
+            "help": None,
+            "limits": None,
+            "auth_failed": None,
+            "your_subject": m.subject if m else "",
+            **context,
+        }
+        thread = (m.message_id,) if m is not None else ()
+        out = notices.notice(
+            "staff/receipt",
+            person,
+            ticket_id,
+            f"{m.content_hash if m else ''}:{cause}",
+            self.addressing,
+            full,
+            thread=thread,
+        )
+        self.queue(store, [out], now)
+
+
+@dataclass
+class ApprovalWatch:
+    """Scheduler job: once an hour, remind managers of held mails and drop stale ones."""
+
+    db: Database
+    desk: StaffDesk
+    remind_every: timedelta
+    on_queued: Callable[[], None] = lambda: None
+    name: str = "approvals"
+
+    def period(self, now: datetime) -> str | None:
+        return now.strftime("%Y-%m-%dT%H")
+
+    def run(self, period: str, now: datetime) -> None:
+        with self.db.transaction() as store:
+            done = self.desk.remind_and_expire(store, now, self.remind_every)
+        if done:
+            log.info("approvals: %s", ", ".join(done))
+            self.on_queued()
