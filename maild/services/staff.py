@@ -116,7 +116,8 @@ class StaffDesk:
         assert ticket is not None and ticket.id is not None
         if person.role is Role.MANAGER:
             return self._decide(store, m, person, ticket, block, action, now)
-        return self._act(store, m, person, ticket, block, action, now)
+        plan = self._act(store, m, person, ticket, block, action, now)
+        return Result(ticket.id, f"{person.role} mail: {plan.status}")
 
     # 3. a mail that is not proven -------------------------------------------
     def _unproven(
