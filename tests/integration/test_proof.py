@@ -32,7 +32,7 @@ def receipt_reason(app, before):
 
 
 def test_the_genuine_answer_runs(app):
-    note, before = setup(app)
+    note, _before = setup(app)
     take(app, answer(note, CREDIT))
     assert len(rows(app, Ledger)) == 1
 
@@ -98,7 +98,7 @@ def test_a_flipped_token_character_runs_nothing(app):
 
 
 def test_a_replay_under_a_new_message_id_never_applies_twice(app):
-    note, before = setup(app)
+    note, _before = setup(app)
     raw = answer(note, CREDIT)
     take(app, raw)
     replay = re.sub(rb"Message-ID: <[^>]+>", b"Message-ID: <replayed@evil.example>", raw)
@@ -156,7 +156,7 @@ TRUSTED = {"auth": {"trusted_authserv_ids": ["mx.acme.example"]}}
 )
 def test_authentication_results_from_a_trusted_server_decide(make_app, headers, ok):
     app = make_app(**TRUSTED)
-    note, before = setup(app)
+    note, _before = setup(app)
     raw = answer(note, CREDIT)
     top = "".join(f"Authentication-Results: {h}\n" for h in headers).encode()
     take(app, top + raw)
