@@ -8,6 +8,7 @@ import shutil
 import sys
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import click
 from sqlalchemy.exc import DBAPIError
@@ -263,6 +264,68 @@ def quarantine_retry(ctx: click.Context, number: int) -> None:
         row.released_ticket_id = outcome.ticket_id
     click.echo(
         f"released: {outcome.verdict}{' #' + str(outcome.ticket_id) if outcome.ticket_id else ''}"
+    )
+
+
+@main.command()
+@click.argument("source", type=click.File("rb"))
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def inspect(ctx: click.Context, source: Any, as_json: bool) -> None:
+    """Dry run: what maild would do with the mail in FILE (or -), changing nothing."""
+    result = _app(ctx).ingest.inspect(source.read())
+    if as_json:
+        click.echo(json.dumps(result, indent=2, default=str))
+        return
+    ticket = f"#{result['ticket']}" if result["ticket"] else "none"
+    click.echo(f"role:    {result['role']}")
+    click.echo(f"ticket:  {ticket}")
+    click.echo(f"outcome: {result['outcome']}")
+    for check in result["auth"]["checks"]:
+        click.echo(
+            f"auth:    {'ok  ' if check['ok'] else 'FAIL'} {check['name']}: {check['detail']}"
+        )
+    for line in result["commands"]:
+        click.echo(
+            f"command: line {line['line']} {line['raw']}: {line.get('decision', '-')}"
+            f"{': ' + line['reason'] if line.get('reason') else ''}"
+        )
+    for error in result["errors"]:
+        click.echo(f"error:   {error}")
+    click.echo("new text:")
+    for text_line in (result["new_text"] or "(none)").splitlines():
+        click.echo(f"  | {text_line}")
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--agent", metavar="EMAIL", help="Only this agent's credits.")
+@click.option(
+    "--since",
+    metavar="YYYY-MM-DD",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="From this local day on (the configured time zone).",
+)
+@click.pass_context
+def ledger(ctx: click.Context, as_json: bool, agent: str | None, since: Any) -> None:
+    """Every credit given: who, ticket, customer, amount, approver."""
+    app = _app(ctx)
+    start = since.replace(tzinfo=ZoneInfo(app.settings.timezone)) if since else None
+    with app.db.transaction() as store:
+        rows = [views.ledger(c) for c in store.ledger(agent, start)]
+    _print(
+        rows,
+        as_json,
+        [
+            "ticket",
+            "created_at",
+            "agent",
+            "customer",
+            "amount",
+            "currency",
+            "approved_by",
+            "reason",
+        ],
     )
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
-from maild.adapters.db.models import Event, Message, Outbox, Quarantine, Ticket
+from maild.adapters.db.models import Event, Ledger, Message, Outbox, Quarantine, Ticket
+from maild.core.policy import CENT
 
 
 def _t(value: datetime | None) -> str | None:
@@ -85,3 +87,20 @@ def quarantine(q: Quarantine, with_raw: bool = False) -> dict[str, Any]:
         out["traceback"] = q.traceback
         out["raw"] = q.raw.decode("utf-8", errors="replace")
     return out
+
+
+def ledger(c: Ledger) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "ticket": c.ticket_id,
+        "agent": c.agent,
+        "customer": c.customer,
+        "amount": str(Decimal(c.amount_cents) * CENT),
+        "currency": c.currency,
+        "reason": c.reason,
+        "approved_by": c.approved_by,
+        "created_at": _t(c.created_at),
+        "message_id": c.message_id,
+        "content_hash": c.content_hash,
+        "auth_ok": bool(c.auth.get("ok")),
+    }

@@ -21,6 +21,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.exc import DBAPIError
@@ -30,7 +31,7 @@ from maild.adapters.db.models import Inbound, Quarantine, Ticket
 from maild.adapters.db.store import Database, Store
 from maild.config import Intake
 from maild.core import flood, mail, notices, route
-from maild.core.model import InboundMail
+from maild.core.model import InboundMail, Role
 from maild.core.people import Directory
 from maild.services.rows import Queue, record_message
 from maild.services.staff import StaffDesk
@@ -116,12 +117,60 @@ class Ingest:
         except Exception as exc:
             return self._quarantine(store, item, exc)
 
-    def _route(self, store: Store, item: RawMail, m: InboundMail) -> Outcome:
+    def inspect(self, raw: bytes) -> dict[str, Any]:
+        """What this mail would do, changing nothing: the dry run behind `maild inspect`."""
         now = self.clock()
+        try:
+            m = mail.parse(
+                raw,
+                max_attachment_bytes=self.limits.max_attachment_bytes,
+                max_message_bytes=self.limits.max_message_bytes,
+            )
+        except Exception as exc:
+            return _dry("-", None, "", [f"would be quarantined: {type(exc).__name__}: {exc}"])
+        with self.db.transaction() as store:
+            try:
+                decision = self._decide(store, m)
+                if isinstance(decision, route.StaffMail):
+                    return self.desk.preview(store, m, decision.person, decision.ticket_id, now)
+                person = self.directory.person(m.from_addr)
+                role = str(person.role) if person else str(Role.CUSTOMER)
+                errors = (
+                    ["this mail was taken already"]
+                    if store.seen_content(m.message_id, m.content_hash)
+                    else []
+                )
+                match decision:
+                    case route.Ignore():
+                        result = _dry(
+                            str(Role.ROBOT) if m.robot else role,
+                            decision.ticket_id,
+                            m.text,
+                            [*errors, f"ignored: {decision.reason}"],
+                        )
+                    case route.Join():
+                        result = _dry(role, decision.ticket_id, m.text, errors)
+                        result["outcome"] = f"joins ticket #{decision.ticket_id} ({decision.via})"
+                    case _:
+                        result = _dry(role, None, m.text, errors)
+                        result["outcome"] = "opens a new ticket" + (
+                            f": {decision.note}"
+                            if isinstance(decision, route.Open) and decision.note
+                            else ""
+                        )
+                return result
+            finally:
+                store.session.rollback()
+
+    def _decide(self, store: Store, m: InboundMail) -> route.Decision:
         sender = self.directory.person(m.from_addr)
         refs = route.ticket_refs(m, self.addressing.support)
         tickets = store.ticket_facts(r.ticket_id for r in refs)
-        decision = route.route(m, sender, refs, tickets)
+        return route.route(m, sender, refs, tickets)
+
+    def _route(self, store: Store, item: RawMail, m: InboundMail) -> Outcome:
+        now = self.clock()
+        decision = self._decide(store, m)
         acks = 0
         if isinstance(decision, route.Open) and m.from_addr:
             opened, latest, acks = store.sender_history(
@@ -293,3 +342,17 @@ class Ingest:
             )
         log.error("quarantined mail %s from %s as #%s: %s", item.uid, item.source, row.id, error)
         return Outcome("quarantined", reason=f"quarantine #{row.id}: {error}")
+
+
+def _dry(role: str, ticket: int | None, text: str, errors: list[str]) -> dict[str, Any]:
+    """A dry run's answer for mail that carries no commands: customers, robots."""
+    return {
+        "role": role,
+        "ticket": ticket,
+        "new_text": text,
+        "reply": None,
+        "commands": [],
+        "auth": {"ok": False, "checks": []},
+        "errors": errors,
+        "outcome": "ignored" if errors else "recorded",
+    }

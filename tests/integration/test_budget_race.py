@@ -39,7 +39,7 @@ def race(app, raws):
 
 
 def check_race(app, clock):
-    for day in range(3):
+    for _day in range(3):
         open_ticket(app)
         note = last(app, "agent/new", "dana@acme.example")
         before = {o.id for o in outbox(app)}
@@ -47,9 +47,7 @@ def check_race(app, clock):
         today = [c for c in rows(app, Ledger) if c.created_at.date() == clock().date()]
         assert sum(c.amount_cents for c in today) <= 3000
         assert len(today) == 1  # 20 fits in 30 once; a second 20 would be 40
-        receipts = [
-            o for o in outbox(app) if o.id not in before and o.template == "staff/receipt"
-        ]
+        receipts = [o for o in outbox(app) if o.id not in before and o.template == "staff/receipt"]
         assert len(receipts) == RACERS  # every loser hears why
         waiting = [a for a in rows(app, Approval) if a.requested_at == clock()]
         assert len(waiting) == RACERS - 1
