@@ -140,12 +140,7 @@ def left(limits: Limits, usage: Usage) -> tuple[Decimal, Decimal]:
 
 def periods(now: datetime, tz: str) -> tuple[datetime, datetime, datetime]:
     """Start of the local day, of the local calendar month, and 30 days ago (as given)."""
-    local = now.astimezone(ZoneInfo(tz))
-    day = local.replace(hour=0, minute=0, second=0, microsecond=0)
-    month = day.replace(day=1)
-    # Re-localise: a DST change between the 1st and today shifts the offset.
-    return (
-        day.replace(tzinfo=None).replace(tzinfo=ZoneInfo(tz)),
-        month.replace(tzinfo=None).replace(tzinfo=ZoneInfo(tz)),
-        now - timedelta(days=30),
-    )
+    # ZoneInfo works out the offset from the wall time: midnight on the 1st keeps
+    # its own offset when a DST change lies between the 1st and today.
+    day = now.astimezone(ZoneInfo(tz)).replace(hour=0, minute=0, second=0, microsecond=0)
+    return day, day.replace(day=1), now - timedelta(days=30)
