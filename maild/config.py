@@ -14,7 +14,7 @@ import secrets
 import tomllib
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args, get_origin
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import email_validator
@@ -307,11 +307,18 @@ def _dotted(loc: tuple[Any, ...]) -> str:
 
 def _model_at(loc: tuple[Any, ...]) -> type[BaseModel]:
     model: type[BaseModel] = Settings
+    key_next = False  # after a dict field comes a key of the user's choosing
     for part in loc:
-        if isinstance(part, int):
+        if isinstance(part, int) or key_next:
+            key_next = False
             continue
-        annotation = model.model_fields[part].annotation
-        options = (*getattr(annotation, "__args__", ()), annotation)
+        field = model.model_fields.get(str(part))
+        if field is None:
+            break
+        annotation = field.annotation
+        options: tuple[Any, ...] = (*get_args(annotation), annotation)
+        if get_origin(annotation) is dict:
+            options, key_next = (get_args(annotation)[1],), True
         nested = [o for o in options if isinstance(o, type) and issubclass(o, BaseModel)]
         if not nested:
             break

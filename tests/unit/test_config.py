@@ -28,9 +28,18 @@ def test_the_example_config_is_valid_and_complete():
         "[intake.smtp]",
         "[[teams]]",
         "[[agents]]",
+        "[limits]",
+        "[limits.teams.",
+        '[limits.agents."',
+        "[auth]",
+        "[receipts]",
+        "[approvals]",
     ):
         assert section in text
-    for field in list(config.Mailbox.model_fields) + list(config.Smtp.model_fields):
+    documented = (config.Mailbox, config.Smtp, config.Auth, config.Receipts, config.Approvals)
+    fields = [f for model in documented for f in model.model_fields]
+    fields += [f for f in config.Limits.model_fields if f not in {"teams", "agents"}]
+    for field in fields:
         assert f"{field} =" in text, f"{field} is not documented"
 
 
@@ -47,6 +56,16 @@ def test_the_example_config_is_valid_and_complete():
         ),
         ({"mailboxes": [{"host": "h", "username": "u"}]}, "mailboxes[0].password: missing secret"),
         ({"smtp": {"host": "h", "username": "u"}}, "smtp.password: missing secret"),
+        ({"timezone": "Mars/Olympus"}, "timezone: Value error, unknown time zone"),
+        ({"limits": {"credit_per_day": -1}}, "limits.credit_per_day:"),
+        ({"limits": {"credit_per_day": 10.001}}, "limits.credit_per_day:"),
+        ({"limits": {"teams": {"nope": {}}}}, "limits.teams.nope: no [[teams]] entry"),
+        ({"limits": {"agents": {"x@y.example": {}}}}, 'limits.agents."x@y.example": no'),
+        (
+            {"limits": {"agents": {"x@y.example": {"credit_per_dya": 1}}}},
+            "(did you mean 'credit_per_day'?)",
+        ),
+        ({"receipts": {"mode": "sometimes"}}, "receipts.mode:"),
     ],
 )
 def test_bad_config_names_the_key(data, message, monkeypatch):
