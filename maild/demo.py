@@ -1,4 +1,5 @@
-"""`maild demo`: a customer writes, replies, and a robot answers; see who gets what."""
+"""`maild demo`: a customer writes, replies, and a robot answers; an agent credits
+within the limit and over it; the manager approves. See who gets what."""
 
 from __future__ import annotations
 
@@ -32,6 +33,21 @@ def _customer_mail(subject: str, text: str, msgid: str, **headers: str) -> bytes
     for name, value in headers.items():
         msg[name.replace("_", "-")] = value
     msg.set_content(text)
+    return msg.as_bytes()
+
+
+def _reply(to: EmailMessage, sender: str, text: str, msgid: str) -> bytes:
+    """An answer to one of maild's mails, as a mail client writes it: the quote below."""
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = str(to["Reply-To"])
+    msg["Subject"] = f"Re: {to['Subject']}"
+    msg["Message-ID"] = msgid
+    msg["In-Reply-To"] = str(to["Message-ID"])
+    msg["References"] = f"{to['References'] or ''} {to['Message-ID']}".strip()
+    body = to.get_body(("plain",))
+    quoted = "\n".join("> " + line for line in (body.get_content() if body else "").splitlines())
+    msg.set_content(f"{text}\n\nOn Monday, Acme Support wrote:\n{quoted}\n")
     return msg.as_bytes()
 
 
@@ -84,7 +100,9 @@ def run_demo(keep: str | None = None) -> None:
             "<order-1@example.com>",
         ),
     )
-    ack = next(m for m in _show_new_mail(box, seen) if "sam@" in str(m["To"]))
+    first = _show_new_mail(box, seen)
+    ack = next(m for m in first if "sam@" in str(m["To"]))
+    notification = next(m for m in first if "dana@" in str(m["To"]))
 
     _step(
         app,
@@ -121,7 +139,53 @@ def run_demo(keep: str | None = None) -> None:
     )
     _show_new_mail(box, seen)
 
+    _step(
+        app,
+        "Dana answers her notification: a credit within her limit (USD 50 a credit)",
+        _reply(
+            notification,
+            "Dana Agent <dana@acme.example>",
+            "#credit 20 late delivery\n\nHi Sam, sorry about the wait. I have added a "
+            "USD 20 credit and the courier is looking for your kettle.\n\nDana\n-- \n"
+            "Dana Agent, Acme Support",
+            "<dana-1@acme.example>",
+        ),
+    )
+    _show_new_mail(box, seen)
+
+    _step(
+        app,
+        "Dana credits more than one credit may be: the whole mail waits for Maria",
+        _reply(
+            notification,
+            "Dana Agent <dana@acme.example>",
+            "#credit 80 kettle lost, full refund\n#close\n\nHi Sam, the courier lost it: "
+            "you get the full price back.\n\nDana",
+            "<dana-2@acme.example>",
+        ),
+    )
+    request = next(m for m in _show_new_mail(box, seen) if "maria@" in str(m["To"]))
+
+    _step(
+        app,
+        "Maria, the manager, approves from her mail client",
+        _reply(
+            request,
+            "maria@acme.example",
+            "#approve a lost parcel is a full refund",
+            "<maria-1@acme.example>",
+        ),
+    )
+    _show_new_mail(box, seen)
+
     with app.db.transaction() as store:
+        click.secho("\n== Ledger", fg="cyan", bold=True)
+        for c in store.ledger():
+            click.echo(
+                f"   #{c.ticket_id} {c.agent} -> {c.customer}: {c.currency} "
+                f"{c.amount_cents / 100:.2f} {c.reason!r}"
+                + (f", approved by {c.approved_by}" if c.approved_by else "")
+            )
         click.secho("\n== Tickets", fg="cyan", bold=True)
         for t in store.tickets():
             click.echo(f"   #{t.id} [{t.status}] {t.customer}: {t.subject}")

@@ -189,6 +189,7 @@ class StaffDesk:
             )
         log.warning("%s: %s", m.message_id, why)
         context = {
+            "headline": "not run, sender not proven",
             "outcome": "Nothing in your mail took effect: maild could not prove it came from you.",
             "lines": action.lines,
             "auth_failed": verdict.reason,
@@ -220,7 +221,11 @@ class StaffDesk:
         if problem is not None:
             action.status = "refused"
             store.event(ticket.id, now, "decision_refused", manager.email, reason=problem)
-            context = {"outcome": f"Nothing was decided: {problem}.", "lines": []}
+            context = {
+                "headline": "nothing decided",
+                "outcome": f"Nothing was decided: {problem}.",
+                "lines": [],
+            }
             self._receipt(store, manager, ticket, m, self._with_help(context, manager, block), now)
             return Result(ticket.id, problem)
         [decision] = decisions
@@ -252,6 +257,7 @@ class StaffDesk:
                 ticket,
                 m,
                 {
+                    "headline": "denied",
                     "outcome": f"{manager.name} denied your held mail: {reason}. "
                     "Nothing in it took effect.",
                     "lines": lines,
@@ -273,7 +279,12 @@ class StaffDesk:
                 else f"Approved, but {agent.name}'s held mail could not take effect now "
                 "(the ticket changed since): they have the details."
             )
-        self._receipt(store, manager, ticket, m, {"outcome": outcome, "lines": []}, now)
+        context = {
+            "headline": "approved" if decision.name == "approve" else "denied",
+            "outcome": outcome,
+            "lines": [],
+        }
+        self._receipt(store, manager, ticket, m, context, now)
         return Result(ticket.id, f"{decision.name} of approval #{approval.id}")
 
     def _apply_held(
@@ -343,6 +354,7 @@ class StaffDesk:
             if plan.status is not apply.Status.APPLIED:
                 used = usage
             context = {
+                "headline": "approved and applied" if approved_by else str(plan.status),
                 "outcome": self._outcome(plan, manager, approved_by),
                 "lines": action.lines,
                 "sent": sent,
@@ -502,7 +514,7 @@ class StaffDesk:
             "month_count": count,
             "month_total": policy.money(Decimal(cents) / 100, approval.currency),
             "reminder": reminder,
-            "requested_at": approval.requested_at.isoformat(timespec="minutes"),
+            "requested_at": f"{approval.requested_at:%Y-%m-%d %H:%M}",
             "expires_at": (approval.requested_at + self.expire_after).isoformat(timespec="minutes"),
         }
         out = notices.notice(
@@ -532,6 +544,7 @@ class StaffDesk:
                 lines = [{**x, "status": "not applied", "reason": "expired"} for x in held.lines]
                 hours = int(self.expire_after.total_seconds() // 3600)
                 context = {
+                    "headline": "dropped, not decided in time",
                     "outcome": f"Your held mail was dropped: {approval.manager} did not decide "
                     f"within {hours} hours. Nothing in it took effect; send it again if it "
                     "still applies.",
@@ -650,6 +663,7 @@ class StaffDesk:
             "help": None,
             "limits": None,
             "auth_failed": None,
+            "headline": "receipt",
             "your_subject": m.subject if m else "",
             **context,
         }

@@ -213,7 +213,11 @@ class Store:
     def last_customer_message_id(self, ticket_id: int, customer: str) -> str | None:
         query = (
             select(Inbound.message_id)
-            .where(Inbound.ticket_id == ticket_id, Inbound.sender == customer)
+            .where(
+                Inbound.ticket_id == ticket_id,
+                Inbound.sender == customer,
+                col(Inbound.verdict).in_(["ticket", "joined"]),  # not their out-of-office
+            )
             .order_by(col(Inbound.id).desc())
             .limit(1)
         )
