@@ -40,7 +40,7 @@ def body(row: Outbox) -> str:
 
 
 def answer(
-    notification: Outbox,
+    notification: Outbox | bytes,
     text: str,
     sender: str | None = None,
     *,
@@ -49,12 +49,13 @@ def answer(
     **headers: str,
 ) -> bytes:
     """A reply to `notification`: To its Reply-To, threaded, the new text above a quote."""
-    original = parsed(notification.raw)
+    raw = notification if isinstance(notification, bytes) else notification.raw
+    original = parsed(raw)
     msg = EmailMessage()
     msg["From"] = sender or str(original["To"])
     msg["To"] = str(original["Reply-To"])
     msg["Subject"] = f"Re: {original['Subject']}"
-    msg["Message-ID"] = f"<reply-{next(_seconds)}-{notification.id}@acme.example>"
+    msg["Message-ID"] = f"<reply-{next(_seconds)}@acme.example>"
     msg["Date"] = format_datetime(START + timedelta(seconds=next(_seconds)))
     msg["In-Reply-To"] = original["Message-ID"]
     msg["References"] = f"{original['References'] or ''} {original['Message-ID']}".strip()
