@@ -187,6 +187,10 @@ class StaffDesk:
             store.event(
                 ticket.id, now, "staff_mail_unproven", person.email, reason=why, auth=action.auth
             )
+            for line in action.lines:  # every command attempt is an event, run or not
+                store.event(
+                    ticket.id, now, "command", person.email, message_id=m.message_id, **line
+                )
         log.warning("%s: %s", m.message_id, why)
         context = {
             "headline": "not run, sender not proven",
@@ -218,6 +222,19 @@ class StaffDesk:
             problem = "write exactly one #approve [note] or #deny reason at the top of your reply"
         elif not waiting:
             problem = f"nothing on ticket #{ticket.id} waits for your decision (decided or expired)"
+        for c in block.commands:
+            store.event(
+                ticket.id,
+                now,
+                "command",
+                manager.email,
+                message_id=m.message_id,
+                line=c.line,
+                raw=c.raw,
+                name=c.name,
+                status="refused" if problem else "applied",
+                reason=problem or "",
+            )
         if problem is not None:
             action.status = "refused"
             store.event(ticket.id, now, "decision_refused", manager.email, reason=problem)

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from maild.adapters.db.models import Action, Ledger, Ticket
+from maild.adapters.db.models import Action, Event, Ledger, Ticket
 from tests.conftest import mail
 from tests.integration.helpers import outbox, rows
 from tests.integration.staff import answer, body, last, new_since, open_ticket, take
@@ -175,3 +175,22 @@ def test_microsoft_365_headers_without_authserv_id_only_when_allowed(make_app):
     )
     take(app, header + answer(note, CREDIT))
     assert len(rows(app, Ledger)) == 1
+
+
+def test_every_command_attempt_of_an_unproven_mail_is_an_event(app):
+    setup(app)
+    take(app, mail(subject="Re: [#1] Help", sender=f"Dana <{DANA}>", text=CREDIT))
+    attempts = [e.detail for e in rows(app, Event) if e.kind == "command"]
+    assert [(a["raw"], a["status"]) for a in attempts] == [
+        ("#credit 40 goodwill", "not run"),
+        ("#close", "not run"),
+    ]
+
+
+def test_staff_mail_naming_no_ticket_gets_a_receipt_and_changes_nothing(app):
+    _note, before = setup(app)
+    outcome = take(app, mail(subject="Quick question", sender=f"Dana <{DANA}>", text=CREDIT))
+    assert (outcome.verdict, outcome.ticket_id) == ("staff", None)
+    nothing_ran(app, before)
+    [receipt] = new_since(app, before)
+    assert receipt.ticket_id is None and "X-Maild-Ticket" not in receipt.raw.decode()
