@@ -10,7 +10,7 @@ the mail takes effect and nothing reaches the customer.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from maild.core import policy
@@ -101,7 +101,7 @@ def plan(
     for command in block.commands:
         spec = registry[command.name]
         try:
-            change = spec.effect(Context(state, ctx.actor, ctx.agents, ctx.currency), command.args)
+            change = spec.effect(replace(ctx, ticket=state), command.args)
         except Refused as exc:
             lines[command.line] = Line(
                 command.line,

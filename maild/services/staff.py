@@ -367,9 +367,10 @@ class StaffDesk:
             assert manager is not None
             self._hold(store, m, person, manager, ticket, plan, action, limits, now)
         if block.commands or block.errors:
-            used = usage.plus(sum((c.amount for c in plan.credits), Decimal(0)))
-            if plan.status is not apply.Status.APPLIED:
-                used = usage
+            applied = plan.status is apply.Status.APPLIED
+            used = (
+                usage.plus(sum((c.amount for c in plan.credits), Decimal(0))) if applied else usage
+            )
             context = {
                 "headline": "approved and applied" if approved_by else str(plan.status),
                 "outcome": self._outcome(plan, manager, approved_by),
@@ -485,6 +486,7 @@ class StaffDesk:
                 agent=agent.email,
                 manager=manager,
                 crosses=plan.held_because or "",
+                words=reply.new_text(m.text),
                 amount_cents=int(total * 100),
                 currency=limits.currency,
                 requested_at=now,
@@ -513,9 +515,6 @@ class StaffDesk:
     ) -> None:
         """The approval request (or reminder number `reminder`) to the manager."""
         assert ticket.id is not None
-        inbound = store.inbound(approval.inbound_id)
-        assert inbound is not None
-        m = mail.parse(inbound.raw, max_attachment_bytes=0, max_message_bytes=len(inbound.raw))
         count, cents = store.credits_since(agent.email, self.periods(now)[1])
         manager = self.directory.person(approval.manager) or Person(
             approval.manager, approval.manager, Role.MANAGER
@@ -525,7 +524,7 @@ class StaffDesk:
             "customer": ticket.customer,
             "agent_name": agent.name,
             "agent_email": agent.email,
-            "words": reply.new_text(m.text),
+            "words": approval.words,
             "crosses": approval.crosses,
             "amount": policy.money(Decimal(approval.amount_cents) / 100, approval.currency),
             "month_count": count,

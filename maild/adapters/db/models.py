@@ -150,6 +150,7 @@ class Approval(SQLModel, table=True):
     manager: str = Field(index=True)
     status: str = "waiting"  # waiting, approved, denied, expired
     crosses: str  # the limits the held mail crosses, in words
+    words: str = ""  # the agent's new text, as the manager sees it
     amount_cents: int = 0
     currency: str = ""
     note: str = ""

@@ -52,6 +52,7 @@ def upgrade() -> None:
     sa.Column('manager', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('crosses', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('words', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('amount_cents', sa.Integer(), nullable=False),
     sa.Column('currency', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('note', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
