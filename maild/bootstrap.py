@@ -18,6 +18,7 @@ from maild.core import auth, policy
 from maild.core.model import Person, Role
 from maild.core.notices import Addressing
 from maild.core.people import Directory
+from maild.services.escalations import Escalations, EscalationWatch
 from maild.services.ingest import Ingest
 from maild.services.outbox import Sender, Transport
 from maild.services.rows import Queue
@@ -40,7 +41,12 @@ def directory(settings: Settings) -> Directory:
     managers = [
         Person(t.manager, t.manager, Role.MANAGER, t.name) for t in settings.teams if t.manager
     ]
-    return Directory.build(agents, managers)
+    owners = [
+        Person(addr, name, Role.OWNER, e.name)
+        for e in settings.escalation
+        for name, addr in e.owners
+    ]
+    return Directory.build(agents, managers, owners)
 
 
 def limits_for(settings: Settings) -> Callable[[Person], policy.Limits]:
@@ -93,6 +99,12 @@ def build(
         Renderer(templates, support.address, support.name),
         settings.outgoing.envelope_from or support.address,
     )
+    escalations = Escalations(
+        teams={e.name: e for e in settings.escalation},
+        directory=people,
+        addressing=addressing,
+        queue=queue,
+    )
     desk = StaffDesk(
         directory=people,
         addressing=addressing,
@@ -107,6 +119,7 @@ def build(
         timezone=settings.timezone,
         receipts=settings.receipts.mode,
         queue=queue,
+        escalations=escalations,
         expire_after=timedelta(hours=settings.approvals.expire_after_hours),
     )
     ingest = Ingest(
@@ -128,6 +141,7 @@ def build(
         settings.outgoing.batch_size,
     )
     jobs = [
-        ApprovalWatch(db, desk, timedelta(hours=settings.approvals.remind_every_hours), wakeup.set)
+        ApprovalWatch(db, desk, timedelta(hours=settings.approvals.remind_every_hours), wakeup.set),
+        EscalationWatch(db, escalations, wakeup.set),
     ]
     return App(settings, db, ingest, sender, Scheduler(db, clock, jobs), wakeup)

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import secrets
 import tomllib
+from datetime import timedelta
 from decimal import Decimal
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args, get_origin
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -162,6 +165,66 @@ class Team(Strict):
     )
 
 
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_duration(value: str) -> timedelta:
+    """'2d', '36h', '1.5d', '1w' -> a timedelta; anything else is an error."""
+    match = _DURATION.match(value)
+    if match is None:
+        raise ValueError(
+            f"'{value}' is not a duration: write a number and s, m, h, d or w, like 2d"
+        )
+    seconds = float(match.group(1)) * _UNITS[match.group(2)]
+    if seconds <= 0:
+        raise ValueError("the duration must be more than 0")
+    return timedelta(seconds=seconds)
+
+
+class Escalation(Strict):
+    """A team that takes escalated tickets (engineering, sales, billing...)."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_-]+$")
+    public_name: str | None = None  # what customers are told, e.g. "Engineering"
+    owner: str | list[str]  # an address, or a rota: the first is the default owner
+    update_every: str = "2d"
+    notify_customer_when_stale: bool = False
+
+    @field_validator("owner")
+    @classmethod
+    def _owner(cls, value: str | list[str]) -> str | list[str]:
+        owners = [value] if isinstance(value, str) else value
+        if not owners:
+            raise ValueError("name at least one owner address")
+        for owner in owners:
+            check_address(parseaddr(owner)[1])
+        return value
+
+    _update_every = field_validator("update_every")(
+        classmethod(lambda cls, v: (parse_duration(v), v)[1])
+    )
+
+    @property
+    def owners(self) -> list[tuple[str, str]]:
+        """(name, address) of each owner, the default first; "Erin <erin@x>" or "erin@x"."""
+        given = [self.owner] if isinstance(self.owner, str) else list(self.owner)
+        found = []
+        for owner in given:
+            name, addr = parseaddr(owner)
+            addr = check_address(addr)
+            found.append((name or addr, addr))
+        return found
+
+    @property
+    def period(self) -> timedelta:
+        return parse_duration(self.update_every)
+
+    @property
+    def shown_name(self) -> str:
+        return self.public_name or self.name
+
+
 Money = Annotated[Decimal, Field(ge=0, max_digits=11, decimal_places=2)]
 
 
@@ -225,6 +288,7 @@ class Settings(Strict):
     intake: Intake = Intake()
     agents: list[Agent] = []
     teams: list[Team] = []
+    escalation: list[Escalation] = []
     limits: Limits = Limits()
     auth: Auth = Auth()
     receipts: Receipts = Receipts()
@@ -346,6 +410,14 @@ def _check_references(s: Settings, origin: str) -> None:
         if box.team and box.team not in teams:
             problems.append(f"mailboxes[{i}].team: no [[teams]] entry named '{box.team}'")
     agents = {a.email for a in s.agents}
+    escalations = {e.name for e in s.escalation}
+    overrides = [("limits", s.limits.escalate_to)]
+    overrides += [(f"limits.teams.{k}", v.escalate_to) for k, v in s.limits.teams.items()]
+    overrides += [(f'limits.agents."{k}"', v.escalate_to) for k, v in s.limits.agents.items()]
+    for where, names in overrides:
+        for name in names or []:
+            if name not in escalations:
+                problems.append(f"{where}.escalate_to: no [[escalation]] entry named '{name}'")
     for team in s.limits.teams:
         if team not in teams:
             problems.append(f"limits.teams.{team}: no [[teams]] entry named '{team}'")

@@ -21,6 +21,7 @@ from maild.core.commands import (
     Context,
     Credit,
     Refused,
+    Signal,
     Spec,
     TicketState,
 )
@@ -62,6 +63,10 @@ class Plan:
     @property
     def credits(self) -> tuple[Credit, ...]:
         return tuple(c.credit for c in self.changes if c.credit is not None)
+
+    @property
+    def signals(self) -> tuple[Signal, ...]:
+        return tuple(c.signal for c in self.changes if c.signal is not None)
 
     @property
     def internal(self) -> bool:

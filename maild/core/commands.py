@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from maild.core.model import Person, Role
@@ -86,6 +86,12 @@ class Credit:
 
 
 @dataclass(frozen=True)
+class EscalationState:
+    team: str
+    owner: str
+
+
+@dataclass(frozen=True)
 class Context:
     """What an effect may look at: the ticket, who acts, who the agents are."""
 
@@ -93,6 +99,34 @@ class Context:
     actor: Person
     agents: tuple[Person, ...]
     currency: str
+    escalation: EscalationState | None = None  # the ticket's open escalation
+    teams: Mapping[str, str] = field(default_factory=dict)  # escalation team -> public name
+    escalate_to: tuple[str, ...] = ()  # the teams this actor may escalate to
+
+
+# What a command asks the desk to do beyond the ticket's own fields.
+@dataclass(frozen=True)
+class Escalate:
+    team: str
+    note: str
+
+
+@dataclass(frozen=True)
+class Ping:
+    note: str
+
+
+@dataclass(frozen=True)
+class Update:
+    pass
+
+
+@dataclass(frozen=True)
+class Return:
+    note: str
+
+
+Signal = Escalate | Ping | Update | Return
 
 
 @dataclass(frozen=True)
@@ -102,6 +136,7 @@ class Change:
     announce: str | None = None  # a sentence for the customer, if the change concerns them
     credit: Credit | None = None
     internal: bool = False  # nothing of this mail goes to the customer
+    signal: Signal | None = None
 
 
 Effect = Callable[[Context, Mapping[str, object]], Change]
@@ -239,6 +274,61 @@ def _note_effect(ctx: Context, args: Mapping[str, object]) -> Change:
     return Change(ctx.ticket, "kept internal: nothing goes to the customer", internal=True)
 
 
+def _escalate_effect(ctx: Context, args: Mapping[str, object]) -> Change:
+    team, note = str(args["team"]).lower(), str(args["note"])
+    if team not in ctx.teams:
+        known = ", ".join(sorted(ctx.teams)) or "none configured"
+        raise Refused(f"no escalation team '{team}' (teams: {known})")
+    if team not in ctx.escalate_to:
+        allowed = ", ".join(ctx.escalate_to) or "none"
+        raise Refused(f"your limits do not let you escalate to {team} (you may: {allowed})")
+    if ctx.escalation is not None and ctx.escalation.team == team:
+        raise Refused(f"the ticket is escalated to {team} already (#ping nudges its owner)")
+    public = ctx.teams[team]
+    return Change(
+        replace(ctx.ticket, status="open"),
+        f"escalated to {team}" + (f" (was {ctx.escalation.team})" if ctx.escalation else ""),
+        announce=f"Your request has gone to our {public} team. {ctx.actor.name} stays your "
+        "contact and will keep you posted.",
+        signal=Escalate(team, note),
+    )
+
+
+def _escalated(ctx: Context, owner_only: bool) -> EscalationState:
+    if ctx.escalation is None:
+        raise Refused("the ticket is not escalated")
+    if owner_only and ctx.escalation.owner != ctx.actor.email:
+        raise Refused(f"the ticket is escalated to {ctx.escalation.owner}, not to you")
+    return ctx.escalation
+
+
+def _ping_effect(ctx: Context, args: Mapping[str, object]) -> Change:
+    escalation = _escalated(ctx, owner_only=False)
+    return Change(ctx.ticket, f"nudged {escalation.owner}", signal=Ping(str(args["note"])))
+
+
+def _update_effect(ctx: Context, args: Mapping[str, object]) -> Change:
+    _escalated(ctx, owner_only=True)
+    return Change(ctx.ticket, "your text goes to the customer as an update", signal=Update())
+
+
+def _return_effect(ctx: Context, args: Mapping[str, object]) -> Change:
+    _escalated(ctx, owner_only=True)
+    return Change(
+        replace(ctx.ticket, status="open"),
+        "handed back to the ticket's agent",
+        internal=True,
+        signal=Return(str(args["note"])),
+    )
+
+
+def _escalate_args(args: str) -> dict[str, object]:
+    team, _, note = args.strip().partition(" ")
+    if not team:
+        raise ArgumentError("missing the team, e.g. #escalate eng export fails over 2 GB")
+    return {"team": team.lower(), "note": note.strip()}
+
+
 def _nothing(summary: str) -> Effect:
     return lambda ctx, args: Change(ctx.ticket, summary)
 
@@ -299,6 +389,38 @@ REGISTRY: Mapping[str, Spec] = {
             "#priority low|normal|high|urgent",
             _priority_effect,
             "set the ticket's priority",
+        ),
+        Spec(
+            "escalate",
+            _AGENT,
+            _escalate_args,
+            "#escalate TEAM [note]",
+            _escalate_effect,
+            "hand the ticket to a team's escalation owner; you stay the contact",
+        ),
+        Spec(
+            "ping",
+            _AGENT,
+            _optional_text("note"),
+            "#ping [note]",
+            _ping_effect,
+            "nudge the escalation owner",
+        ),
+        Spec(
+            "update",
+            frozenset({Role.OWNER}),
+            _no_args,
+            "#update",
+            _update_effect,
+            "your text goes to the customer (the agent gets a copy)",
+        ),
+        Spec(
+            "return",
+            frozenset({Role.OWNER}),
+            _optional_text("note"),
+            "#return [note]",
+            _return_effect,
+            "hand the ticket back to its agent",
         ),
         Spec(
             "note",

@@ -13,9 +13,13 @@ class Directory:
     staff: Mapping[str, Person] = field(default_factory=dict)
 
     @classmethod
-    def build(cls, agents: Sequence[Person], managers: Sequence[Person]) -> Directory:
+    def build(
+        cls, agents: Sequence[Person], managers: Sequence[Person], owners: Sequence[Person] = ()
+    ) -> Directory:
+        # Someone in two roles acts in the stronger one: agent, then owner, then manager.
         staff: dict[str, Person] = {m.email: m for m in managers}
-        staff.update({a.email: a for a in agents})  # an agent who also manages acts as agent
+        staff.update({o.email: o for o in owners})
+        staff.update({a.email: a for a in agents})
         return cls(staff)
 
     def person(self, email: str | None) -> Person | None:

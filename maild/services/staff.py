@@ -32,9 +32,10 @@ from typing import Any
 from maild.adapters.db.models import Action, Approval, Ledger, Message, Ticket
 from maild.adapters.db.store import Database, Store
 from maild.core import apply, auth, commands, mail, notices, policy, reply
-from maild.core.commands import Block, Context, TicketState
+from maild.core.commands import Block, Context, TicketState, Update
 from maild.core.model import InboundMail, Person, Role
 from maild.core.people import Directory
+from maild.services.escalations import Escalations
 from maild.services.rows import Queue, record_message
 
 log = logging.getLogger(__name__)
@@ -83,6 +84,7 @@ class StaffDesk:
     timezone: str
     receipts: str  # "always" or "errors"
     queue: Queue
+    escalations: Escalations
     expire_after: timedelta = timedelta(hours=72)
 
     # the story -----------------------------------------------------------
@@ -116,6 +118,8 @@ class StaffDesk:
         assert ticket is not None and ticket.id is not None
         if person.role is Role.MANAGER:
             return self._decide(store, m, person, ticket, block, action, now)
+        if person.role is Role.OWNER and not self.escalations.is_owner(store, ticket.id, person):
+            return self._not_yours(store, m, person, ticket, block, action, now)
         plan = self._act(store, m, person, ticket, block, action, now)
         return Result(ticket.id, f"{person.role} mail: {plan.status}")
 
@@ -149,7 +153,7 @@ class StaffDesk:
         elif ticket is not None:
             limits = self.limits(person)
             usage = self.usage(store, person, ticket.customer, limits, now)
-            ctx = Context(state_of(ticket), person, tuple(self.directory.agents()), limits.currency)
+            ctx = self._context(store, ticket, person, limits)
             plan = apply.plan(block, ctx, limits, usage, approver=self.manager_of(person))
             lines = [_line_dict(x) for x in plan.lines if x.name is not None]
             if not errors:
@@ -200,6 +204,32 @@ class StaffDesk:
         }
         self._receipt(store, person, ticket, m, context, now)
         return Result(ticket.id if ticket else None, why)
+
+    def _not_yours(
+        self,
+        store: Store,
+        m: InboundMail,
+        owner: Person,
+        ticket: Ticket,
+        block: Block,
+        action: Action,
+        now: datetime,
+    ) -> Result:
+        assert ticket.id is not None
+        why = f"ticket #{ticket.id} is not escalated to you (any more)"
+        action.status = "refused"
+        action.lines = [
+            {"line": c.line, "raw": c.raw, "status": "refused", "reason": why}
+            for c in block.commands
+        ]
+        store.event(ticket.id, now, "owner_mail_refused", owner.email, reason=why)
+        context = {
+            "headline": "not applied",
+            "outcome": f"Nothing in your mail took effect and nobody got it: {why}.",
+            "lines": action.lines,
+        }
+        self._receipt(store, owner, ticket, m, context, now)
+        return Result(ticket.id, why)
 
     # 4. a manager decides a held mail -----------------------------------------
     def _decide(
@@ -339,7 +369,7 @@ class StaffDesk:
         if any(c.name == "credit" for c in block.commands):
             store.lock_budgets([f"agent:{person.email}", f"customer:{ticket.customer}"])
         usage = self.usage(store, person, ticket.customer, limits, now)
-        ctx = Context(state_of(ticket), person, tuple(self.directory.agents()), limits.currency)
+        ctx = self._context(store, ticket, person, limits)
         plan = apply.plan(
             block,
             ctx,
@@ -424,13 +454,61 @@ class StaffDesk:
                 auth=action.auth,
                 created_at=now,
             )
+        self.escalations.carry_out(store, person, ticket, plan.signals, m.content_hash, now)
+        if person.role is Role.OWNER:
+            return self._owner_words(store, m, person, ticket, block, plan, now)
         if plan.internal or not (block.reply or plan.announcements):
             return None
+        shown = "\n\n".join(x for x in (block.reply, *plan.announcements) if x)
+        sender = f"{person.name} ({self.addressing.support_name})"
+        return self._to_customer(store, m, person, ticket, block.reply, plan, sender, now, shown)
+
+    def _owner_words(
+        self,
+        store: Store,
+        m: InboundMail,
+        owner: Person,
+        ticket: Ticket,
+        block: Block,
+        plan: apply.Plan,
+        now: datetime,
+    ) -> str | None:
+        """An owner's text goes to the agent; to the customer only with #update."""
+        assert ticket.id is not None
+        sent = None
+        update = any(isinstance(s, Update) for s in plan.signals)
+        if update and block.reply and not plan.internal:
+            team = self.escalations.teams.get(owner.team or "")
+            shown_team = team.shown_name if team else owner.team
+            sender = f"{owner.name} ({shown_team}, {self.addressing.support_name})"
+            sent = self._to_customer(
+                store, m, owner, ticket, block.reply, plan, sender, now, block.reply
+            )
+        if block.reply or plan.signals:
+            self.escalations.owner_mail(
+                store, owner, ticket, block.reply, plan.signals, m.content_hash, now
+            )
+        return sent
+
+    def _to_customer(
+        self,
+        store: Store,
+        m: InboundMail,
+        person: Person,
+        ticket: Ticket,
+        text: str,
+        plan: apply.Plan,
+        sender: str,
+        now: datetime,
+        shown: str,
+    ) -> str:
+        """A person's words to the customer, threaded into their conversation."""
+        assert ticket.id is not None
         customer = self.directory.customer(ticket.customer, ticket.customer_name)
         last = store.last_customer_message_id(ticket.id, ticket.customer)
         context = {
             "subject": ticket.subject,
-            "text": block.reply,
+            "text": text,
             "announcements": list(plan.announcements),
             "agent_name": person.name,
             "customer_name": ticket.customer_name,
@@ -443,10 +521,9 @@ class StaffDesk:
             self.addressing,
             context,
             thread=(last,) if last else (),
-            from_name=f"{person.name} ({self.addressing.support_name})",
+            from_name=sender,
         )
         self.queue(store, [out], now)
-        shown = "\n\n".join(x for x in (block.reply, *plan.announcements) if x)
         store.insert(
             Message,
             ticket_id=ticket.id,
@@ -462,6 +539,7 @@ class StaffDesk:
             created_at=now,
         )
         store.event(ticket.id, now, "replied", person.email, message_id=out.message_id)
+        self.escalations.customer_heard(store, ticket.id, now)
         return shown
 
     def _hold(
@@ -578,6 +656,20 @@ class StaffDesk:
         return done
 
     # helpers ---------------------------------------------------------------------
+    def _context(
+        self, store: Store, ticket: Ticket, person: Person, limits: policy.Limits
+    ) -> Context:
+        assert ticket.id is not None
+        return Context(
+            state_of(ticket),
+            person,
+            tuple(self.directory.agents()),
+            limits.currency,
+            escalation=self.escalations.state(store, ticket.id),
+            teams=self.escalations.public_names(),
+            escalate_to=limits.escalate_to if person.role is Role.AGENT else (),
+        )
+
     def manager_of(self, person: Person) -> str | None:
         return self.managers.get(person.team or "")
 

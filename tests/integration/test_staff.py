@@ -106,12 +106,14 @@ def test_one_bad_line_and_nothing_in_the_mail_takes_effect(app, amount):
     assert ticket(app).status == "open" and rows(app, Ledger) == []
 
 
-def test_unknown_and_escalation_commands_are_refused_cleanly_until_they_exist(app):
+def test_unknown_commands_and_unknown_escalation_teams_are_refused_cleanly(app):
     open_ticket(app)
     before = len(outbox(app))
-    take(app, answer(notification(app), "#escalate eng export fails\n\nHi Sam"))
+    take(app, answer(notification(app), "#frobnicate\n#escalate eng export fails\n\nHi Sam"))
     [receipt] = new_since(app, before)
-    assert "refused: unknown command '#escalate'" in body(receipt)
+    text = body(receipt)
+    assert "refused: unknown command '#frobnicate'" in text
+    assert "refused: no escalation team 'eng' (teams: none configured)" in text
 
 
 def test_a_credit_over_a_limit_waits_for_the_manager_who_approves(app, clock):

@@ -34,9 +34,9 @@ def test_amounts_that_are_errors_not_guesses(amount):
 
 
 def test_unknown_and_not_allowed_commands_are_named_with_their_line():
-    block = parse_block("#close\n#escalate eng\n#approve\nbody", Role.AGENT)
+    block = parse_block("#close\n#bogus eng\n#approve\nbody", Role.AGENT)
     assert [(e.line, e.reason) for e in block.errors] == [
-        (2, "unknown command '#escalate'"),
+        (2, "unknown command '#bogus'"),
         (3, "#approve is not a command for agents"),
     ]
 

@@ -188,3 +188,22 @@ class BudgetLock(SQLModel, table=True):
     and written on PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises writers."""
 
     key: str = Field(primary_key=True)
+
+
+class Escalation(SQLModel, table=True):
+    """A ticket handed to a team's owner; the agent stays the customer's contact."""
+
+    __table_args__ = (Index("ix_escalation_open", "status", "ticket_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id")
+    team: str
+    owner: str
+    agent: str | None = None
+    note: str = ""
+    status: str = "open"  # open, returned, moved, closed
+    escalated_at: datetime
+    ended_at: datetime | None = None
+    last_customer_update_at: datetime  # a person's words to the customer, not auto-mails
+    reminded_period: int = 0
+    customer_noticed_period: int = 0
+    stale_at: datetime | None = None

@@ -17,6 +17,7 @@ from maild.adapters.db.models import (
     Action,
     Approval,
     BudgetLock,
+    Escalation,
     Event,
     Inbound,
     JobRun,
@@ -240,13 +241,38 @@ class Store:
         return self.session.exec(query.order_by(col(Approval.requested_at))).all()
 
     def ledger(
-        self, agent: str | None = None, since: datetime | None = None, limit: int = 1000
+        self,
+        agent: str | None = None,
+        since: datetime | None = None,
+        limit: int = 1000,
+        ticket: int | None = None,
     ) -> Sequence[Ledger]:
         query = select(Ledger).order_by(col(Ledger.id)).limit(limit)
+        if ticket is not None:
+            query = query.where(Ledger.ticket_id == ticket)
         if agent:
             query = query.where(Ledger.agent == agent.lower())
         if since:
             query = query.where(Ledger.created_at >= since)
+        return self.session.exec(query).all()
+
+    # escalations -----------------------------------------------------------
+    def open_escalation(self, ticket_id: int) -> Escalation | None:
+        query = select(Escalation).where(
+            Escalation.ticket_id == ticket_id, Escalation.status == "open"
+        )
+        return self.session.exec(query.limit(1)).first()
+
+    def latest_escalation(self, ticket_id: int, owner: str) -> Escalation | None:
+        query = (
+            select(Escalation)
+            .where(Escalation.ticket_id == ticket_id, Escalation.owner == owner)
+            .order_by(col(Escalation.id).desc())
+        )
+        return self.session.exec(query.limit(1)).first()
+
+    def open_escalations(self) -> Sequence[Escalation]:
+        query = select(Escalation).where(Escalation.status == "open").order_by(col(Escalation.id))
         return self.session.exec(query).all()
 
     def claim_job(self, job: str, period: str, now: datetime) -> bool:

@@ -1,0 +1,352 @@
+"""Escalations: a ticket handed to a team's owner, and the watch that keeps the
+customer from waiting a week.
+
+The desk (services.staff) calls in here when a mail's plan carries an
+escalation signal (#escalate, #ping, #return, an owner's #update) and
+whenever the customer hears from a person; the scheduler runs the watch.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from maild.adapters.db.models import Escalation, Ticket
+from maild.adapters.db.store import Database, Store
+from maild.config import Escalation as Team
+from maild.core import notices, watch
+from maild.core.commands import Escalate, EscalationState, Ping, Return, Signal, Update
+from maild.core.model import Person, Role
+from maild.core.notices import Addressing, Notice
+from maild.core.people import Directory
+from maild.core.policy import CENT
+from maild.services.rows import Queue
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Escalations:
+    teams: Mapping[str, Team]
+    directory: Directory
+    addressing: Addressing
+    queue: Queue
+
+    # what the command effects may look at ---------------------------------
+    def public_names(self) -> dict[str, str]:
+        return {name: team.shown_name for name, team in self.teams.items()}
+
+    def state(self, store: Store, ticket_id: int) -> EscalationState | None:
+        row = store.open_escalation(ticket_id)
+        return EscalationState(row.team, row.owner) if row else None
+
+    # what a staff mail's signals do -----------------------------------------
+    def carry_out(
+        self,
+        store: Store,
+        person: Person,
+        ticket: Ticket,
+        signals: tuple[Signal, ...],
+        cause: str,
+        now: datetime,
+    ) -> None:
+        assert ticket.id is not None
+        for signal in signals:
+            current = store.open_escalation(ticket.id)
+            match signal:
+                case Escalate():
+                    self._escalate(store, person, ticket, signal, current, cause, now)
+                case Ping() if current is not None:
+                    self._tell_owner(
+                        store, "owner/ping", current, ticket, cause, now, note=signal.note
+                    )
+                    store.event(ticket.id, now, "escalation_pinged", person.email, note=signal.note)
+                case Return() if current is not None:
+                    current.status, current.ended_at = "returned", now
+                    store.event(
+                        ticket.id, now, "escalation_returned", person.email, note=signal.note
+                    )
+        if ticket.status == "closed":
+            current = store.open_escalation(ticket.id)
+            if current is not None:
+                current.status, current.ended_at = "closed", now
+                store.event(ticket.id, now, "escalation_closed", person.email)
+
+    def _escalate(
+        self,
+        store: Store,
+        agent: Person,
+        ticket: Ticket,
+        signal: Escalate,
+        current: Escalation | None,
+        cause: str,
+        now: datetime,
+    ) -> None:
+        assert ticket.id is not None
+        team = self.teams[signal.team]
+        if current is not None:
+            current.status, current.ended_at = "moved", now
+            self._tell_owner(store, "owner/moved", current, ticket, cause, now, to_team=team.name)
+        owner_name, owner = team.owners[0]
+        row = store.add(
+            Escalation(
+                ticket_id=ticket.id,
+                team=team.name,
+                owner=owner,
+                agent=ticket.agent or agent.email,
+                note=signal.note,
+                escalated_at=now,
+                last_customer_update_at=now,  # the customer is told in this same mail
+            )
+        )
+        store.event(
+            ticket.id, now, "escalated", agent.email, team=team.name, owner=owner, note=signal.note
+        )
+        self._tell_owner(store, "owner/escalated", row, ticket, cause, now, note=signal.note)
+        log.info("ticket #%s escalated to %s (%s)", ticket.id, team.name, owner_name)
+
+    def owner_mail(
+        self,
+        store: Store,
+        owner: Person,
+        ticket: Ticket,
+        text: str,
+        signals: tuple[Signal, ...],
+        cause: str,
+        now: datetime,
+    ) -> None:
+        """An owner's words reach the ticket's agent: as a note, the copy of an update,
+        or with the ticket handed back."""
+        row = store.latest_escalation(ticket.id or 0, owner.email)
+        agent = self.directory.person(row.agent if row else ticket.agent)
+        if agent is None or row is None:
+            return
+        kind = "note"
+        if any(isinstance(s, Return) for s in signals):
+            kind = "return"
+        elif any(isinstance(s, Update) for s in signals):
+            kind = "update"
+        note = next((s.note for s in signals if isinstance(s, Return)), "")
+        context = {
+            "subject": ticket.subject,
+            "kind": kind,
+            "owner_name": owner.name,
+            "team": self.teams[row.team].shown_name if row.team in self.teams else row.team,
+            "text": text,
+            "note": note,
+        }
+        self.queue(
+            store,
+            [
+                notices.notice(
+                    "agent/owner-mail", agent, row.ticket_id, cause, self.addressing, context
+                )
+            ],
+            now,
+        )
+
+    def customer_heard(self, store: Store, ticket_id: int, now: datetime) -> None:
+        """A person's words reached the customer: the watch's clock starts again."""
+        row = store.open_escalation(ticket_id)
+        if row is not None:
+            row.last_customer_update_at = now
+            row.reminded_period = row.customer_noticed_period = 0
+            row.stale_at = None
+
+    def is_owner(self, store: Store, ticket_id: int, person: Person) -> bool:
+        row = store.open_escalation(ticket_id)
+        return row is not None and row.owner == person.email
+
+    # mails to owners ---------------------------------------------------------------
+    def _tell_owner(
+        self,
+        store: Store,
+        template: str,
+        row: Escalation,
+        ticket: Ticket,
+        cause: str,
+        now: datetime,
+        **extra: Any,
+    ) -> None:
+        owner = self.directory.person(row.owner) or Person(row.owner, row.owner, Role.OWNER)
+        context = {**self._history(store, row, ticket, now), **extra}
+        out = notices.notice(template, owner, row.ticket_id, cause, self.addressing, context)
+        self.queue(store, [out], now)
+
+    def _history(
+        self, store: Store, row: Escalation, ticket: Ticket, now: datetime
+    ) -> dict[str, Any]:
+        assert ticket.id is not None
+        team = self.teams.get(row.team)
+        agent = self.directory.person(row.agent)
+        words = [
+            {"at": f"{m.created_at:%Y-%m-%d %H:%M}", "text": m.text[:3000]}
+            for m in store.messages(ticket.id)
+            if m.kind == "customer"
+        ][-5:]
+        credits = [
+            f"{c.currency} {Decimal(c.amount_cents) * CENT} by {c.agent}"
+            + (f" ({c.reason})" if c.reason else "")
+            for c in store.ledger(ticket=ticket.id)
+        ]
+        return {
+            "subject": ticket.subject,
+            "customer": ticket.customer,
+            "status": ticket.status,
+            "team": team.shown_name if team else row.team,
+            "team_key": row.team,
+            "agent_name": agent.name if agent else (row.agent or "nobody"),
+            "agent_email": row.agent or "",
+            "escalation_note": row.note,
+            "customer_words": words,
+            "credits": credits,
+            "escalated_at": f"{row.escalated_at:%Y-%m-%d %H:%M}",
+            "days_since_update": watch.days_since(row.last_customer_update_at, now),
+            "update_every": team.update_every if team else "",
+            "commands": [
+                ("#update", "your text goes to the customer (the agent gets a copy)"),
+                ("#return [note]", "hand the ticket back to the agent"),
+                (
+                    "#note",
+                    "keep it internal (the default: without #update only the agent reads it)",
+                ),
+                ("#help", "your commands"),
+            ],
+        }
+
+    # the watch ------------------------------------------------------------------------
+    def run_watch(self, store: Store, now: datetime) -> list[str]:
+        rows = {r.id: r for r in store.open_escalations()}
+        watched = [
+            watch.Watched(
+                id=r.id,
+                ticket_id=r.ticket_id,
+                last_update=r.last_customer_update_at,
+                period=self.teams[r.team].period,
+                reminded_period=r.reminded_period,
+                customer_noticed_period=r.customer_noticed_period,
+                stale=r.stale_at is not None,
+                notify_customer=self.teams[r.team].notify_customer_when_stale,
+            )
+            for r in rows.values()
+            if r.id is not None and r.team in self.teams
+        ]
+        done = []
+        for due in watch.due(watched, now):
+            row = rows[due.id]
+            ticket = store.ticket(row.ticket_id)
+            assert ticket is not None
+            cause = f"watch-{row.id}-{row.last_customer_update_at.isoformat()}-{due.periods}"
+            if due.remind:
+                row.reminded_period = due.periods
+                self._remind(store, row, ticket, cause, now)
+                done.append(f"reminded #{row.ticket_id}")
+            if due.mark_stale:
+                row.stale_at = now
+                store.event(row.ticket_id, now, "escalation_stale", None, team=row.team)
+                done.append(f"stale #{row.ticket_id}")
+            if due.notify_customer:
+                row.customer_noticed_period = due.periods
+                self._still_working(store, row, ticket, cause, now)
+                done.append(f"customer told #{row.ticket_id}")
+        return done
+
+    def _remind(
+        self, store: Store, row: Escalation, ticket: Ticket, cause: str, now: datetime
+    ) -> None:
+        context = self._history(store, row, ticket, now)
+        out: list[Notice] = []
+        owner = self.directory.person(row.owner) or Person(row.owner, row.owner, Role.OWNER)
+        agent = self.directory.person(row.agent)
+        for person, role in ((owner, "owner"), (agent, "agent")):
+            if person is not None:
+                out.append(
+                    notices.notice(
+                        "owner/reminder",
+                        person,
+                        row.ticket_id,
+                        cause,
+                        self.addressing,
+                        {**context, "to_role": role},
+                    )
+                )
+        store.event(
+            row.ticket_id,
+            now,
+            "escalation_reminder",
+            None,
+            owner=row.owner,
+            days_since_update=context["days_since_update"],
+        )
+        self.queue(store, out, now)
+
+    def _still_working(
+        self, store: Store, row: Escalation, ticket: Ticket, cause: str, now: datetime
+    ) -> None:
+        customer = self.directory.customer(ticket.customer, ticket.customer_name)
+        agent = self.directory.person(row.agent)
+        last = store.last_customer_message_id(row.ticket_id, ticket.customer)
+        context = {
+            "subject": ticket.subject,
+            "customer_name": ticket.customer_name,
+            "team": self.teams[row.team].shown_name,
+            "agent_name": agent.name if agent else self.addressing.support_name,
+        }
+        out = notices.notice(
+            "customer/still-working",
+            customer,
+            row.ticket_id,
+            cause,
+            self.addressing,
+            context,
+            thread=(last,) if last else (),
+        )
+        store.event(row.ticket_id, now, "customer_told_still_working", None, team=row.team)
+        self.queue(store, [out], now)
+
+    def listing(self, store: Store, now: datetime) -> list[dict[str, Any]]:
+        out = []
+        for r in store.open_escalations():
+            team = self.teams.get(r.team)
+            periods = (
+                watch.periods_since(r.last_customer_update_at, team.period, now) if team else 0
+            )
+            out.append(
+                {
+                    "ticket": r.ticket_id,
+                    "team": r.team,
+                    "owner": r.owner,
+                    "agent": r.agent,
+                    "escalated_at": r.escalated_at.isoformat(),
+                    "last_customer_update_at": r.last_customer_update_at.isoformat(),
+                    "days_since_customer_update": watch.days_since(r.last_customer_update_at, now),
+                    "update_every": team.update_every if team else None,
+                    "stale": r.stale_at is not None or periods >= 2,
+                    "reminders": r.reminded_period,
+                }
+            )
+        return sorted(out, key=lambda x: (not x["stale"], -x["days_since_customer_update"]))
+
+
+@dataclass
+class EscalationWatch:
+    """Scheduler job: hourly, the watch over every open escalation."""
+
+    db: Database
+    escalations: Escalations
+    on_queued: Callable[[], None] = lambda: None
+    name: str = "escalations"
+
+    def period(self, now: datetime) -> str | None:
+        return now.strftime("%Y-%m-%dT%H")
+
+    def run(self, period: str, now: datetime) -> None:
+        with self.db.transaction() as store:
+            done = self.escalations.run_watch(store, now)
+        if done:
+            log.info("escalation watch: %s", ", ".join(done))
+            self.on_queued()
