@@ -330,6 +330,22 @@ def ledger(ctx: click.Context, as_json: bool, agent: str | None, since: Any) -> 
 
 
 @main.command()
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def escalations(ctx: click.Context, as_json: bool) -> None:
+    """Open escalations: stale ones first, then the longest wait."""
+    app = _app(ctx)
+    desk = app.ingest.desk.escalations
+    with app.db.transaction() as store:
+        rows = desk.listing(store, app.ingest.clock())
+    _print(
+        rows,
+        as_json,
+        ["ticket", "team", "owner", "agent", "escalated_at", "days_since_customer_update", "stale"],
+    )
+
+
+@main.command()
 @click.pass_context
 def migrate(ctx: click.Context) -> None:
     """Bring the database schema up to date (maild run does this too)."""
