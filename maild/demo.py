@@ -21,6 +21,15 @@ SETTINGS = {
     "intake": {"smtp": {"enabled": False}},
     "teams": [{"name": "tier1", "manager": "maria@acme.example"}],
     "agents": [{"email": "dana@acme.example", "name": "Dana Agent", "team": "tier1"}],
+    "escalation": [
+        {
+            "name": "eng",
+            "public_name": "Engineering",
+            "owner": "Erin Engineer <erin@acme.example>",
+            "update_every": "2d",
+        }
+    ],
+    "limits": {"escalate_to": ["eng"]},
 }
 
 
@@ -174,6 +183,67 @@ def run_demo(keep: str | None = None) -> None:
             "maria@acme.example",
             "#approve a lost parcel is a full refund",
             "<maria-1@acme.example>",
+        ),
+    )
+    _show_new_mail(box, seen)
+
+    _step(
+        app,
+        "Ann writes: her export fails",
+        _customer_mail(
+            "Export fails on big files",
+            "Exporting anything over 2 GB stops at 99%. Files under 2 GB are fine.",
+            "<export-1@example.net>",
+        ).replace(b"Sam Customer <sam@example.com>", b"Ann <ann@example.net>"),
+    )
+    ann_note = next(m for m in _show_new_mail(box, seen) if "dana@" in str(m["To"]))
+
+    _step(
+        app,
+        "Dana escalates to engineering; Ann hears who has it and that Dana stays her contact",
+        _reply(
+            ann_note,
+            "Dana Agent <dana@acme.example>",
+            "#escalate eng exports over 2 GB stop at 99%, reproducible\n\nHi Ann, thanks "
+            "for the details. I have passed this to our engineers.\n\nDana",
+            "<dana-3@acme.example>",
+        ),
+    )
+    handover = next(m for m in _show_new_mail(box, seen) if "erin@" in str(m["To"]))
+
+    _step(
+        app,
+        "Erin, the owner, answers: an internal note for Dana (the customer sees nothing)",
+        _reply(
+            handover,
+            "Erin Engineer <erin@acme.example>",
+            "Reproduced: a 32-bit offset in the chunk writer. Fix is in review.",
+            "<erin-1@acme.example>",
+        ),
+    )
+    _show_new_mail(box, seen)
+
+    _step(
+        app,
+        "Erin sends the customer an update with #update (Dana gets a copy)",
+        _reply(
+            handover,
+            "Erin Engineer <erin@acme.example>",
+            "#update\n\nHi Ann, we found the cause and the fix ships tonight. Exports of any "
+            "size will work tomorrow morning.\n\nErin",
+            "<erin-2@acme.example>",
+        ),
+    )
+    _show_new_mail(box, seen)
+
+    _step(
+        app,
+        "Erin hands the ticket back with #return",
+        _reply(
+            handover,
+            "Erin Engineer <erin@acme.example>",
+            "#return fix deployed, please confirm with Ann",
+            "<erin-3@acme.example>",
         ),
     )
     _show_new_mail(box, seen)

@@ -117,3 +117,9 @@ def test_demo_prints_what_each_person_receives(tmp_path):
     assert "Subject: [#1] Receipt: approved and applied" in out
     assert "USD 80.00 'kettle lost, full refund', approved by maria@acme.example" in out
     assert "#1 [closed] sam@example.com" in out
+    # an escalation: handover, an internal note, an update to the customer, the return
+    assert "Subject: [#3] Escalated to Engineering: Export fails on big files" in out
+    assert "Your request has gone to our Engineering team." in out
+    assert "Note from Erin Engineer (Engineering)" in out
+    assert '"Erin Engineer (Engineering, Acme Support)" <support@acme.example>' in out
+    assert "Handed back by Erin Engineer (Engineering)" in out
