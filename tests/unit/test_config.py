@@ -34,9 +34,17 @@ def test_the_example_config_is_valid_and_complete():
         "[auth]",
         "[receipts]",
         "[approvals]",
+        "[[escalation]]",
     ):
         assert section in text
-    documented = (config.Mailbox, config.Smtp, config.Auth, config.Receipts, config.Approvals)
+    documented = (
+        config.Mailbox,
+        config.Smtp,
+        config.Auth,
+        config.Receipts,
+        config.Approvals,
+        config.Escalation,
+    )
     fields = [f for model in documented for f in model.model_fields]
     fields += [f for f in config.Limits.model_fields if f not in {"teams", "agents"}]
     for field in fields:
@@ -66,6 +74,12 @@ def test_the_example_config_is_valid_and_complete():
             "(did you mean 'credit_per_day'?)",
         ),
         ({"receipts": {"mode": "sometimes"}}, "receipts.mode:"),
+        (
+            {"escalation": [{"name": "eng", "owner": "e@acme.example", "update_every": "2 days"}]},
+            "escalation[0].update_every: Value error, '2 days' is not a duration",
+        ),
+        ({"escalation": [{"name": "eng", "owner": "not-an-address"}]}, "escalation[0].owner"),
+        ({"limits": {"escalate_to": ["eng"]}}, "no [[escalation]] entry named 'eng'"),
     ],
 )
 def test_bad_config_names_the_key(data, message, monkeypatch):
