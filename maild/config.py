@@ -275,6 +275,58 @@ class Approvals(Strict):
     expire_after_hours: float = Field(default=72, gt=0)
 
 
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class SummaryTimes(Strict):
+    """When a manager's daily summary goes out; every key may be overridden per manager."""
+
+    time: str | None = Field(default=None, pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    timezone: str | None = None
+    days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] | None = None
+    when_empty: Literal["short", "none"] | None = None
+
+    _tz = field_validator("timezone")(
+        classmethod(lambda cls, v: v if v is None else _check_timezone(v))
+    )
+
+
+class SummarySettings(Strict):
+    enabled: bool = True
+    time: str = Field(default="08:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    timezone: str | None = None  # default: the top-level timezone
+    days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = list(DAYS)
+    when_empty: Literal["short", "none"] = "short"
+    managers: dict[str, SummaryTimes] = {}
+
+    _tz = field_validator("timezone")(
+        classmethod(lambda cls, v: v if v is None else _check_timezone(v))
+    )
+
+    def for_manager(self, email: str, default_tz: str) -> dict[str, Any]:
+        """time, timezone, days and when_empty for one manager, overrides applied."""
+        values: dict[str, Any] = {
+            "time": self.time,
+            "timezone": self.timezone or default_tz,
+            "days": list(self.days),
+            "when_empty": self.when_empty,
+        }
+        override = self.managers.get(email.lower())
+        if override is not None:
+            values.update(override.model_dump(exclude_none=True))
+        return values
+
+
+def _check_timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"unknown time zone '{value}' (use an IANA name like Europe/Berlin)"
+        ) from None
+    return value
+
+
 class Settings(Strict):
     state_dir: str | None = None
     timezone: str = "UTC"
@@ -293,17 +345,9 @@ class Settings(Strict):
     auth: Auth = Auth()
     receipts: Receipts = Receipts()
     approvals: Approvals = Approvals()
+    summary: SummarySettings = SummarySettings()
 
-    @field_validator("timezone")
-    @classmethod
-    def _timezone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(
-                f"unknown time zone '{value}' (use an IANA name like Europe/Berlin)"
-            ) from None
-        return value
+    _timezone = field_validator("timezone")(classmethod(lambda cls, v: _check_timezone(v)))
 
     def state_path(self) -> Path:
         if self.state_dir:
@@ -424,6 +468,10 @@ def _check_references(s: Settings, origin: str) -> None:
     for email in s.limits.agents:
         if email.lower() not in agents:
             problems.append(f'limits.agents."{email}": no [[agents]] entry with that email')
+    managers = {t.manager for t in s.teams if t.manager}
+    for email in s.summary.managers:
+        if email.lower() not in managers:
+            problems.append(f'summary.managers."{email}": no [[teams]] entry with that manager')
     if s.support.default_team and s.support.default_team not in teams:
         problems.append(
             f"support.default_team: no [[teams]] entry named '{s.support.default_team}'"

@@ -240,7 +240,7 @@ class Ingest:
         ticket = store.ticket(d.ticket_id)
         assert ticket is not None and ticket.id is not None
         if d.reopen:
-            ticket.status = "open"
+            ticket.status, ticket.closed_at = "open", None
             store.event(ticket.id, now, "reopened", m.from_addr, reason="the customer wrote again")
         ticket.updated_at = now
         inbound_id = self._inbound(store, item, m, "joined", ticket.id, d.via, now)

@@ -428,6 +428,8 @@ class StaffDesk:
     ) -> str | None:
         assert ticket.id is not None and action.id is not None
         after = plan.ticket_after
+        if after.status != ticket.status:
+            ticket.closed_at = now if after.status == "closed" else None
         ticket.status, ticket.priority, ticket.agent, ticket.team = (
             after.status,
             after.priority,
@@ -539,6 +541,8 @@ class StaffDesk:
             created_at=now,
         )
         store.event(ticket.id, now, "replied", person.email, message_id=out.message_id)
+        if ticket.first_response_at is None:
+            ticket.first_response_at = now
         self.escalations.customer_heard(store, ticket.id, now)
         return shown
 

@@ -10,6 +10,12 @@ from sqlmodel import Field, SQLModel
 
 
 class Ticket(SQLModel, table=True):
+    __table_args__ = (
+        Index("ix_ticket_team_created", "team", "created_at"),
+        Index("ix_ticket_team_closed", "team", "closed_at"),
+        Index("ix_ticket_team_first_response", "team", "first_response_at"),
+        Index("ix_ticket_agent_closed", "agent", "closed_at"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     status: str = Field(default="open", index=True)
     priority: str = "normal"
@@ -20,6 +26,8 @@ class Ticket(SQLModel, table=True):
     team: str | None = None
     created_at: datetime = Field(index=True)
     updated_at: datetime
+    first_response_at: datetime | None = None  # a person's first words to the customer
+    closed_at: datetime | None = None  # when it was last closed; None while open
 
 
 class Inbound(SQLModel, table=True):
@@ -46,6 +54,7 @@ class Inbound(SQLModel, table=True):
 
 
 class Message(SQLModel, table=True):
+    __table_args__ = (Index("ix_message_kind_created", "kind", "created_at"),)
     id: int | None = Field(default=None, primary_key=True)
     ticket_id: int = Field(foreign_key="ticket.id", index=True)
     inbound_id: int | None = Field(default=None, foreign_key="inbound.id")
@@ -207,3 +216,15 @@ class Escalation(SQLModel, table=True):
     reminded_period: int = 0
     customer_noticed_period: int = 0
     stale_at: datetime | None = None
+
+
+class Summary(SQLModel, table=True):
+    """One manager's daily summary: the unique key makes it one a day, whoever sends it."""
+
+    __table_args__ = (UniqueConstraint("manager", "day", name="uq_summary_manager_day"),)
+    id: int | None = Field(default=None, primary_key=True)
+    manager: str
+    day: str  # the local date it reports on, YYYY-MM-DD
+    sent_date: str  # the local date it was sent (the day after `day`)
+    message_id: str | None = None
+    created_at: datetime
