@@ -24,6 +24,7 @@ from maild.services.outbox import Sender, Transport
 from maild.services.rows import Queue
 from maild.services.scheduler import Scheduler
 from maild.services.staff import ApprovalWatch, StaffDesk
+from maild.services.summary import Summaries, SummaryJob
 
 
 @dataclass
@@ -33,6 +34,7 @@ class App:
     ingest: Ingest
     sender: Sender
     scheduler: Scheduler
+    summaries: Summaries
     outbox_wakeup: Event = field(default_factory=Event)
 
 
@@ -140,8 +142,25 @@ def build(
         timedelta(hours=settings.outgoing.retry_hours),
         settings.outgoing.batch_size,
     )
+    managed: dict[str, list[str]] = {}
+    for team in settings.teams:
+        if team.manager:
+            managed.setdefault(team.manager, []).append(team.name)
+    teams_by_name = {e.name: e for e in settings.escalation}
+    summaries = Summaries(
+        db=db,
+        settings=settings.summary,
+        timezone=settings.timezone,
+        teams=managed,
+        directory=people,
+        limits_for=desk.limits,
+        escalation_periods=lambda t: teams_by_name[t].period if t in teams_by_name else None,
+        addressing=addressing,
+        queue=queue,
+    )
     jobs = [
         ApprovalWatch(db, desk, timedelta(hours=settings.approvals.remind_every_hours), wakeup.set),
         EscalationWatch(db, escalations, wakeup.set),
+        SummaryJob(summaries, wakeup.set),
     ]
-    return App(settings, db, ingest, sender, Scheduler(db, clock, jobs), wakeup)
+    return App(settings, db, ingest, sender, Scheduler(db, clock, jobs), summaries, wakeup)

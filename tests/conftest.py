@@ -38,6 +38,8 @@ BASE: dict[str, Any] = {
         {"email": "dana@acme.example", "name": "Dana Agent", "team": "tier1"},
         {"email": "lee@acme.example", "name": "Lee Agent", "team": "tier1"},
     ],
+    # The daily summary is a scheduled job of its own; tests that want it turn it on.
+    "summary": {"enabled": False},
 }
 
 

@@ -244,8 +244,10 @@ def maild_config(
     *,
     password_env: str | None = None,
     extra: str = "",
+    summaries: bool = False,
 ) -> Path:
-    """A maild config for one Dovecot mailbox, one team, one agent; SMTP to a sink if given."""
+    """A maild config for one Dovecot mailbox, one team, one agent; SMTP to a sink if given.
+    The manager's daily summary is off unless asked for: it would go out on the first run."""
     password = (
         f'password_env = "{password_env}"' if password_env else f'password = "{server.password}"'
     )
@@ -274,5 +276,7 @@ manager = "maria@acme.example"
 email = "dana@acme.example"
 name = "Dana Agent"
 team = "tier1"
+[summary]
+enabled = {"true" if summaries else "false"}
 """)
     return path

@@ -84,6 +84,10 @@ class Renderer:
     def _render(self, notice: Notice, part: str) -> str:
         return self.env.get_template(f"{notice.template}.{part}.j2").render(**notice.context)
 
+    def part(self, notice: Notice, part: str) -> str:
+        """One part of a notice: "subject", "txt" or "html" (for previews)."""
+        return self._render(notice, part)
+
     def render(self, notice: Notice, now: datetime) -> bytes:
         # The email package's MIME classes: an order of magnitude faster than
         # EmailMessage's header registry, and every value passes _header().
