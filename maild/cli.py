@@ -346,6 +346,57 @@ def escalations(ctx: click.Context, as_json: bool) -> None:
 
 
 @main.command()
+@click.option("--manager", "manager", required=True, metavar="EMAIL")
+@click.option(
+    "--date",
+    "day",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="The local day to report on (default: yesterday in the manager's time zone).",
+)
+@click.option("--preview", type=click.Path(dir_okay=False), help="Write the HTML part here.")
+@click.option("--text", "as_text", is_flag=True, help="Print the plain-text part.")
+@click.option("--send", is_flag=True, help="Send it (once: not if that day's was sent).")
+@click.pass_context
+def summary(
+    ctx: click.Context,
+    manager: str,
+    day: Any,
+    preview: str | None,
+    as_text: bool,
+    send: bool,
+) -> None:
+    """Build one manager's daily summary on demand."""
+    from datetime import timedelta
+
+    app = _app(ctx)
+    summaries = app.summaries
+    manager = manager.lower()
+    if manager not in summaries.teams:
+        known = ", ".join(sorted(summaries.teams)) or "none configured"
+        raise click.ClickException(f"{manager} manages no team (managers: {known})")
+    now = app.ingest.clock()
+    tz = ZoneInfo(summaries.schedule(manager)["timezone"])
+    wanted = day.date() if day else now.astimezone(tz).date() - timedelta(days=1)
+    if send:
+        result = summaries.send(manager, wanted, now, sent_date=now.astimezone(tz).date())
+        if result == "taken":
+            raise click.ClickException(f"the summary for {manager} on {wanted} was sent already")
+        app.sender.drain()
+        click.echo(f"summary for {manager} on {wanted}: {result}")
+        return
+    with app.db.transaction() as store:
+        built = summaries.build(store, manager, wanted, now)
+    notice = summaries.notice(built)
+    renderer = app.ingest.queue.renderer
+    if preview:
+        Path(preview).write_text(renderer.part(notice, "html"))
+        click.echo(f"wrote {preview}")
+    if as_text or not preview:
+        click.echo(f"Subject: {renderer.part(notice, 'subject').strip()}\n")
+        click.echo(renderer.part(notice, "txt"))
+
+
+@main.command()
 @click.pass_context
 def migrate(ctx: click.Context) -> None:
     """Bring the database schema up to date (maild run does this too)."""

@@ -322,6 +322,22 @@ def _return_effect(ctx: Context, args: Mapping[str, object]) -> Change:
     )
 
 
+_TICKET = re.compile(r"^#?(\d{1,12})$")
+
+
+def _decision(args: str) -> dict[str, object]:
+    """#approve/#deny: the whole text, and a leading ticket number split off for a
+    reply to the summary (`#approve 123 fine`); the desk knows which applies."""
+    text = args.strip()
+    first, _, rest = text.partition(" ")
+    number = _TICKET.match(first)
+    return {
+        "text": text,
+        "ticket": int(number.group(1)) if number else None,
+        "rest": rest.strip() if number else text,
+    }
+
+
 def _escalate_args(args: str) -> dict[str, object]:
     team, _, note = args.strip().partition(" ")
     if not team:
@@ -441,7 +457,7 @@ REGISTRY: Mapping[str, Spec] = {
         Spec(
             "approve",
             frozenset({Role.MANAGER}),
-            _optional_text("note"),
+            _decision,
             "#approve [note]",
             _nothing("approved"),
             "let a held mail take effect",
@@ -449,7 +465,7 @@ REGISTRY: Mapping[str, Spec] = {
         Spec(
             "deny",
             frozenset({Role.MANAGER}),
-            _required_text("reason", "the reason"),
+            _decision,
             "#deny reason",
             _nothing("denied"),
             "refuse a held mail; the agent is told your reason",

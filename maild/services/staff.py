@@ -58,6 +58,11 @@ def state_of(t: Ticket) -> TicketState:
     return TicketState(t.id, t.customer, t.status, t.priority, t.agent, t.team)
 
 
+def _no_ticket(verdict: auth.Verdict) -> auth.Verdict:
+    detail = "the mail names no ticket: answer that ticket's notification"
+    return auth.Verdict((*verdict.checks, auth.Check("ticket", False, detail)), None)
+
+
 def _jsonable(args: Mapping[str, object]) -> dict[str, object]:
     return {k: (str(v) if isinstance(v, Decimal) else v) for k, v in args.items()}
 
@@ -115,9 +120,10 @@ class StaffDesk:
         action = self._action(store, inbound_id, m, person, ticket_id, key, verdict, now)
         if not verdict.ok:
             return self._unproven(store, m, person, ticket, block, verdict, action, now)
-        assert ticket is not None and ticket.id is not None
         if person.role is Role.MANAGER:
             return self._decide(store, m, person, ticket, block, action, now)
+        if ticket is None or ticket.id is None:  # a token for no ticket (a receipt, a summary)
+            return self._unproven(store, m, person, None, block, _no_ticket(verdict), action, now)
         if person.role is Role.OWNER and not self.escalations.is_owner(store, ticket.id, person):
             return self._not_yours(store, m, person, ticket, block, action, now)
         plan = self._act(store, m, person, ticket, block, action, now)
@@ -237,21 +243,38 @@ class StaffDesk:
         store: Store,
         m: InboundMail,
         manager: Person,
-        ticket: Ticket,
+        ticket: Ticket | None,
         block: Block,
         action: Action,
         now: datetime,
     ) -> Result:
-        assert ticket.id is not None
+        """#approve / #deny in a reply to an approval request (its token names the
+        ticket), or in a reply to the daily summary (`#approve 123`: the number does)."""
         decisions = [c for c in block.commands if c.name in {"approve", "deny"}]
-        waiting = store.waiting_approvals(ticket.id, manager.email)
-        problem = None
+        problem, words = None, ""
         if block.errors:
             problem = "; ".join(f"line {e.line} '{e.raw}': {e.reason}" for e in block.errors)
         elif len(decisions) != 1:
             problem = "write exactly one #approve [note] or #deny reason at the top of your reply"
-        elif not waiting:
+        elif ticket is None:  # from the summary: the first word names the ticket
+            named, words = decisions[0].args.get("ticket"), str(decisions[0].args["rest"])
+            ticket = store.ticket(int(str(named))) if named is not None else None
+            if named is None:
+                problem = "name the ticket: #approve 123 [note] or #deny 123 reason"
+            elif ticket is None:
+                problem = f"there is no ticket #{named}"
+        else:
+            words = str(decisions[0].args["text"])
+        if problem is None and decisions[0].name == "deny" and not words:
+            problem = "#deny needs a reason for the agent"
+        waiting = store.waiting_approvals(ticket.id, manager.email) if ticket else []
+        if problem is None and ticket is not None and not waiting:
             problem = f"nothing on ticket #{ticket.id} waits for your decision (decided or expired)"
+        if ticket is None or ticket.id is None:
+            action.status = "refused"
+            context = {"headline": "nothing decided", "outcome": f"Nothing was decided: {problem}."}
+            self._receipt(store, manager, None, m, {**context, "lines": []}, now)
+            return Result(None, str(problem))
         for c in block.commands:
             store.event(
                 ticket.id,
@@ -286,7 +309,7 @@ class StaffDesk:
             {"line": decision.line, "raw": decision.raw, "status": "applied", "reason": ""}
         ]
         if decision.name == "deny":
-            reason = str(decision.args["reason"])
+            reason = words
             approval.status, approval.note = "denied", reason
             held.status, held.updated_at = "denied", now
             store.event(
@@ -314,7 +337,7 @@ class StaffDesk:
             )
             outcome = f"Denied. {agent.name} has been told your reason."
         else:
-            note = str(decision.args.get("note") or "")
+            note = words
             approval.status, approval.note = "approved", note
             store.event(
                 ticket.id, now, "approval_approved", manager.email, approval=approval.id, note=note

@@ -42,8 +42,8 @@ def test_unknown_and_not_allowed_commands_are_named_with_their_line():
 
 
 def test_arguments_are_checked():
-    block = parse_block("#priority huge\n#assign\n#deny\n#close now", Role.MANAGER)
-    assert len(block.errors) == 4
+    block = parse_block("#priority huge\n#assign\n#close now", Role.AGENT)
+    assert len(block.errors) == 3
     block = parse_block("#priority URGENT\n#assign me", Role.AGENT)
     assert [dict(c.args) for c in block.commands] == [{"priority": "urgent"}, {"to": "me"}]
 
