@@ -9,7 +9,7 @@ first responses and resolutions come back as values, for the percentiles.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -26,10 +26,11 @@ TREND_DAYS = 8  # the day itself and the seven before it
 
 
 def day_range(day: date, tz: str) -> tuple[datetime, datetime]:
+    """The local day as a UTC range: 23 or 25 hours long on a DST change."""
     zone = ZoneInfo(tz)
     start = datetime.combine(day, time(0), zone)
     end = datetime.combine(day + timedelta(days=1), time(0), zone)
-    return start, end
+    return start.astimezone(UTC), end.astimezone(UTC)
 
 
 def _by_agent(store: Store, query: Any) -> dict[str, Any]:
