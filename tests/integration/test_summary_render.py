@@ -12,8 +12,8 @@ import pytest
 from PIL import Image
 
 from tests.conftest import unavailable
-from tests.integration.test_summary import MONDAY_0830, ON, summaries, sunday_at_the_desk
 from tests.integration.helpers import parsed
+from tests.integration.test_summary import MONDAY_0830, ON, summaries, sunday_at_the_desk
 
 ARTIFACTS = Path(
     os.environ.get("MAILD_TEST_ARTIFACTS", Path(__file__).parents[2] / "test-artifacts")
