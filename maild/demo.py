@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import mailbox
 import tempfile
+from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -259,6 +260,19 @@ def run_demo(keep: str | None = None) -> None:
         click.secho("\n== Tickets", fg="cyan", bold=True)
         for t in store.tickets():
             click.echo(f"   #{t.id} [{t.status}] {t.customer}: {t.subject}")
+    click.secho(
+        "\n== Maria's daily summary (for today, so the demo has numbers)", fg="cyan", bold=True
+    )
+    now = datetime.now(UTC)
+    with app.db.transaction() as store:
+        built = app.summaries.build(store, "maria@acme.example", now.date(), now)
+    notice = app.summaries.notice(built)
+    renderer = app.ingest.queue.renderer
+    click.echo("     Subject: " + renderer.part(notice, "subject").strip())
+    click.echo("     | " + "\n     | ".join(renderer.part(notice, "txt").rstrip().splitlines()))
+    page = state / "summary.html"
+    page.write_text(renderer.part(notice, "html"))
+    click.echo(f"\n   The HTML part is in {page}: open it in a browser.")
     click.echo(
         f"\nOutgoing mail was written to {settings.maildir_path()}/new/ "
         "(configure [smtp] to relay it)."

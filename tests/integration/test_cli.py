@@ -123,3 +123,8 @@ def test_demo_prints_what_each_person_receives(tmp_path):
     assert "Note from Erin Engineer (Engineering)" in out
     assert '"Erin Engineer (Engineering, Acme Support)" <support@acme.example>' in out
     assert "Handed back by Erin Engineer (Engineering)" in out
+    # it ends with Maria's summary, as text and as an HTML file
+    assert "Daily summary for tier1" in out
+    assert "replies 3, solved 1, credits 2 (USD 100.00, average USD 50.00)" in out
+    html = (tmp_path / "demo" / "summary.html").read_text()
+    assert "Daily summary" in html and "Dana Agent" in html
