@@ -35,6 +35,8 @@ def test_the_example_config_is_valid_and_complete():
         "[receipts]",
         "[approvals]",
         "[[escalation]]",
+        "[summary]",
+        '[summary.managers."',
     ):
         assert section in text
     documented = (
@@ -47,6 +49,7 @@ def test_the_example_config_is_valid_and_complete():
     )
     fields = [f for model in documented for f in model.model_fields]
     fields += [f for f in config.Limits.model_fields if f not in {"teams", "agents"}]
+    fields += [f for f in config.SummarySettings.model_fields if f != "managers"]
     for field in fields:
         assert f"{field} =" in text, f"{field} is not documented"
 
@@ -80,6 +83,10 @@ def test_the_example_config_is_valid_and_complete():
         ),
         ({"escalation": [{"name": "eng", "owner": "not-an-address"}]}, "escalation[0].owner"),
         ({"limits": {"escalate_to": ["eng"]}}, "no [[escalation]] entry named 'eng'"),
+        ({"summary": {"time": "8am"}}, "summary.time:"),
+        ({"summary": {"days": ["monday"]}}, "summary.days[0]:"),
+        ({"summary": {"managers": {"x@y.example": {}}}}, 'summary.managers."x@y.example": no'),
+        ({"summary": {"timezone": "Berlin"}}, "summary.timezone: Value error, unknown time zone"),
     ],
 )
 def test_bad_config_names_the_key(data, message, monkeypatch):
