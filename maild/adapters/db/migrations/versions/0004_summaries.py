@@ -34,7 +34,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('first_response_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
         batch_op.add_column(sa.Column('closed_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
         batch_op.create_index('ix_ticket_agent_closed', ['agent', 'closed_at'], unique=False)
-        batch_op.create_index('ix_ticket_team_closed', ['team', 'closed_at'], unique=False)
+        batch_op.create_index('ix_ticket_team_closed', ['team', 'closed_at', 'created_at'], unique=False)
         batch_op.create_index('ix_ticket_team_created', ['team', 'created_at'], unique=False)
         batch_op.create_index('ix_ticket_team_first_response', ['team', 'first_response_at'], unique=False)
 
