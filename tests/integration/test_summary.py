@@ -156,3 +156,20 @@ def test_the_summary_arrives_at_an_smtp_server_with_both_parts(make_app, clock, 
     assert "opened 3, solved 1" in got.text()
     html = got.msg.get_body(("html",)).get_content()
     assert "Opened" in html and "bgcolor=" in html  # the bars are table cells
+
+
+def test_a_daylight_saving_day_is_counted_in_local_time(app, clock):
+    # 29 March 2026: Berlin springs forward; the local day is 23 hours long.
+    clock.now = datetime(2026, 3, 28, 23, 30, tzinfo=UTC)  # 00:30 on the 29th in Berlin
+    open_ticket(app, "Early <early@example.com>")
+    clock.now = datetime(2026, 3, 29, 21, 30, tzinfo=UTC)  # 23:30 on the 29th (CEST)
+    open_ticket(app, "Late <late@example.com>")
+    clock.now = datetime(2026, 3, 29, 22, 30, tzinfo=UTC)  # 00:30 on the 30th: not counted
+    open_ticket(app, "Next <next@example.com>")
+    clock.now = datetime(2026, 3, 30, 5, 55, tzinfo=UTC)  # 07:55 CEST: not yet
+    app.scheduler.run_due()
+    assert summaries(app) == []
+    clock.now = datetime(2026, 3, 30, 6, 5, tzinfo=UTC)  # 08:05 CEST
+    app.scheduler.run_due()
+    [mail] = summaries(app)
+    assert "Daily summary 2026-03-29 (tier1): 2 opened" in parsed(mail.raw)["Subject"]
