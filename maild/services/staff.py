@@ -188,7 +188,7 @@ class StaffDesk:
         now: datetime,
     ) -> Result:
         why = f"not proven to come from {person.email}: {verdict.reason}"
-        action.status = "unproven"
+        action.status = "unproven"  # also a proven mail naming no ticket: nothing can run
         action.lines = [
             {"line": c.line, "raw": c.raw, "status": "not run", "reason": why}
             for c in block.commands
@@ -202,9 +202,12 @@ class StaffDesk:
                     ticket.id, now, "command", person.email, message_id=m.message_id, **line
                 )
         log.warning("%s: %s", m.message_id, why)
+        proven = all(c.ok for c in verdict.checks if c.name != "ticket")
         context = {
-            "headline": "not run, sender not proven",
-            "outcome": "Nothing in your mail took effect: maild could not prove it came from you.",
+            "headline": "not run, no ticket named" if proven else "not run, sender not proven",
+            "outcome": "Nothing in your mail took effect: it names no ticket."
+            if proven
+            else "Nothing in your mail took effect: maild could not prove it came from you.",
             "lines": action.lines,
             "auth_failed": verdict.reason,
         }
