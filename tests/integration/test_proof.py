@@ -194,3 +194,12 @@ def test_staff_mail_naming_no_ticket_gets_a_receipt_and_changes_nothing(app):
     nothing_ran(app, before)
     [receipt] = new_since(app, before)
     assert receipt.ticket_id is None and "X-Maild-Ticket" not in receipt.raw.decode()
+
+
+def test_a_flood_of_forged_mail_cannot_flood_the_agent_with_receipts(app):
+    _note, before = setup(app)
+    for i in range(12):
+        take(app, mail(subject=f"Re: [#1] {i}", sender=f"Dana <{DANA}>", text=f"{CREDIT} {i}"))
+    nothing_ran(app, before)
+    receipts = [o for o in new_since(app, before) if o.template == "staff/receipt"]
+    assert len(receipts) == 5

@@ -163,6 +163,12 @@ class Store:
         )
         return self.session.exec(query.limit(1)).first()
 
+    def actions_since(self, actor: str, status: str, since: datetime) -> int:
+        query = select(func.count()).where(
+            Action.actor == actor, Action.status == status, Action.created_at >= since
+        )
+        return int(self.session.exec(query).one())
+
     def lock_budgets(self, keys: Sequence[str]) -> None:
         """PostgreSQL: lock one row per budget (sorted: no deadlock) until commit.
         SQLite needs nothing: every transaction began with BEGIN IMMEDIATE."""
