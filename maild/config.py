@@ -125,6 +125,7 @@ class Outgoing(Strict):
 class IntakeSmtp(Strict):
     enabled: bool = True
     listen: str = "127.0.0.1:2525"
+    protocol: Literal["smtp", "lmtp"] = "smtp"
 
     @field_validator("listen")
     @classmethod

@@ -139,7 +139,13 @@ class Daemon:
         if intake.enabled:
             host, port = intake.host_port
             workers.append(
-                start_intake(app.ingest, host, port, app.settings.intake.max_message_bytes)
+                start_intake(
+                    app.ingest,
+                    host,
+                    port,
+                    app.settings.intake.max_message_bytes,
+                    app.settings.intake.smtp.protocol,
+                )
             )
         return workers
 

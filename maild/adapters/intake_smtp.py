@@ -1,7 +1,9 @@
 """An SMTP (or LMTP) intake on a local port, for an MTA or for trying maild out.
 
 A mail is answered 250 only after its commit; a transient failure answers
-451 so the sending MTA keeps it and retries.
+451 so the sending MTA keeps it and retries. LMTP (for Postfix's or Exim's
+local delivery) answers once per recipient, as RFC 2033 asks; maild takes the
+mail once whatever the number of recipients.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.lmtp import LMTP
 
 from maild.services.ingest import Outcome, RawMail, TransientError
 
@@ -30,17 +33,33 @@ class IntakeHandler:
             [outcome] = await loop.run_in_executor(None, self.ingest, [RawMail(raw, "smtp")])
         except TransientError as exc:
             log.warning("smtp intake: transient failure: %s", exc)
-            return "451 4.3.0 Temporary failure, please try again later"
+            return self._each(
+                server, envelope, "451 4.3.0 Temporary failure, please try again later"
+            )
         log.info("smtp intake: %s %s", outcome.verdict, outcome.ticket_id or "")
-        return "250 2.0.0 Message accepted"
+        return self._each(server, envelope, "250 2.0.0 Message accepted")
+
+    @staticmethod
+    def _each(server: Any, envelope: Any, reply: str) -> str:
+        """SMTP: one reply. LMTP: one reply per recipient."""
+        count = len(envelope.rcpt_tos) if isinstance(server, LMTP) else 1
+        return "\r\n".join([reply] * max(count, 1))
+
+
+class LmtpController(Controller):
+    def factory(self) -> LMTP:
+        return LMTP(self.handler, **self.SMTP_kwargs)
 
 
 def start_intake(
-    ingest: Callable[[Sequence[RawMail]], list[Outcome]], host: str, port: int, max_bytes: int
+    ingest: Callable[[Sequence[RawMail]], list[Outcome]],
+    host: str,
+    port: int,
+    max_bytes: int,
+    protocol: str = "smtp",
 ) -> Controller:
-    controller = Controller(
-        IntakeHandler(ingest), hostname=host, port=port, data_size_limit=max_bytes
-    )
+    kind = LmtpController if protocol == "lmtp" else Controller
+    controller = kind(IntakeHandler(ingest), hostname=host, port=port, data_size_limit=max_bytes)
     controller.start()
-    log.info("smtp intake listening on %s:%s", host, port)
+    log.info("%s intake listening on %s:%s", protocol, host, port)
     return controller

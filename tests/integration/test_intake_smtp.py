@@ -49,3 +49,34 @@ def test_a_transient_failure_answers_451(app):
         assert err.value.smtp_code == 451
     finally:
         controller.stop()
+
+
+def test_lmtp_answers_once_per_recipient_and_takes_the_mail_once(app):
+    import socket
+
+    port = free_port()
+    controller = start_intake(app.ingest, "127.0.0.1", port, 10**6, protocol="lmtp")
+    try:
+        with smtplib.LMTP("127.0.0.1", port) as client:
+            assert client.sendmail("sam@example.com", ["support@acme.example"], mail()) == {}
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+            reader = sock.makefile("rb")
+            reader.readline()  # greeting
+            sock.sendall(b"LHLO test\r\n")
+            while not reader.readline().startswith(b"250 "):
+                pass
+            for line in (
+                b"MAIL FROM:<ann@example.com>",
+                b"RCPT TO:<a@acme.example>",
+                b"RCPT TO:<b@acme.example>",
+                b"DATA",
+            ):
+                sock.sendall(line + b"\r\n")
+                reader.readline()
+            sock.sendall(mail(sender="ann@example.com").replace(b"\n", b"\r\n") + b"\r\n.\r\n")
+            replies = [reader.readline() for _ in range(2)]
+            sock.sendall(b"QUIT\r\n")
+        assert [r[:3] for r in replies] == [b"250", b"250"]
+    finally:
+        controller.stop()
+    assert sorted(t.customer for t in rows(app, Ticket)) == ["ann@example.com", "sam@example.com"]
