@@ -18,12 +18,12 @@ from maild.core import auth, policy
 from maild.core.model import Person, Role
 from maild.core.notices import Addressing
 from maild.core.people import Directory
-from maild.services.escalations import Escalations, EscalationWatch
+from maild.services.escalations import Escalations
 from maild.services.ingest import Ingest
 from maild.services.outbox import Sender, Transport
 from maild.services.rows import Queue
-from maild.services.scheduler import Scheduler
-from maild.services.staff import ApprovalWatch, StaffDesk
+from maild.services.scheduler import Hourly, Job, Scheduler
+from maild.services.staff import StaffDesk
 from maild.services.summary import Summaries, SummaryJob
 
 
@@ -158,9 +158,16 @@ def build(
         addressing=addressing,
         queue=queue,
     )
-    jobs = [
-        ApprovalWatch(db, desk, timedelta(hours=settings.approvals.remind_every_hours), wakeup.set),
-        EscalationWatch(db, escalations, wakeup.set),
+    remind_every = timedelta(hours=settings.approvals.remind_every_hours)
+    jobs: list[Job] = [
+        # approval reminders and expiry; the escalation watch: hourly
+        Hourly(
+            "approvals",
+            db,
+            lambda store, now: desk.remind_and_expire(store, now, remind_every),
+            wakeup.set,
+        ),
+        Hourly("escalations", db, escalations.run_watch, wakeup.set),
         SummaryJob(summaries, wakeup.set),
     ]
     return App(settings, db, ingest, sender, Scheduler(db, clock, jobs), summaries, wakeup)

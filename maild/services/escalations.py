@@ -9,14 +9,14 @@ whenever the customer hears from a person; the scheduler runs the watch.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from maild.adapters.db.models import Escalation, Ticket
-from maild.adapters.db.store import Database, Store
+from maild.adapters.db.store import Store
 from maild.config import Escalation as Team
 from maild.core import notices, watch
 from maild.core.commands import Escalate, EscalationState, Ping, Return, Signal, Update
@@ -330,23 +330,3 @@ class Escalations:
                 }
             )
         return sorted(out, key=lambda x: (not x["stale"], -x["days_since_customer_update"]))
-
-
-@dataclass
-class EscalationWatch:
-    """Scheduler job: hourly, the watch over every open escalation."""
-
-    db: Database
-    escalations: Escalations
-    on_queued: Callable[[], None] = lambda: None
-    name: str = "escalations"
-
-    def period(self, now: datetime) -> str | None:
-        return now.strftime("%Y-%m-%dT%H")
-
-    def run(self, period: str, now: datetime) -> None:
-        with self.db.transaction() as store:
-            done = self.escalations.run_watch(store, now)
-        if done:
-            log.info("escalation watch: %s", ", ".join(done))
-            self.on_queued()

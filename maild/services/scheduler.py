@@ -16,7 +16,7 @@ from typing import Protocol
 
 from sqlalchemy.exc import IntegrityError
 
-from maild.adapters.db.store import Database
+from maild.adapters.db.store import Database, Store
 
 log = logging.getLogger(__name__)
 
@@ -63,3 +63,23 @@ class Scheduler:
     def _release(self, job: str, period: str) -> None:
         with self.db.transaction() as store:
             store.release_job(job, period)
+
+
+@dataclass
+class Hourly:
+    """A job that runs once an hour in one transaction; `work` says what it did."""
+
+    name: str
+    db: Database
+    work: Callable[[Store, datetime], list[str]]
+    on_queued: Callable[[], None] = lambda: None
+
+    def period(self, now: datetime) -> str | None:
+        return now.strftime("%Y-%m-%dT%H")
+
+    def run(self, period: str, now: datetime) -> None:
+        with self.db.transaction() as store:
+            done = self.work(store, now)
+        if done:
+            log.info("%s: %s", self.name, ", ".join(done))
+            self.on_queued()

@@ -30,7 +30,7 @@ from decimal import Decimal
 from typing import Any
 
 from maild.adapters.db.models import Action, Approval, Ledger, Message, Ticket
-from maild.adapters.db.store import Database, Store
+from maild.adapters.db.store import Store
 from maild.core import apply, auth, commands, mail, notices, policy, reply
 from maild.core.commands import Block, Context, TicketState, Update
 from maild.core.model import InboundMail, Person, Role
@@ -824,24 +824,3 @@ class StaffDesk:
             thread=thread,
         )
         self.queue(store, [out], now)
-
-
-@dataclass
-class ApprovalWatch:
-    """Scheduler job: once an hour, remind managers of held mails and drop stale ones."""
-
-    db: Database
-    desk: StaffDesk
-    remind_every: timedelta
-    on_queued: Callable[[], None] = lambda: None
-    name: str = "approvals"
-
-    def period(self, now: datetime) -> str | None:
-        return now.strftime("%Y-%m-%dT%H")
-
-    def run(self, period: str, now: datetime) -> None:
-        with self.db.transaction() as store:
-            done = self.desk.remind_and_expire(store, now, self.remind_every)
-        if done:
-            log.info("approvals: %s", ", ".join(done))
-            self.on_queued()
