@@ -16,10 +16,12 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy.exc import DBAPIError
 from tenacity import Retrying, retry_if_exception_type, wait_exponential
 
 from maild import config
 from maild.adapters import systemd
+from maild.adapters.db.engine import mailbox_lock
 from maild.adapters.imap import ERRORS, ImapMailbox
 from maild.adapters.intake_smtp import start_intake
 from maild.bootstrap import App, build
@@ -47,9 +49,13 @@ def run_once(app: App) -> int:
     status = 0
     for index, box in enumerate(app.settings.mailboxes):
         try:
-            with open_mailbox(box, index) as mailbox:
-                drain_mailbox(app, mailbox)
-        except (*ERRORS, TransientError) as exc:
+            with mailbox_lock(app.db.engine, box.key) as mine:
+                if not mine:
+                    log.info("mailbox %s: another instance is reading it", box.key)
+                    continue
+                with open_mailbox(box, index) as mailbox:
+                    drain_mailbox(app, mailbox)
+        except (*ERRORS, TransientError, DBAPIError) as exc:
             log.error("mailbox %s: %s", box.key, exc)
             status = 75
     app.scheduler.run_due()
@@ -71,10 +77,15 @@ def _mailbox_loop(app: App, box: Mailbox, index: int, stop: threading.Event) -> 
     def session() -> None:
         if stop.is_set():
             return
-        with open_mailbox(box, index) as mailbox:
-            while not stop.is_set():
-                drain_mailbox(app, mailbox)
-                mailbox.wait_for_mail(stop)
+        with mailbox_lock(app.db.engine, box.key) as mine:
+            if not mine:  # another instance reads this mailbox; stand by
+                log.debug("mailbox %s: another instance is reading it", box.key)
+                stop.wait(box.poll_seconds)
+                return
+            with open_mailbox(box, index) as mailbox:
+                while not stop.is_set():
+                    drain_mailbox(app, mailbox)
+                    mailbox.wait_for_mail(stop)
 
     while not stop.is_set():
         try:

@@ -7,12 +7,14 @@ overtaken between its read and its write.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -44,6 +46,28 @@ def make_engine(url: str) -> Engine:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+@contextmanager
+def mailbox_lock(engine: Engine, key: str) -> Iterator[bool]:
+    """PostgreSQL: an advisory lock per mailbox, held while this instance reads it, so
+    one of several instances polls each mailbox (two would be harmless thanks to the
+    unique keys, only wasteful). True when this instance holds it. On its own
+    autocommit connection: a server-side session lock, released if the process dies.
+    SQLite has one instance by design: always True."""
+    if engine.dialect.name != "postgresql":
+        yield True
+        return
+    name = f"maild-mailbox:{key}"
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        held = bool(
+            conn.execute(text("SELECT pg_try_advisory_lock(hashtext(:k))"), {"k": name}).scalar()
+        )
+        try:
+            yield held
+        finally:
+            if held:
+                conn.execute(text("SELECT pg_advisory_unlock(hashtext(:k))"), {"k": name})
 
 
 def alembic_config(engine: Engine | None = None) -> Config:
