@@ -133,6 +133,7 @@ def build(
         clock=clock,
         limits=settings.intake,
         default_team=default_team,
+        operator=support.operator,
         on_queued=wakeup.set,
     )
     sender = Sender(

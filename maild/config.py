@@ -69,8 +69,12 @@ class Support(Strict):
     address: str = "support@localhost"
     name: str = "Support"
     default_team: str | None = None
+    operator: str | None = None  # told by mail when a mail is quarantined
 
     _address = field_validator("address")(classmethod(lambda cls, v: check_address(v)))
+    _operator = field_validator("operator")(
+        classmethod(lambda cls, v: None if v is None else check_address(v))
+    )
 
 
 class Database(Strict):

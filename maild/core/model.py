@@ -13,6 +13,7 @@ class Role(StrEnum):
     MANAGER = "manager"
     OWNER = "owner"
     ROBOT = "robot"
+    OPERATOR = "operator"  # the administrator: told of quarantined mail, acts by CLI
 
 
 @dataclass(frozen=True)

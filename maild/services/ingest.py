@@ -31,12 +31,15 @@ from maild.adapters.db.models import Inbound, Quarantine, Ticket
 from maild.adapters.db.store import Database, Store
 from maild.config import Intake
 from maild.core import flood, mail, notices, route
-from maild.core.model import InboundMail, Role
+from maild.core.model import InboundMail, Person, Role
 from maild.core.people import Directory
 from maild.services.rows import Queue, record_message
 from maild.services.staff import StaffDesk
 
 log = logging.getLogger(__name__)
+
+
+OPERATOR_MAILS_PER_HOUR = 10
 
 
 class TransientError(Exception):
@@ -68,6 +71,7 @@ class Ingest:
     clock: Callable[[], datetime]
     limits: Intake
     default_team: str | None = None
+    operator: str | None = None  # told of each quarantined mail, a few an hour
     on_queued: Callable[[], None] = lambda: None
 
     def __call__(self, batch: Sequence[RawMail]) -> list[Outcome]:
@@ -341,7 +345,26 @@ class Ingest:
                 )
             )
         log.error("quarantined mail %s from %s as #%s: %s", item.uid, item.source, row.id, error)
+        self._tell_operator(store, row, now)
         return Outcome("quarantined", reason=f"quarantine #{row.id}: {error}")
+
+    def _tell_operator(self, store: Store, row: Quarantine, now: datetime) -> None:
+        if self.operator is None:
+            return
+        if store.quarantined_since(now - timedelta(hours=1)) > OPERATOR_MAILS_PER_HOUR:
+            return  # a flood of poison: the log and `maild quarantine list` have the rest
+        operator = Person(self.operator, "Operator", Role.OPERATOR)
+        context = {
+            "number": row.id,
+            "source": row.source,
+            "error": row.error,
+            "size": len(row.raw),
+            "head": row.raw[:2000].decode("utf-8", errors="replace"),
+        }
+        out = notices.notice(
+            "operator/quarantined", operator, 0, f"quarantine-{row.id}", self.addressing, context
+        )
+        self.queue(store, [out], now)
 
 
 def _dry(role: str, ticket: int | None, text: str, errors: list[str]) -> dict[str, Any]:

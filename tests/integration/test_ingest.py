@@ -113,6 +113,21 @@ def test_a_poison_mail_is_quarantined_with_its_bytes(app):
     assert take(app, mail()).verdict == "ticket"  # and the next mail goes on
 
 
+def test_the_operator_is_told_of_quarantined_mail_a_few_times_an_hour(make_app):
+    app = make_app(support={"operator": "ops@acme.example"})
+    for n in range(12):
+        raw = (
+            f"From: a@example.com\r\nSubject: {n}\r\nContent-Type: text/plain; "
+            "charset=x-nope\r\n\r\nbody\r\n"
+        ).encode()
+        assert take(app, raw).verdict == "quarantined"
+    told = [o for o in outbox(app) if o.template == "operator/quarantined"]
+    assert len(told) == 10 and told[0].recipients == ["ops@acme.example"]
+    text = parsed(told[0].raw).get_body(("plain",)).get_content()
+    assert "quarantined as #1" in text and "maild quarantine retry 1" in text
+    assert "charset=x-nope" in text  # the first lines of the mail
+
+
 def test_attachments_are_kept_and_oversized_ones_noted(make_app):
     app = make_app(intake={"max_attachment_bytes": 100})
     take(
