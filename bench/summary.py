@@ -119,18 +119,17 @@ def load(app, ticket_rows: list[tuple], credit_rows: list[tuple]) -> None:
         cur = raw.cursor()
         pg = engine.dialect.name == "postgresql"
         # one inbound mail and one action for every ledger row to point at
-        now = NOW.isoformat() if not pg else NOW
         if pg:
             cur.execute(
                 "INSERT INTO inbound (source, message_id, content_hash, subject, verdict, size,"
                 " raw, received_at) VALUES ('bench', '<b@x>', 'h', '', 'staff', 0, %s, %s)",
-                (b"", now),
+                (b"", NOW),
             )
             cur.execute(
                 "INSERT INTO action (inbound_id, actor, message_id, fingerprint, status, lines,"
                 " auth, created_at, updated_at) VALUES (1, 'x', '<b@x>', 'f', 'applied', '[]',"
                 " '{}', %s, %s)",
-                (now, now),
+                (NOW, NOW),
             )
             with cur.copy(f"COPY ticket ({TICKET_COLS}) FROM STDIN") as copy:
                 for r in ticket_rows:

@@ -25,6 +25,11 @@ class Directory:
     def person(self, email: str | None) -> Person | None:
         return self.staff.get(email.lower()) if email else None
 
+    def known(self, email: str, role: Role) -> Person:
+        """The configured person, or a stand-in with that address and role (an owner or
+        a manager named only by address)."""
+        return self.person(email) or Person(email, email, role)
+
     def customer(self, email: str, name: str) -> Person:
         return Person(email=email, name=name, role=Role.CUSTOMER)
 

@@ -172,7 +172,7 @@ class Escalations:
         now: datetime,
         **extra: Any,
     ) -> None:
-        owner = self.directory.person(row.owner) or Person(row.owner, row.owner, Role.OWNER)
+        owner = self.directory.known(row.owner, Role.OWNER)
         context = {**self._history(store, row, ticket, now), **extra}
         out = notices.notice(template, owner, row.ticket_id, cause, self.addressing, context)
         self.queue(store, [out], now)
@@ -260,7 +260,7 @@ class Escalations:
     ) -> None:
         context = self._history(store, row, ticket, now)
         out: list[Notice] = []
-        owner = self.directory.person(row.owner) or Person(row.owner, row.owner, Role.OWNER)
+        owner = self.directory.known(row.owner, Role.OWNER)
         agent = self.directory.person(row.agent)
         for person, role in ((owner, "owner"), (agent, "agent")):
             if person is not None:

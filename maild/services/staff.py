@@ -632,9 +632,7 @@ class StaffDesk:
         """The approval request (or reminder number `reminder`) to the manager."""
         assert ticket.id is not None
         count, cents = store.credits_since(agent.email, self.periods(now)[1])
-        manager = self.directory.person(approval.manager) or Person(
-            approval.manager, approval.manager, Role.MANAGER
-        )
+        manager = self.directory.known(approval.manager, Role.MANAGER)
         context = {
             "subject": ticket.subject,
             "customer": ticket.customer,

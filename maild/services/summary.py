@@ -72,9 +72,7 @@ class Summaries:
         return summary.summarise(f)
 
     def notice(self, s: summary.Summary) -> Notice:
-        manager = self.directory.person(s.facts.manager) or Person(
-            s.facts.manager, s.facts.manager, Role.MANAGER
-        )
+        manager = self.directory.known(s.facts.manager, Role.MANAGER)
         return notices.notice(
             "manager/summary",
             manager,
