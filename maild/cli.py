@@ -38,7 +38,9 @@ def _app(ctx: click.Context) -> App:
         # aiosmtpd logs every SMTP command and Alembic every check at INFO.
         for chatty in ("mail.log", "alembic"):
             logging.getLogger(chatty).setLevel(logging.WARNING)
-    return build(settings)
+    app = build(settings)
+    ctx.call_on_close(app.db.engine.dispose)  # close pooled connections as the command ends
+    return app
 
 
 def _print(rows: list[dict[str, Any]], as_json: bool, columns: list[str]) -> None:
@@ -218,7 +220,8 @@ def quarantine_list(ctx: click.Context, as_json: bool = False) -> None:
     """List quarantined mails."""
     with _app(ctx).db.transaction() as store:
         rows = [views.quarantine(q) for q in store.quarantined()]
-    _print(rows, as_json or ctx.obj.get("json", False), ["id", "status", "source", "size", "error"])
+    columns = ["id", "status", "date", "from", "subject", "size", "error"]
+    _print(rows, as_json or ctx.obj.get("json", False), columns)
 
 
 @quarantine.command("show")

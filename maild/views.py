@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from maild.adapters.db.models import Event, Ledger, Message, Outbox, Quarantine, Ticket
+from maild.core import mail
 from maild.core.policy import CENT
 
 
@@ -78,6 +79,7 @@ def quarantine(q: Quarantine, with_raw: bool = False) -> dict[str, Any]:
         "id": q.id,
         "status": q.status,
         "source": q.source,
+        **mail.glance(q.raw),
         "error": q.error,
         "size": len(q.raw),
         "created_at": _t(q.created_at),

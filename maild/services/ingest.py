@@ -10,8 +10,9 @@ The story of a mail, top to bottom:
      staff mail (an agent's answer, a manager's decision) goes to the desk,
      services.staff, which tells its own story;
   7. commit the whole batch; only then may the caller move the mails on.
-Database trouble (locked, gone away) is transient: nothing is committed,
-the caller leaves the mails where they are and tries again.
+Database trouble (locked, gone away, a timeout) is transient: nothing is
+committed, the caller leaves the mails where they are and tries again. Data
+the database refuses (a permanent error) quarantines that mail alone.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import col
 
+from maild.adapters.db.engine import is_transient
 from maild.adapters.db.models import Inbound, Quarantine, Ticket
 from maild.adapters.db.store import Database, Store
 from maild.config import Intake
@@ -116,8 +118,15 @@ class Ingest:
         try:
             with self.db.savepoint(store):
                 return self._route(store, item, parsed)
-        except DBAPIError:
-            raise
+        except DBAPIError as exc:
+            if is_transient(exc):
+                raise
+            # The database refuses this mail's data: retrying would refuse it again
+            # and hold up every mail behind it. Unless a racing instance took the
+            # same mail meanwhile (a unique key), it goes to the quarantine alone.
+            if store.seen_content(parsed.message_id, parsed.content_hash):
+                return Outcome("duplicate", reason="this mail was taken already")
+            return self._quarantine(store, item, exc)
         except Exception as exc:
             return self._quarantine(store, item, exc)
 
@@ -318,7 +327,7 @@ class Ingest:
         stand_in = f"<{digest[:32]}@quarantine.maild>"
         if store.seen_content(stand_in, digest):
             return Outcome("quarantined", reason="quarantined already")
-        error = f"{type(exc).__name__}: {exc}"
+        error = f"{type(exc).__name__}: {exc}".replace("\x00", "")
         with self.db.savepoint(store):
             inbound = store.add(
                 Inbound(
@@ -339,7 +348,7 @@ class Ingest:
                     inbound_id=inbound.id,
                     source=item.source,
                     error=error,
-                    traceback=traceback.format_exc(),
+                    traceback=traceback.format_exc().replace("\x00", ""),
                     raw=item.raw,
                     created_at=now,
                 )

@@ -32,7 +32,7 @@ def test_batches_are_committed_then_moved(app):
     box = FakeMailbox(
         mails={n: mail(subject=f"m{n}", sender=f"c{n}@example.com") for n in range(1, 8)}
     )
-    box.mails[8] = b"From: a@example.com\r\nContent-Type: text/plain; charset=x-bad\r\n\r\nx"
+    box.mails[8] = b"From: (nobody)\r\nContent-Type: text/plain\r\n\r\nx"
     counts = drain(box, app.ingest, 3, "Processed", "Quarantine")
     assert counts == {"ticket": 7, "quarantined": 1}
     assert box.moved == {"Processed": [1, 2, 3, 4, 5, 6, 7], "Quarantine": [8]}

@@ -94,13 +94,108 @@ def test_two_from_headers_or_two_addresses_are_not_strict():
     assert parse(raw).from_strict is False
 
 
-def test_unknown_charset_raises_for_quarantine():
+def test_a_misspelt_or_unknown_charset_is_read_with_a_note():
+    for charset, guess in ((b"uft-8", "UTF-8"), (b"x-nope", "UTF-8")):
+        raw = (
+            b"From: a@example.com\r\nSubject: x\r\nContent-Type: text/plain; charset="
+            + charset
+            + b"\r\n\r\ncaf\xc3\xa9\r\n"
+        )
+        m = parse(raw)
+        assert m.text == "caf\u00e9"
+        assert m.notes == (
+            f"The text was read as {guess}: its charset {charset.decode()!r} is unknown.",
+        )
+    latin = b"From: a@example.com\r\nContent-Type: text/plain; charset=latin-9x\r\n\r\ncaf\xe9"
+    assert parse(latin).text == "caf\u00e9" and "CP1252" in parse(latin).notes[0]
+
+
+def test_undeclared_8bit_utf8_is_read_as_utf8():
+    raw = b"From: a@example.com\r\nContent-Type: text/plain\r\n\r\ncaf\xc3\xa9 \xc3\xbc\r\n"
+    m = parse(raw)
+    assert m.text == "caf\u00e9 \u00fc" and "declares no charset" in m.notes[0]
+
+
+def test_a_line_break_encoded_in_the_display_name_is_read_but_not_strict():
     raw = (
-        b"From: a@example.com\r\nSubject: x\r\nContent-Type: text/plain; charset=x-nope\r\n"
-        b"\r\nbody\r\n"
+        b"From: =?utf-8?q?Sam=0D=0ABcc=3A_x=40evil?= <sam@example.com>\r\n"
+        b"Subject: =?utf-8?q?hi=0D=0AX-Evil=3A_1?=\r\n\r\nhello\r\n"
     )
-    with pytest.raises(LookupError):
-        parse(raw)
+    m = parse(raw)
+    assert m.from_addr == "sam@example.com" and m.from_strict is False
+    assert m.from_name == "Sam Bcc: x@evil" and m.subject == "hi X-Evil: 1"
+    assert "From header was damaged" in m.notes[0]
+
+
+def test_a_broken_rfc2231_filename_still_keeps_the_attachment():
+    raw = (
+        b"From: a@example.com\r\nMIME-Version: 1.0\r\n"
+        b"Content-Type: multipart/mixed; boundary=XX\r\n\r\n--XX\r\n"
+        b"Content-Type: text/plain\r\n\r\nhello\r\n--XX\r\n"
+        b"Content-Type: application/pdf; name*=utf-8''%E2%28\r\n"
+        b"Content-Disposition: attachment; filename*=bogus'x\r\n"
+        b"Content-Transfer-Encoding: base64\r\n\r\naGVsbG8=\r\n--XX--\r\n"
+    )
+    m = parse(raw)
+    assert m.text == "hello"
+    [a] = m.attachments
+    assert a.content == b"hello" and a.content_type == "application/pdf"
+
+
+def test_nul_never_reaches_the_text():
+    plain = b"From: a@example.com\r\nSubject: a\x00b\r\n\r\nhel\x00lo\r\n"
+    b64 = (
+        b"From: a@example.com\r\nContent-Transfer-Encoding: base64\r\n"
+        b"Content-Type: text/plain; charset=utf-8\r\n\r\naGVsAGxv\r\n"
+    )
+    assert parse(plain).text == "hello" and "\x00" not in parse(plain).subject
+    assert parse(b64).text == "hello"
+
+
+def test_no_usable_sender_is_unreadable():
+    for value in (b"", b"From: nobody\r\n", b"From: <<<>>>\r\n", b"From: undisclosed:;\r\n"):
+        with pytest.raises(parser.Unreadable, match="no usable sender"):
+            parse(value + b"Subject: x\r\n\r\nbody\r\n")
+
+
+def test_a_huge_header_is_cut_with_a_note():
+    raw = b"From: a@example.com\r\nSubject: " + b"word " * 400_000 + b"\r\n\r\nhi\r\n"
+    m = parse(raw)
+    assert m.text == "hi" and m.subject.startswith("word word")
+    assert m.notes == (f"Header(s) Subject were cut to {parser.MAX_HEADER_CHARS} characters.",)
+
+
+def test_too_deep_or_too_many_parts_are_read_for_their_headers_only():
+    deep = b"From: a@example.com\r\nSubject: deep\r\nMIME-Version: 1.0\r\n"
+    for n in range(parser.MAX_CONTAINERS + 1):
+        deep += b"Content-Type: multipart/mixed; boundary=b%d\r\n\r\n--b%d\r\n" % (n, n)
+    m = parse(deep + b"Content-Type: text/plain\r\n\r\nx\r\n")
+    assert m.subject == "deep" and "MIME containers" in m.notes[0]
+    flat = b"From: a@example.com\r\nContent-Type: multipart/mixed; boundary=X\r\n\r\n"
+    flat += b"--X\r\nContent-Type: text/plain\r\n\r\np\r\n" * (parser.MAX_PARTS + 1)
+    assert "MIME parts" in parse(flat + b"--X--\r\n").notes[0]
+
+
+def test_the_content_key_ignores_what_each_delivery_adds():
+    body = mail(msgid="<same@x>")
+    hop1 = b"Received: from a by b; Mon, 23 Nov 2026 09:00:01 +0000\r\nDelivered-To: s@x\r\n"
+    hop2 = (
+        b"Return-Path: <sam@example.com>\r\nReceived: from c\r\n by d; Mon, 23 Nov 2026\r\n"
+        b"X-Original-To: support@acme.example\r\nAuthentication-Results: mx; dkim=pass\r\n"
+        b"ARC-Seal: i=1; a=rsa-sha256\r\n"
+    )
+    assert parser.content_hash(hop1 + body) == parser.content_hash(hop2 + body)
+    assert parser.content_hash(body) != parser.content_hash(body.replace(b"Hello", b"Hallo"))
+    assert parse(hop1 + body).content_hash == parse(hop2 + body).content_hash
+
+
+@given(st.binary(max_size=2000))
+def test_any_bytes_are_read_or_refused_as_unreadable(raw):
+    try:
+        m = parse(b"From: a@example.com\r\n" + raw)
+    except parser.Unreadable:
+        return
+    assert "\x00" not in m.text and "\x00" not in m.subject
 
 
 def _with_encoded_subject(subject: str) -> bytes:

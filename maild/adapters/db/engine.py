@@ -16,8 +16,26 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import (
+    DataError,
+    DBAPIError,
+    IntegrityError,
+    NotSupportedError,
+    ProgrammingError,
+)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+# What the database refuses for this data, whenever it is tried: retrying the
+# same mail can never succeed. Everything else (connection lost, locked, timed
+# out, serialization failure, deadlock) may pass on the next try.
+_PERMANENT = (DataError, IntegrityError, ProgrammingError, NotSupportedError)
+
+
+def is_transient(exc: DBAPIError) -> bool:
+    """Connection trouble, a lock, a timeout: try again. Data refused: never."""
+    return exc.connection_invalidated or not isinstance(exc, _PERMANENT)
 
 
 def make_engine(url: str) -> Engine:
