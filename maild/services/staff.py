@@ -3,11 +3,11 @@
 The story of a staff mail, top to bottom:
   1. the new text above the quote (core.reply) and its command block
      (core.commands);
-  2. stop a replay: the same Message-ID, or the same sender, Date and text,
-     was acted on already;
-  3. prove the sender (core.auth): a mail that fails runs nothing and sends
-     nothing to the customer; the receipt goes to the person's configured
-     address;
+  2. prove the sender (core.auth): a mail that fails runs nothing, sends
+     nothing to the customer and claims no replay key; the receipt goes to
+     the person's configured address;
+  3. stop a replay: a proven mail with the same Message-ID, or the same
+     sender, Date, text and ticket, was acted on already;
   4. a manager's #approve / #deny decides a held mail;
   5. plan every line against the ticket and the agent's limits (core.apply,
      core.policy), the budgets read under a lock;
@@ -50,10 +50,12 @@ class Result:
     reason: str
 
 
-def fingerprint(person: str, m: InboundMail, text: str) -> str:
-    """Sender, Date and new text: a replay under a fresh Message-ID still matches."""
+def fingerprint(person: str, m: InboundMail, text: str, ticket_id: int | None) -> str:
+    """Sender, Date, new text and ticket: a replay under a fresh Message-ID still
+    matches, and one canned reply sent to several tickets at once does not."""
     when = m.date.isoformat() if m.date else m.message_id
-    return hashlib.sha256("\x00".join((person, when, text)).encode()).hexdigest()
+    parts = (person, when, text, str(ticket_id or 0))
+    return hashlib.sha256("\x00".join(parts).encode()).hexdigest()
 
 
 def state_of(t: Ticket) -> TicketState:
@@ -107,17 +109,16 @@ class StaffDesk:
     ) -> Result:
         text = reply.new_text(m.text)
         block = commands.parse_block(text, person.role)
-        key = fingerprint(person.email, m, text)
-        seen = store.action_seen(key, m.message_id)
-        if seen is not None:
-            why = f"replay of a mail acted on already (action #{seen.id})"
-            if seen.ticket_id is not None:
-                store.event(seen.ticket_id, now, "replay_ignored", person.email, reason=why)
-            log.warning("%s from %s: %s", m.message_id, person.email, why)
-            return Result(seen.ticket_id, why)
         verdict = auth.prove(m, person, self.auth)
         ticket = store.ticket(verdict.ticket_id if verdict.ok else routed or 0)
         ticket_id = ticket.id if ticket is not None else None
+        # Only a proven mail that can act claims a replay key: an unproven one
+        # (a forgery under a genuine Message-ID) must not lock the genuine one out.
+        acts = verdict.ok and (ticket_id is not None or person.role is Role.MANAGER)
+        key = fingerprint(person.email, m, text, ticket_id) if acts else None
+        seen = store.action_seen(key, m.message_id) if key else None
+        if seen is not None:
+            return self._replay(store, inbound_id, m, person, ticket, seen, verdict, now)
         if ticket_id is not None:
             record_message(store, ticket_id, inbound_id, m, "staff", now)
         action = self._action(store, inbound_id, m, person, ticket_id, key, verdict, now)
@@ -141,7 +142,8 @@ class StaffDesk:
         verdict = auth.prove(m, person, self.auth)
         ticket = store.ticket(verdict.ticket_id if verdict.ok else routed or 0)
         errors = [f"line {e.line} '{e.raw}': {e.reason}" for e in block.errors]
-        seen = store.action_seen(fingerprint(person.email, m, text), m.message_id)
+        key = fingerprint(person.email, m, text, ticket.id if ticket else None)
+        seen = store.action_seen(key, m.message_id) if verdict.ok else None
         if seen is not None:
             errors.append(f"replay of a mail acted on already (action #{seen.id}): nothing runs")
         if not verdict.ok:
@@ -214,13 +216,56 @@ class StaffDesk:
             "lines": action.lines,
             "auth_failed": verdict.reason,
         }
+        self._capped_receipt(store, person, ticket, m, context, now)
+        return Result(ticket.id if ticket else None, why)
+
+    def _replay(
+        self,
+        store: Store,
+        inbound_id: int,
+        m: InboundMail,
+        person: Person,
+        ticket: Ticket | None,
+        seen: Action,
+        verdict: auth.Verdict,
+        now: datetime,
+    ) -> Result:
+        """A proven mail acted on already, again: recorded, nothing runs, and the
+        sender hears so (a forger replaying it cannot flood them: the same cap)."""
+        why = f"replay of a mail acted on already (action #{seen.id})"
+        ticket_id = ticket.id if ticket is not None else None
+        action = self._action(store, inbound_id, m, person, ticket_id, None, verdict, now)
+        action.status = "replay"
+        if ticket_id is not None:
+            store.event(ticket_id, now, "replay_ignored", person.email, reason=why)
+        log.warning("%s from %s: %s", m.message_id, person.email, why)
+        context = {
+            "headline": "not run, a replay",
+            "outcome": f"Nothing in your mail took effect: {why}. "
+            "If you meant to act again, write a new reply.",
+            "lines": [],
+        }
+        self._capped_receipt(store, person, ticket, m, context, now, cause="replay")
+        return Result(ticket_id, why)
+
+    def _capped_receipt(
+        self,
+        store: Store,
+        person: Person,
+        ticket: Ticket | None,
+        m: InboundMail,
+        context: Mapping[str, Any],
+        now: datetime,
+        cause: str = "receipt",
+    ) -> None:
         # A forger can make maild write to an agent, never flood them: a few receipts an hour.
-        recent = store.actions_since(person.email, "unproven", now - timedelta(hours=1))
-        if recent < UNPROVEN_RECEIPTS_PER_HOUR:  # this mail not counted yet
-            self._receipt(store, person, ticket, m, context, now)
+        since = now - timedelta(hours=1)
+        store.session.flush()  # this mail's own row counts, with its status
+        recent = store.actions_since(person.email, ("unproven", "replay"), since)
+        if recent <= UNPROVEN_RECEIPTS_PER_HOUR:  # this mail's own row is counted
+            self._receipt(store, person, ticket, m, context, now, cause=cause)
         else:
             log.warning("%s: no receipt, %d unproven mails in the last hour", person.email, recent)
-        return Result(ticket.id if ticket else None, why)
 
     def _not_yours(
         self,
@@ -767,7 +812,7 @@ class StaffDesk:
         m: InboundMail,
         person: Person,
         ticket_id: int | None,
-        key: str,
+        key: str | None,
         verdict: auth.Verdict,
         now: datetime,
     ) -> Action:

@@ -116,6 +116,48 @@ def test_the_same_message_id_with_other_content_never_applies_twice(app):
     assert len(rows(app, Ledger)) == 1
 
 
+def test_a_forgery_under_the_genuine_message_id_cannot_lock_the_genuine_mail_out(app):
+    note, before = setup(app)
+    genuine = answer(note, CREDIT)
+    msgid = re.search(rb"Message-ID: (<[^>]+>)", genuine).group(1).decode()
+    # The forger saw the Message-ID (a Cc, a list) and sends first: no token, same Date.
+    forged = mail(subject="Re: [#1] Help", sender=f"Dana <{DANA}>", text=CREDIT, msgid=msgid)
+    take(app, forged)
+    nothing_ran(app, before)
+    outcome = take(app, genuine)
+    assert "replay" not in (outcome.reason or "")
+    assert len(rows(app, Ledger)) == 1 and rows(app, Ticket)[0].status == "closed"
+
+
+def test_one_canned_reply_to_several_tickets_acts_on_each(app):
+    notes = []
+    for n in range(5):
+        open_ticket(app, sender=f"Customer {n} <c{n}@example.com>")
+        notes.append(last(app, "agent/new", DANA))
+    # The same text, sent in the same second: only the ticket tells them apart.
+    raws = [answer(note, "#close\n\nThanks!") for note in notes]
+    date = re.search(rb"Date: [^\n]+", raws[0]).group(0)
+    raws = [re.sub(rb"Date: [^\n]+", date, raw) for raw in raws]
+    for raw in raws:
+        take(app, raw)
+    assert [t.status for t in rows(app, Ticket)] == ["closed"] * 5
+
+
+def test_a_replay_gets_a_receipt_saying_so_within_the_cap(app):
+    note, _before = setup(app)
+    raw = answer(note, CREDIT)
+    take(app, raw)
+    before = len(outbox(app))
+    for n in range(8):
+        take(app, re.sub(rb"Message-ID: <[^>]+>", f"Message-ID: <r{n}@evil>".encode(), raw))
+    receipts = [o for o in new_since(app, before) if o.template == "staff/receipt"]
+    assert len(receipts) == 5 and all(o.recipients == [DANA] for o in receipts)
+    assert "replay of a mail acted on already" in body(receipts[0])
+    assert len(rows(app, Ledger)) == 1
+    statuses = sorted(a.status for a in rows(app, Action))
+    assert statuses == ["applied"] + ["replay"] * 8
+
+
 def test_token_keys_rotate_and_an_expired_key_is_refused(make_app, monkeypatch):
     monkeypatch.setenv("MAILD_TOKEN_KEY", "old-key-old-key-old-key")
     app = make_app()

@@ -133,16 +133,19 @@ class JobRun(SQLModel, table=True):
 class Action(SQLModel, table=True):
     """One staff mail that was acted on (or refused): the key that stops a replay.
 
-    `fingerprint` is the mail's sender, Date and new text: a replay under a new
-    Message-ID still matches it; `message_id` catches a resend with new content."""
+    `fingerprint` is the mail's sender, Date, new text and ticket: a replay under
+    a new Message-ID still matches it; `message_id` catches a resend with new
+    content. Only a proven mail that was acted on claims them: an unproven mail
+    (a forgery) or a replay keeps its row with fingerprint None, so nothing a
+    forger sends can make the genuine mail look like a replay."""
 
     id: int | None = Field(default=None, primary_key=True)
     ticket_id: int | None = Field(default=None, foreign_key="ticket.id", index=True)
     inbound_id: int = Field(foreign_key="inbound.id")
     actor: str = Field(index=True)
     message_id: str = Field(index=True)
-    fingerprint: str = Field(unique=True)
-    status: str  # applied, waiting for approval, refused, unproven, expired
+    fingerprint: str | None = Field(default=None, unique=True)
+    status: str  # applied, waiting for approval, refused, unproven, replay, expired
     # per line: {line, raw, name, args, status, reason, decision}
     lines: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
     auth: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

@@ -161,15 +161,19 @@ class Store:
 
     # staff mail, budgets, approvals ---------------------------------------
     def action_seen(self, fingerprint: str, message_id: str) -> Action | None:
-        """An earlier action with the same fingerprint or the same Message-ID."""
+        """An earlier action that claimed the same fingerprint or Message-ID (only a
+        proven mail that was acted on claims them)."""
         query = select(Action).where(
-            or_(Action.fingerprint == fingerprint, Action.message_id == message_id)
+            col(Action.fingerprint).is_not(None),
+            or_(Action.fingerprint == fingerprint, Action.message_id == message_id),
         )
         return self.session.exec(query.limit(1)).first()
 
-    def actions_since(self, actor: str, status: str, since: datetime) -> int:
+    def actions_since(self, actor: str, statuses: Sequence[str], since: datetime) -> int:
         query = select(func.count()).where(
-            Action.actor == actor, Action.status == status, Action.created_at >= since
+            Action.actor == actor,
+            col(Action.status).in_(list(statuses)),
+            Action.created_at >= since,
         )
         return int(self.session.exec(query).one())
 
