@@ -21,6 +21,7 @@ from maild.core.people import Directory
 from maild.services.escalations import Escalations
 from maild.services.ingest import Ingest
 from maild.services.outbox import Sender, Transport
+from maild.services.presence import PROCESS_ID, Presence
 from maild.services.rows import Queue
 from maild.services.scheduler import Hourly, Job, Scheduler
 from maild.services.staff import StaffDesk
@@ -36,6 +37,10 @@ class App:
     scheduler: Scheduler
     summaries: Summaries
     outbox_wakeup: Event = field(default_factory=Event)
+
+    def presence(self) -> Presence:
+        """This process, seen by other instances while it runs (its outbox leases hold)."""
+        return Presence(self.db, self.ingest.clock)
 
 
 def directory(settings: Settings) -> Directory:
@@ -142,6 +147,7 @@ def build(
         clock,
         timedelta(hours=settings.outgoing.retry_hours),
         settings.outgoing.batch_size,
+        PROCESS_ID,
     )
     managed: dict[str, list[str]] = {}
     for team in settings.teams:

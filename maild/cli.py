@@ -6,6 +6,8 @@ import json
 import logging
 import shutil
 import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -14,10 +16,13 @@ import click
 from sqlalchemy.exc import DBAPIError
 
 from maild import config, views
+from maild.adapters import systemd
+from maild.adapters.db.engine import db_cause, ping
 from maild.bootstrap import App, build
 from maild.services.ingest import RawMail, TransientError
 
 EX_TEMPFAIL = 75
+log = logging.getLogger("maild")
 
 
 def _settings(ctx: click.Context) -> tuple[config.Settings, Path | None]:
@@ -29,7 +34,9 @@ def _settings(ctx: click.Context) -> tuple[config.Settings, Path | None]:
         raise  # unreachable: ctx.exit raises
 
 
-def _app(ctx: click.Context) -> App:
+def _app(ctx: click.Context, *, wait_for_database: bool = False) -> App:
+    """The app for one command. An unreachable database is one line and exit 75
+    (try again later); the daemon instead waits for it, saying so in the log."""
     settings, _ = _settings(ctx)
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -38,9 +45,29 @@ def _app(ctx: click.Context) -> App:
         # aiosmtpd logs every SMTP command and Alembic every check at INFO.
         for chatty in ("mail.log", "alembic"):
             logging.getLogger(chatty).setLevel(logging.WARNING)
-    app = build(settings)
-    ctx.call_on_close(app.db.engine.dispose)  # close pooled connections as the command ends
-    return app
+    for delay in retry_delays():
+        try:
+            app = build(settings)
+        except DBAPIError as exc:
+            problem = f"database {settings.database_label()} unreachable: {db_cause(exc)}"
+            if not wait_for_database:
+                click.echo(f"maild: {problem}", err=True)
+                ctx.exit(EX_TEMPFAIL)
+            log.warning("%s; retrying in %.0f s", problem, delay)
+            systemd.waiting(f"waiting for the {problem}", delay)
+            time.sleep(delay)
+            continue
+        ctx.call_on_close(app.db.engine.dispose)  # close pooled connections at the end
+        return app
+    raise AssertionError("unreachable: retry_delays() never ends")
+
+
+def retry_delays() -> Iterator[float]:
+    """1 s, 2 s, 4 s ... at most a minute apart, for ever."""
+    delay = 1.0
+    while True:
+        yield delay
+        delay = min(delay * 2, 60.0)
 
 
 def _print(rows: list[dict[str, Any]], as_json: bool, columns: list[str]) -> None:
@@ -95,7 +122,9 @@ def check_config(ctx: click.Context) -> None:
     settings, path = _settings(ctx)
     click.echo(f"config: {path or 'embedded defaults'}: OK")
     click.echo(f"  support:   {settings.support.name} <{settings.support.address}>")
-    click.echo(f"  database:  {settings.database_url()}")
+    problem = ping(settings.database_url())
+    reach = f"WARNING: unreachable: {problem}" if problem else "reachable"
+    click.echo(f"  database:  {settings.database_label()} ({reach})")
     click.echo(f"  mailboxes: {', '.join(b.key for b in settings.mailboxes) or 'none'}")
     out = (
         f"smtp {settings.smtp.host}:{settings.smtp.real_port}"
@@ -117,7 +146,7 @@ def run(ctx: click.Context, once: bool) -> None:
     """Run the daemon (or one pass with --once)."""
     from maild.daemon import Daemon, run_once
 
-    app = _app(ctx)
+    app = _app(ctx, wait_for_database=not once)
     if once:
         ctx.exit(run_once(app))
     daemon = Daemon(app, ctx.obj.get("config"))

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import email_validator
 from email_validator import EmailNotValidError, validate_email
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from sqlalchemy.engine import make_url
 
 DEFAULT_PATH = Path("/etc/maild/maild.toml")
 # A support desk on a private network is normal: "localhost", "corp.local" and
@@ -364,6 +365,10 @@ class Settings(Strict):
 
     def database_url(self) -> str:
         return self.database.url or f"sqlite:///{self.state_path() / 'maild.db'}"
+
+    def database_label(self) -> str:
+        """The database URL as logs and messages show it: never the password."""
+        return make_url(self.database_url()).render_as_string(hide_password=True)
 
     def maildir_path(self) -> Path:
         return (

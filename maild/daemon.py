@@ -13,11 +13,11 @@ import signal
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.exc import DBAPIError
-from tenacity import Retrying, retry_if_exception_type, wait_exponential
 
 from maild import config
 from maild.adapters import systemd
@@ -26,12 +26,15 @@ from maild.adapters.imap import ERRORS, ImapMailbox
 from maild.adapters.intake_smtp import start_intake
 from maild.bootstrap import App, build
 from maild.config import Mailbox, Settings
-from maild.services.ingest import TransientError
+from maild.health import Health
+from maild.services.ingest import Outcome, RawMail, TransientError
 from maild.services.intake import drain
 
 log = logging.getLogger(__name__)
 SCHEDULER_SECONDS = 30
 SENDER_IDLE_SECONDS = 5
+STANDBY_SECONDS = 5  # a standby instance tries a mailbox's lock this often
+RECONNECT_MAX_SECONDS = 120
 
 
 def open_mailbox(box: Mailbox, index: int) -> ImapMailbox:
@@ -39,80 +42,155 @@ def open_mailbox(box: Mailbox, index: int) -> ImapMailbox:
     return ImapMailbox(box, password)
 
 
-def drain_mailbox(app: App, mailbox: ImapMailbox) -> Counter[str]:
+def drain_mailbox(
+    app: App, mailbox: ImapMailbox, beat: Callable[[], None] = lambda: None
+) -> Counter[str]:
+    def ingest(batch: Sequence[RawMail]) -> list[Outcome]:
+        beat()  # each batch is progress the watchdog can see
+        return app.ingest(batch)
+
     c = mailbox.config
-    return drain(mailbox, app.ingest, c.batch_size, c.processed_folder, c.quarantine_folder)
+    return drain(mailbox, ingest, c.batch_size, c.processed_folder, c.quarantine_folder)
 
 
 def run_once(app: App) -> int:
     """Take all waiting mail, run due jobs, send all due mail. Exit status for the CLI."""
     status = 0
-    for index, box in enumerate(app.settings.mailboxes):
-        try:
-            with mailbox_lock(app.db.engine, box.key) as mine:
-                if not mine:
-                    log.info("mailbox %s: another instance is reading it", box.key)
-                    continue
-                with open_mailbox(box, index) as mailbox:
-                    drain_mailbox(app, mailbox)
-        except (*ERRORS, TransientError, DBAPIError) as exc:
-            log.error("mailbox %s: %s", box.key, exc)
-            status = 75
-    app.scheduler.run_due()
-    app.sender.drain()
+    with app.presence():
+        for index, box in enumerate(app.settings.mailboxes):
+            try:
+                with mailbox_lock(app.db.engine, box.key) as mine:
+                    if not mine:
+                        log.info("mailbox %s: another instance is reading it", box.key)
+                        continue
+                    with open_mailbox(box, index) as mailbox:
+                        drain_mailbox(app, mailbox)
+            except (*ERRORS, TransientError, DBAPIError) as exc:
+                log.error("mailbox %s: %s", box.key, exc)
+                status = 75
+        app.scheduler.run_due()
+        app.sender.drain()
     return status
 
 
-def _mailbox_loop(app: App, box: Mailbox, index: int, stop: threading.Event) -> None:
-    retrying = Retrying(
-        wait=wait_exponential(multiplier=1, min=1, max=120),
-        retry=retry_if_exception_type((*ERRORS, TransientError)),
-        sleep=stop.wait,
-        before_sleep=lambda state: log.warning(
-            "mailbox %s: %s; retrying", box.key, state.outcome and state.outcome.exception()
-        ),
-        reraise=True,
-    )
+@dataclass
+class MailboxWorker:
+    """One IMAP mailbox, for as long as the daemon runs: connect, drain, wait, repeat.
+    A lost connection reconnects after 0.5 s, 1 s, 2 s ... at most 2 minutes; the
+    backoff starts again from the bottom once a connection has worked."""
 
-    def session() -> None:
-        if stop.is_set():
-            return
-        with mailbox_lock(app.db.engine, box.key) as mine:
+    app: App
+    box: Mailbox
+    index: int
+    stop: threading.Event
+    health: Health
+    connected: bool = False  # since the last failure: then the backoff starts again
+
+    @property
+    def name(self) -> str:
+        return f"imap-{self.index}"
+
+    def run(self) -> None:
+        failures = 0
+        while not self.stop.is_set():
+            try:
+                self.session()
+                failures = 0
+            except (*ERRORS, TransientError, DBAPIError) as exc:
+                failures = 1 if self.connected else failures + 1
+                self.backoff(failures, exc)
+            except Exception as exc:
+                log.exception("mailbox %s: unexpected error; reconnecting", self.box.key)
+                failures = 1 if self.connected else failures + 1
+                self.backoff(failures, exc)
+            self.connected = False
+        self.health.forget(self.name)
+
+    def backoff(self, failures: int, exc: BaseException) -> None:
+        delay = min(RECONNECT_MAX_SECONDS, 0.5 * 2 ** (failures - 1))
+        log.warning("mailbox %s: %s; reconnecting in %.1f s", self.box.key, exc, delay)
+        self.health.beat(self.name, f"reconnecting in {delay:.0f} s: {exc}", delay)
+        self.stop.wait(delay)
+
+    def session(self) -> None:
+        """One connection's life. Returns when stopped or standing by; raises when lost."""
+        key = self.box.key
+        with mailbox_lock(self.app.db.engine, key) as mine:
             if not mine:  # another instance reads this mailbox; stand by
-                log.debug("mailbox %s: another instance is reading it", box.key)
-                stop.wait(box.poll_seconds)
+                log.debug("mailbox %s: another instance is reading it", key)
+                wait = min(self.box.poll_seconds, STANDBY_SECONDS)
+                self.health.beat(self.name, "standby (another instance reads it)", wait)
+                self.stop.wait(wait)
                 return
-            with open_mailbox(box, index) as mailbox:
-                while not stop.is_set():
-                    drain_mailbox(app, mailbox)
-                    mailbox.wait_for_mail(stop)
+            with open_mailbox(self.box, self.index) as mailbox:
+                self.connected = True
+                self.serve(mailbox)
 
+    def serve(self, mailbox: ImapMailbox) -> None:
+        def beat(state: str = "idle") -> None:
+            self.health.beat(self.name, state, 5)
+
+        while not self.stop.is_set():
+            beat("taking mail")
+            drain_mailbox(self.app, mailbox, lambda: beat("taking mail"))
+            beat()
+            mailbox.wait_for_mail(self.stop, beat)
+
+
+def _sender_loop(app: App, stop: threading.Event, health: Health) -> None:
+    timeout = app.settings.smtp.timeout if app.settings.smtp else 30
     while not stop.is_set():
-        try:
-            retrying(session)
-        except Exception:
-            log.exception("mailbox %s: unexpected error; reconnecting", box.key)
-            stop.wait(5)
-
-
-def _sender_loop(app: App, stop: threading.Event) -> None:
-    while not stop.is_set():
+        health.beat("outbox", "sending", SENDER_IDLE_SECONDS + 2 * timeout)
         try:
             app.sender.drain()
         except Exception:
             log.exception("outbox sender failed; retrying")
             stop.wait(SENDER_IDLE_SECONDS)
+        health.beat("outbox", "idle", SENDER_IDLE_SECONDS)
         app.outbox_wakeup.wait(SENDER_IDLE_SECONDS)
         app.outbox_wakeup.clear()
+    health.forget("outbox")
 
 
-def _scheduler_loop(app: App, stop: threading.Event) -> None:
+def _scheduler_loop(app: App, stop: threading.Event, health: Health) -> None:
     while not stop.is_set():
+        health.beat("scheduler", "running jobs", 5 * 60)
         try:
             app.scheduler.run_due()
         except Exception:
             log.exception("scheduler failed")
+        health.beat("scheduler", "idle", SCHEDULER_SECONDS)
         stop.wait(SCHEDULER_SECONDS)
+    health.forget("scheduler")
+
+
+@dataclass
+class Watchdog:
+    """Feeds systemd's watchdog only while every worker keeps its promise to beat;
+    STATUS= tells `systemctl status` what each worker is doing."""
+
+    health: Health
+    interval: float | None  # half of WatchdogSec; None without a watchdog
+    last_fed: float = 0.0
+    last_status: str = ""
+    stuck: tuple[str, ...] = ()
+
+    def tick(self) -> None:
+        stuck = tuple(self.health.stuck())
+        if stuck != self.stuck:
+            if stuck:
+                log.error("stuck: %s; the watchdog is no longer fed", self.health.status())
+            else:
+                log.info("every worker is making progress again")
+            self.stuck = stuck
+        status = self.health.status()
+        if status != self.last_status:
+            systemd.notify(f"STATUS={status}")
+            self.last_status = status
+        now = time.monotonic()
+        if self.interval and not stuck and now - self.last_fed >= self.interval:
+            systemd.notify("WATCHDOG=1")
+            self.last_fed = now
 
 
 class Daemon:
@@ -124,26 +202,18 @@ class Daemon:
         self.build_app = build_app
         self.stop = threading.Event()
         self.reload = threading.Event()
+        self.health = Health()
 
     def start(self, app: App, stop: threading.Event) -> list[Any]:
+        health = self.health
         workers: list[Any] = []
         for index, box in enumerate(app.settings.mailboxes):
+            worker = MailboxWorker(app, box, index, stop, health)
+            workers.append(threading.Thread(target=worker.run, name=worker.name, daemon=True))
+        for name, loop in (("outbox", _sender_loop), ("scheduler", _scheduler_loop)):
             workers.append(
-                threading.Thread(
-                    target=_mailbox_loop,
-                    args=(app, box, index, stop),
-                    name=f"imap-{index}",
-                    daemon=True,
-                )
+                threading.Thread(target=loop, args=(app, stop, health), name=name, daemon=True)
             )
-        workers.append(
-            threading.Thread(target=_sender_loop, args=(app, stop), name="outbox", daemon=True)
-        )
-        workers.append(
-            threading.Thread(
-                target=_scheduler_loop, args=(app, stop), name="scheduler", daemon=True
-            )
-        )
         for worker in workers:
             worker.start()
         intake = app.settings.intake.smtp
@@ -176,6 +246,7 @@ class Daemon:
 
     def serve(self) -> int:
         app = self.app
+        presence = app.presence().__enter__()
         generation = threading.Event()
         workers = self.start(app, generation)
         systemd.notify("READY=1")
@@ -184,17 +255,18 @@ class Daemon:
             len(app.settings.mailboxes),
             app.settings.state_path(),
         )
-        beat = systemd.watchdog_interval()
-        last_beat = time.monotonic()
+        watchdog = Watchdog(self.health, systemd.watchdog_interval())
         while not self.stop.wait(1.0):
-            if beat and time.monotonic() - last_beat >= beat:
-                systemd.notify("WATCHDOG=1")
-                last_beat = time.monotonic()
+            watchdog.tick()
             if self.reload.is_set():
                 self.reload.clear()
                 app, workers, generation = self._reload(app, workers, generation)
+                if presence.db is not app.db:
+                    presence.__exit__()
+                    presence = app.presence().__enter__()
         systemd.notify("STOPPING=1")
         self._stop_workers(workers, generation, app)
+        presence.__exit__()
         log.info("maild stopped")
         return 0
 

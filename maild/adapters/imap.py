@@ -4,15 +4,26 @@ Moves go by UID MOVE, or COPY + \\Deleted + UID EXPUNGE of exactly those
 UIDs; never a plain EXPUNGE, which would also remove mail someone else
 flagged. Without UIDPLUS the flagged copies stay until a person expunges
 them, and are skipped (UNDELETED) meanwhile.
+
+Waiting never misses mail and never sits on a dead connection:
+- a server reports new mail (EXISTS) in the answer to whatever command is
+  running: a SEARCH, a MOVE, the start of IDLE. imaplib keeps those answers;
+  IDLE returns at once when one came in since the last SEARCH;
+- imapclient's idle_check() answers [] both on a quiet second and on a closed
+  connection. An early [] (the socket woke us with nothing to read) is
+  checked with a NOOP, and so is the connection every heartbeat_seconds;
+  TCP keepalive finds a peer that vanished without a word. A dead connection
+  raises, and the caller reconnects with its backoff.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import socket
 import ssl
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from threading import Event
 from types import TracebackType
 
@@ -23,6 +34,16 @@ from maild.config import Mailbox
 
 log = logging.getLogger(__name__)
 ERRORS = (IMAPClientError, OSError, EOFError)
+HEARTBEAT_SECONDS = 30  # a NOOP outside IDLE this often proves the connection alive
+NEWS = (b"EXISTS", b"RECENT")
+
+
+def _keepalive(sock: socket.socket) -> None:
+    """Let the kernel notice a peer that vanished without closing (about 40 s)."""
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+    for option, value in (("TCP_KEEPIDLE", 20), ("TCP_KEEPINTVL", 5), ("TCP_KEEPCNT", 4)):
+        if hasattr(socket, option):
+            sock.setsockopt(socket.IPPROTO_TCP, getattr(socket, option), value)
 
 
 class ImapMailbox:
@@ -61,6 +82,7 @@ class ImapMailbox:
         )
         if c.security == "starttls":
             client.starttls(context)
+        _keepalive(client.socket())
         client.login(c.username, self.password)
         for folder in (c.processed_folder, c.quarantine_folder):
             if not client.folder_exists(folder):
@@ -82,7 +104,16 @@ class ImapMailbox:
         return self.client
 
     def pending(self) -> list[int]:
-        return sorted(int(u) for u in self._c().search(["UNDELETED"]))
+        client = self._c()
+        # News reported before this SEARCH is answered by it; what comes after stays.
+        for kind in ("EXISTS", "RECENT"):
+            client._imap.untagged_responses.pop(kind, None)
+        return sorted(int(u) for u in client.search(["UNDELETED"]))
+
+    def _news_waiting(self) -> bool:
+        """EXISTS or RECENT seen in any answer since the last SEARCH."""
+        kept = self._c()._imap.untagged_responses
+        return any(kept.get(kind) for kind in ("EXISTS", "RECENT"))
 
     def fetch(self, uids: Sequence[int]) -> Iterator[tuple[int, bytes]]:
         data = self._c().fetch(list(uids), ["BODY.PEEK[]"])
@@ -103,18 +134,48 @@ class ImapMailbox:
         if client.has_capability("UIDPLUS"):
             client.uid_expunge(list(uids))
 
-    def wait_for_mail(self, stop: Event) -> None:
-        """Return when new mail may be there, when stop is set, or after a while."""
+    def wait_for_mail(self, stop: Event, beat: Callable[[], None] = lambda: None) -> None:
+        """Return when new mail may be there, when stop is set, or after a while.
+        Raises (an ERRORS kind) when the connection is gone. `beat` is called about
+        once a second while all is well: the daemon's proof that this worker lives."""
         client = self._c()
-        if not (self.config.idle and client.has_capability("IDLE")):
-            stop.wait(self.config.poll_seconds)
+        if self._news_waiting():
             return
+        if not (self.config.idle and client.has_capability("IDLE")):
+            self._poll(stop, beat)
+            return
+        renew = time.monotonic() + self.config.idle_renew_seconds
+        while not stop.is_set() and time.monotonic() < renew:
+            if self._idle(min(HEARTBEAT_SECONDS, renew - time.monotonic()), stop, beat):
+                return
+            client.noop()  # the heartbeat: raises on a dead connection
+            if self._news_waiting():
+                return
+
+    def _idle(self, seconds: float, stop: Event, beat: Callable[[], None]) -> bool:
+        """One IDLE of at most `seconds`; True when the server reported news."""
+        client = self._c()
         client.idle()
-        deadline = time.monotonic() + self.config.idle_renew_seconds
+        news = self._news_waiting()  # reported with the start of IDLE
+        deadline = time.monotonic() + seconds
         try:
-            while not stop.is_set() and time.monotonic() < deadline:
+            while not news and not stop.is_set() and time.monotonic() < deadline:
+                started = time.monotonic()
                 responses = client.idle_check(timeout=1)
-                if any(len(r) > 1 and r[1] in (b"EXISTS", b"RECENT") for r in responses):
-                    return
+                beat()
+                news = any(len(r) > 1 and r[1] in NEWS for r in responses)
+                if not responses and time.monotonic() - started < 0.9:
+                    # Woken with nothing to read: EOF or a socket error, usually.
+                    break
         finally:
-            client.idle_done()
+            _, after = client.idle_done()  # raises on a dead connection
+        return news or any(len(r) > 1 and r[1] in NEWS for r in after)
+
+    def _poll(self, stop: Event, beat: Callable[[], None]) -> None:
+        deadline = time.monotonic() + self.config.poll_seconds
+        while not stop.is_set() and time.monotonic() < deadline:
+            stop.wait(min(HEARTBEAT_SECONDS, deadline - time.monotonic()))
+            self._c().noop()
+            beat()
+            if self._news_waiting():
+                return

@@ -17,6 +17,12 @@ def notify(state: str) -> None:
         sock.sendall(state.encode())
 
 
+def waiting(status: str, seconds: float) -> None:
+    """Still starting: say why, and ask systemd for the time before the next try."""
+    notify(f"STATUS={status}")
+    notify(f"EXTEND_TIMEOUT_USEC={int((seconds + 30) * 1_000_000)}")
+
+
 def watchdog_interval() -> float | None:
     usec = os.environ.get("WATCHDOG_USEC")
     return int(usec) / 2_000_000 if usec and usec.isdigit() else None

@@ -5,6 +5,10 @@ leaves them in place, and the next pass finds their UIDs (or, after a
 UIDVALIDITY change, their Message-ID and content) already taken and only
 moves them. Batches keep memory flat however long the backlog: at most two
 batches are held, the one being committed and the one being fetched.
+
+A drain ends only when a SEARCH finds nothing new: mail that arrived while a
+batch was being taken is taken in the same drain, never left to wait for the
+next mail to wake the IDLE.
 """
 
 from __future__ import annotations
@@ -41,15 +45,32 @@ def drain(
     processed_folder: str,
     quarantine_folder: str,
 ) -> Counter[str]:
+    """Take every waiting mail, searching again until a SEARCH finds nothing new."""
+    counts: Counter[str] = Counter()
+    done: set[int] = set()  # a UID whose move did not take is not taken twice in a drain
+    while uids := [uid for uid in box.pending() if uid not in done]:
+        counts.update(_take(box, ingest, uids, batch_size, (processed_folder, quarantine_folder)))
+        done.update(uids)
+    if counts:
+        log.info("%s: %s", box.key, dict(counts))
+    return counts
+
+
+def _take(
+    box: MailboxPort,
+    ingest: Ingest,
+    uids: list[int],
+    batch_size: int,
+    folders: tuple[str, str],
+) -> Counter[str]:
     """Fetch batch n+1 while batch n is parsed and committed; move n after its commit.
 
     The IMAP connection is used by one thread at a time: the next fetch runs
     while ingest works on the database, and each move waits for that fetch.
     """
+    processed_folder, quarantine_folder = folders
     counts: Counter[str] = Counter()
-    chunks = list(_chunks(box.pending(), batch_size))
-    if not chunks:
-        return counts
+    chunks = list(_chunks(uids, batch_size))
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="imap-fetch") as pool:
         ahead: Future[list[tuple[int, bytes]]] = pool.submit(_fetch, box, chunks[0])
         for index in range(len(chunks)):
@@ -69,7 +90,6 @@ def drain(
                 [uid for (uid, _), o in pairs if o.verdict == "quarantined"], quarantine_folder
             )
             counts.update(o.verdict for o in outcomes)
-    log.info("%s: %s", box.key, dict(counts))
     return counts
 
 

@@ -1,9 +1,12 @@
 """Send what is due. Each mail keeps its Message-ID, so a retry is the same mail.
 
-A row is leased (its next attempt pushed ahead) in a short transaction before
-the network is touched, so neither a slow server nor a second instance makes
-two senders take the same row; the outcome is written in another short
-transaction. A crash between the two resends the same bytes later.
+A row is leased (its next attempt pushed ahead, its holder named) in a short
+transaction before the network is touched, so neither a slow server nor a
+second instance makes two senders take the same row; the outcome is written
+in another short transaction. A crash between the two resends the same bytes
+(the same Message-ID) as soon as the holder is seen no more: services.presence
+keeps each live process seen every few seconds, so a restarted process or a
+standby takes a dead one's leases within seconds, never a live one's.
 """
 
 from __future__ import annotations
@@ -19,9 +22,10 @@ from maild.adapters.db.models import Outbox
 from maild.adapters.db.store import Database
 from maild.adapters.transport import Deferred, Refusals, Rejected
 from maild.core.retry import backoff_seconds
+from maild.services.presence import DEAD_AFTER
 
 log = logging.getLogger(__name__)
-LEASE = timedelta(minutes=5)
+LEASE = timedelta(minutes=5)  # a lease whose holder is never named again (older rows)
 
 
 class Transport(AbstractContextManager["Transport"], Protocol):
@@ -35,14 +39,18 @@ class Sender:
     clock: Callable[[], datetime]
     retry_for: timedelta = timedelta(hours=48)
     batch_size: int = 50
+    instance: str = "-"  # this process, as services.presence names it
 
     def send_due(self) -> int:
         """Send one batch of due mail; returns how many rows were attempted."""
         now = self.clock()
         with self.db.transaction() as store:
-            rows = list(store.due_outbox(now, self.batch_size))
+            rows = store.due_outbox(now, self.batch_size, now - DEAD_AFTER)
             for row in rows:
+                if row.leased_by not in (None, self.instance):
+                    log.info("outbox %s: its sender %s stopped; sending it", row.id, row.leased_by)
                 row.next_attempt_at = now + LEASE
+                row.leased_by = self.instance
                 row.attempts += 1
         if not rows:
             return 0
@@ -90,6 +98,7 @@ class Sender:
                 else:
                     results[rcpt] = {"status": "accepted", "code": 250, "reply": ""}
             row.results = results
+            row.leased_by = None
             self._settle(row, now)
             log.info("outbox %s (%s): %s", row.id, row.message_id, row.status)
 

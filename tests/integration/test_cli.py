@@ -1,6 +1,9 @@
 """The maild command as an administrator uses it."""
 
 import json
+import subprocess
+import sys
+import time
 
 from click.testing import CliRunner
 
@@ -74,7 +77,43 @@ def test_ingest_exits_75_when_the_database_is_unreachable(tmp_path):
     url = f"postgresql+psycopg://nobody@127.0.0.1:{free_port()}/none"
     cfg = make_config(tmp_path, f'[database]\nurl = "{url}"\n')
     result = run("--config", cfg, "ingest", "-", input=mail())
-    assert result.exit_code == 75 and "temporary failure" in result.output
+    assert result.exit_code == 75 and "unreachable" in result.output
+
+
+def test_an_unreachable_database_is_one_line_not_a_traceback(tmp_path):
+    url = f"postgresql+psycopg://nobody:secret@127.0.0.1:{free_port()}/none"
+    cfg = make_config(tmp_path, f'[database]\nurl = "{url}"\n')
+    once = subprocess.run(
+        [sys.executable, "-m", "maild", "--config", str(cfg), "run", "--once"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert once.returncode == 75
+    [line] = once.stderr.strip().splitlines()
+    assert line.startswith("maild: database postgresql+psycopg://nobody:***@127.0.0.1:")
+    assert "unreachable" in line and "secret" not in line
+    checked = run("--config", cfg, "check-config")
+    assert checked.exit_code == 0 and "WARNING: unreachable" in checked.output
+
+
+def test_the_daemon_waits_for_an_unreachable_database_and_says_so(tmp_path):
+    url = f"postgresql+psycopg://nobody@127.0.0.1:{free_port()}/none"
+    cfg = make_config(tmp_path, f'[database]\nurl = "{url}"\n')
+    daemon = subprocess.Popen(
+        [sys.executable, "-m", "maild", "--config", str(cfg), "run"],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        time.sleep(4)
+        assert daemon.poll() is None  # still there, retrying
+    finally:
+        daemon.terminate()
+        _, err = daemon.communicate(timeout=30)
+    retries = [line for line in err.splitlines() if "retrying in" in line]
+    assert len(retries) >= 2 and "unreachable" in retries[0]
+    assert "Traceback" not in err
 
 
 def test_quarantine_list_show_retry(tmp_path):

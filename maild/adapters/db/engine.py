@@ -38,10 +38,32 @@ def is_transient(exc: DBAPIError) -> bool:
     return exc.connection_invalidated or not isinstance(exc, _PERMANENT)
 
 
+def db_cause(exc: DBAPIError) -> str:
+    """The driver's first line (connection refused, no such database): the traceback
+    of a missing server says nothing an administrator needs."""
+    text = str(exc.orig or exc).strip()
+    return text.splitlines()[0] if text else type(exc.orig or exc).__name__
+
+
+def ping(url: str) -> str | None:
+    """None when the database answers; else why not, in one line."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        return None
+    except DBAPIError as exc:
+        return db_cause(exc)
+    finally:
+        engine.dispose()
+
+
 def make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
+        # A server that does not answer must not hang a start or an MTA's pipe.
+        args = {"connect_timeout": 10} if parsed.get_backend_name() == "postgresql" else {}
+        return create_engine(url, pool_pre_ping=True, connect_args=args)
     if parsed.database:
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})

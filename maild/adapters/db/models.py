@@ -105,6 +105,19 @@ class Outbox(SQLModel, table=True):
     results: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime
     sent_at: datetime | None = None
+    # The process holding the lease: when it stops being seen, the lease ends.
+    leased_by: str | None = Field(default=None, index=True)
+
+
+class Instance(SQLModel, table=True):
+    """A running maild process. It updates seen_at every few seconds; an outbox
+    lease held by a process not seen for a while is free again."""
+
+    id: str = Field(primary_key=True)
+    host: str
+    pid: int
+    started_at: datetime
+    seen_at: datetime
 
 
 class Quarantine(SQLModel, table=True):

@@ -20,6 +20,7 @@ from maild.adapters.db.models import (
     Escalation,
     Event,
     Inbound,
+    Instance,
     JobRun,
     Ledger,
     Message,
@@ -138,15 +139,43 @@ class Store:
             query = query.where(Outbox.status == status)
         return self.session.exec(query).all()
 
-    def due_outbox(self, now: datetime, limit: int) -> Sequence[Outbox]:
-        query = (
+    def due_outbox(self, now: datetime, limit: int, live_since: datetime) -> list[Outbox]:
+        """Rows whose holder died (not seen since live_since) first, then rows due."""
+        live = select(Instance.id).where(Instance.seen_at >= live_since)
+        orphaned = (
             select(Outbox)
-            .where(Outbox.status == "queued", Outbox.next_attempt_at <= now)
-            .order_by(col(Outbox.next_attempt_at))
+            .where(
+                col(Outbox.leased_by).is_not(None),
+                col(Outbox.leased_by).not_in(live),
+                Outbox.status == "queued",
+            )
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
-        return self.session.exec(query).all()
+        rows = list(self.session.exec(orphaned).all())
+        due = (
+            select(Outbox)
+            .where(Outbox.status == "queued", Outbox.next_attempt_at <= now)
+            .order_by(col(Outbox.next_attempt_at))
+            .limit(limit - len(rows))
+            .with_for_update(skip_locked=True)
+        )
+        taken = {r.id for r in rows}
+        return rows + [r for r in self.session.exec(due).all() if r.id not in taken]
+
+    def seen(self, instance: Instance) -> None:
+        """This process is alive: its leases hold."""
+        found = self.session.get(Instance, instance.id)
+        if found is None:
+            self.session.add(instance)
+        else:
+            found.seen_at = instance.seen_at
+
+    def gone(self, instance_id: str) -> None:
+        """This process stops: its leases (none, after a clean stop) end at once."""
+        found = self.session.get(Instance, instance_id)
+        if found is not None:
+            self.session.delete(found)
 
     def quarantined(self, limit: int = 100) -> Sequence[Quarantine]:
         query = select(Quarantine).order_by(col(Quarantine.id).desc()).limit(limit)
