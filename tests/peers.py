@@ -171,6 +171,7 @@ class Received:
     mail_from: str
     rcpt_tos: list[str]
     raw: bytes
+    at: float = field(default_factory=time.monotonic)  # when it arrived
 
     @property
     def msg(self) -> EmailMessage:
@@ -245,6 +246,7 @@ def maild_config(
     password_env: str | None = None,
     extra: str = "",
     summaries: bool = False,
+    imap_port: int | None = None,
 ) -> Path:
     """A maild config for one Dovecot mailbox, one team, one agent; SMTP to a sink if given.
     The manager's daily summary is off unless asked for: it would go out on the first run."""
@@ -264,7 +266,7 @@ name = "Acme Support"
 enabled = false
 [[mailboxes]]
 host = "127.0.0.1"
-port = {server.port}
+port = {imap_port or server.port}
 security = "none"
 username = "{user}"
 {password}
@@ -280,3 +282,62 @@ team = "tier1"
 enabled = {"true" if summaries else "false"}
 """)
     return path
+
+
+class Proxy:
+    """A TCP relay in front of a server, for cutting connections the way a network
+    does: `cut()` closes every connection at once, without a goodbye (EOF, no BYE)."""
+
+    def __init__(self, target_port: int) -> None:
+        self.target_port = target_port
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = int(self.listener.getsockname()[1])
+        self.sockets: list[socket.socket] = []
+        self.lock = threading.Lock()
+        self.connections = 0
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            try:
+                upstream = socket.create_connection(("127.0.0.1", self.target_port))
+            except OSError:
+                client.close()
+                continue
+            with self.lock:
+                self.sockets += [client, upstream]
+                self.connections += 1
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pump(src: socket.socket, dst: socket.socket) -> None:
+        try:
+            while data := src.recv(65536):
+                dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for sock in (src, dst):
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def cut(self) -> None:
+        with self.lock:
+            doomed, self.sockets = self.sockets, []
+        for sock in doomed:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            sock.close()
+
+    def close(self) -> None:
+        self.listener.close()
+        self.cut()
