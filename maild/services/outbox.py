@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from maild.adapters.db.models import Outbox
-from maild.adapters.db.store import Database
+from maild.adapters.db.store import Database, Store
 from maild.adapters.transport import Deferred, Refusals, Rejected
 from maild.core.retry import backoff_seconds
 from maild.services.presence import DEAD_AFTER
@@ -100,7 +100,35 @@ class Sender:
             row.results = results
             row.leased_by = None
             self._settle(row, now)
-            log.info("outbox %s (%s): %s", row.id, row.message_id, row.status)
+            self._report(store, row, now)
+
+    @staticmethod
+    def _report(store: Store, row: Outbox, now: datetime) -> None:
+        """Sent is INFO; anything else is a WARNING with the server's answer, and a
+        failed mail is an event on its ticket, where an agent looks."""
+        if row.status == "sent" and not row.last_error:
+            log.info("outbox %s (%s): sent", row.id, row.message_id)
+            return
+        what = "deferred" if row.status == "queued" else row.status
+        log.warning(
+            "outbox %s (%s, %s to %s): %s: %s",
+            row.id,
+            row.template,
+            row.message_id,
+            ", ".join(row.recipients),
+            what,
+            row.last_error,
+        )
+        if row.status == "failed" and row.ticket_id is not None:
+            store.event(
+                row.ticket_id,
+                now,
+                "delivery_failed",
+                None,
+                template=row.template,
+                recipients=row.recipients,
+                reason=row.last_error,
+            )
 
     def _settle(self, row: Outbox, now: datetime) -> None:
         statuses = [row.results[r]["status"] for r in row.recipients]

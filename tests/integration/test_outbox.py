@@ -2,7 +2,7 @@
 
 from email.header import Header
 
-from maild.adapters.db.models import Outbox
+from maild.adapters.db.models import Event, Outbox
 from maild.services.ingest import RawMail
 from tests.conftest import mail
 from tests.integration.helpers import rows
@@ -57,13 +57,31 @@ def test_a_4xx_is_retried_with_growing_delays(make_app, sink, clock):
     assert len(sink.handler.received) == 3
 
 
-def test_a_5xx_fails_with_the_servers_answer(make_app, sink):
+def test_a_5xx_fails_with_the_servers_answer(make_app, sink, caplog):
     app = smtp_app(make_app, sink.port)
     queue_one(app)
     sink.handler.data_reply = "554 5.6.0 message refused"
     app.sender.drain()
     assert {o.status for o in rows(app, Outbox)} == {"failed"}
     assert all("554 5.6.0 message refused" in o.last_error for o in rows(app, Outbox))
+    # The administrator reads why in the log, an agent on the ticket.
+    warnings = [r for r in caplog.records if r.levelname == "WARNING" and "outbox" in r.message]
+    assert len(warnings) == 3 and "554 5.6.0 message refused" in warnings[0].message
+    assert "customer/ack" in " ".join(w.message for w in warnings)
+    [event] = [e for e in rows(app, Event) if e.kind == "delivery_failed"][:1]
+    failed = [e for e in rows(app, Event) if e.kind == "delivery_failed"]
+    assert {e.detail["template"] for e in failed} == {"customer/ack", "agent/new"}
+    assert "554 5.6.0 message refused" in event.detail["reason"]
+
+
+def test_a_deferral_is_a_warning_with_the_servers_answer(make_app, sink, caplog):
+    app = smtp_app(make_app, sink.port)
+    queue_one(app)
+    sink.handler.data_reply = "451 4.7.1 greylisted, come back later"
+    app.sender.drain()
+    warnings = [r.message for r in caplog.records if r.levelname == "WARNING"]
+    assert any("deferred" in w and "451 4.7.1 greylisted" in w for w in warnings)
+    assert not [e for e in rows(app, Event) if e.kind == "delivery_failed"]
 
 
 def test_refusals_are_recorded_per_recipient(make_app, sink):
