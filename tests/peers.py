@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import pwd
@@ -191,6 +192,8 @@ class SinkHandler:
     # address -> SMTP reply for RCPT TO, e.g. "550 5.1.1 no such user"
     rcpt_replies: dict[str, str] = field(default_factory=dict)
     data_reply: str | None = None
+    data_delay: float = 0.0  # a slow relay: seconds before it answers DATA
+    data_started: threading.Event = field(default_factory=threading.Event)
     arrived: threading.Condition = field(default_factory=threading.Condition)
 
     async def handle_RCPT(
@@ -203,6 +206,9 @@ class SinkHandler:
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.data_started.set()
+        if self.data_delay:
+            await asyncio.sleep(self.data_delay)
         if self.data_reply:
             return self.data_reply
         with self.arrived:
