@@ -28,7 +28,7 @@ from maild.bootstrap import App, build
 from maild.config import Mailbox, Settings
 from maild.health import Health
 from maild.services.ingest import Outcome, RawMail, TransientError
-from maild.services.intake import drain
+from maild.services.intake import Plan, drain
 
 log = logging.getLogger(__name__)
 SCHEDULER_SECONDS = 30
@@ -50,7 +50,13 @@ def drain_mailbox(
         return app.ingest(batch)
 
     c = mailbox.config
-    return drain(mailbox, ingest, c.batch_size, c.processed_folder, c.quarantine_folder)
+    plan = Plan(
+        c.batch_size,
+        app.settings.intake.max_message_bytes,
+        c.processed_folder,
+        c.quarantine_folder,
+    )
+    return drain(mailbox, ingest, plan)
 
 
 def run_once(app: App) -> int:

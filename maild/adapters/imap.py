@@ -23,7 +23,7 @@ import logging
 import socket
 import ssl
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from threading import Event
 from types import TracebackType
 
@@ -31,6 +31,7 @@ from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
 
 from maild.config import Mailbox
+from maild.core.model import Fetched
 
 log = logging.getLogger(__name__)
 ERRORS = (IMAPClientError, OSError, EOFError)
@@ -115,12 +116,25 @@ class ImapMailbox:
         kept = self._c()._imap.untagged_responses
         return any(kept.get(kind) for kind in ("EXISTS", "RECENT"))
 
-    def fetch(self, uids: Sequence[int]) -> Iterator[tuple[int, bytes]]:
-        data = self._c().fetch(list(uids), ["BODY.PEEK[]"])
+    def sizes(self, uids: Sequence[int]) -> dict[int, int]:
+        data = self._c().fetch(list(uids), ["RFC822.SIZE"]) if uids else {}
+        return {int(uid): int(d.get(b"RFC822.SIZE", 0)) for uid, d in data.items()}
+
+    def fetch(
+        self, uids: Sequence[int], sizes: Mapping[int, int], max_bytes: int
+    ) -> Iterator[Fetched]:
+        """Whole mails; of one over max_bytes only its first max_bytes (a partial
+        FETCH), so one huge mail never costs more memory than the cap."""
+        whole = [u for u in uids if sizes.get(u, 0) <= max_bytes]
+        data = self._c().fetch(whole, ["BODY.PEEK[]"]) if whole else {}
         for uid in uids:
-            raw = data.get(uid, {}).get(b"BODY[]")
+            if uid in sizes and sizes[uid] > max_bytes:
+                part = self._c().fetch([uid], [f"BODY.PEEK[]<0.{max_bytes}>"])
+                raw = part.get(uid, {}).get(b"BODY[]<0>")
+            else:
+                raw = data.get(uid, {}).get(b"BODY[]")
             if raw is not None:
-                yield uid, bytes(raw)
+                yield Fetched(uid, bytes(raw), sizes.get(uid, len(raw)))
 
     def move(self, uids: Sequence[int], folder: str) -> None:
         if not uids:

@@ -3,10 +3,8 @@
 Damaged but readable mail is read, not refused: an unknown or misspelt
 charset, a broken RFC 2231 parameter, a line break encoded into a display
 name. Each repair leaves a note on the ticket saying what was wrong. The
-cost is bounded before the parser sees the mail: every header field is cut
-at MAX_HEADER_CHARS (the `email` header parser is quadratic in a field's
-length), and a mail with more nested MIME containers than a real one ever
-has is read for its headers only (the parser recurses once per level).
+cost is bounded before the parser sees the mail (core.mime), and the text an
+agent reads is capped at MAX_TEXT_CHARS; the raw mail is always kept whole.
 """
 
 from __future__ import annotations
@@ -20,25 +18,18 @@ from email.header import decode_header, make_header
 from email.headerregistry import AddressHeader
 from email.message import EmailMessage, MIMEPart
 from email.parser import BytesParser
-from email.policy import EmailPolicy
 from email.utils import getaddresses, parsedate_to_datetime
 from functools import partial
 from typing import TypeVar
 
+from maild.core import mime
 from maild.core.model import Attachment, InboundMail
 from maild.core.robots import robot_reason
 from maild.core.text import html_to_text, one_line
 
-# RFC 5322 caps a line at 998 characters; a folded field may hold a few lines
-# (a long References chain), never more than this in real mail.
-MAX_HEADER_CHARS = 8_000
-# multipart/* and message/* parts in one mail; real mail has a handful.
-MAX_CONTAINERS = 100
-# MIME parts in one mail (the parser costs ~0.3 ms a part).
-MAX_PARTS = 500
-# parameters of one Content-Type or Content-Disposition: real ones have a few,
-# and the header parser's cost grows faster than their number.
-MAX_PARAMETERS = 12
+# The text an agent reads: longer text stays in the raw mail, kept whole.
+MAX_TEXT_CHARS = 100_000
+MAX_HTML_CHARS = 400_000  # HTML-to-text is the slowest step; real HTML mail is far smaller
 
 # Headers each hop on the way adds: the same mail delivered twice differs only
 # in these, so they stay out of the content key.
@@ -57,25 +48,11 @@ TRACE_HEADERS = frozenset(
     }
 )
 
-_CONTAINER = re.compile(rb"(?im)^content-type:[ \t]*(?:\r?\n[ \t]+)?(?:multipart|message)/")
-_BOUNDARY = re.compile(rb'(?i)boundary[ \t]*=[ \t]*"?([^"\s;]{1,70})')
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
 _FIELD_START = re.compile(rb"(?m)^(?=[^ \t\r\n])")
 T = TypeVar("T")
 
 
-class _BoundedPolicy(EmailPolicy):
-    """policy.default, with every header field cut to MAX_HEADER_CHARS as it is read:
-    the parser's own work on a field (Content-Type's parameters) is then bounded too."""
-
-    def header_source_parse(self, sourcelines: list[str]) -> tuple[str, str]:
-        name, value = super().header_source_parse(sourcelines)
-        if name.lower() in ("content-type", "content-disposition"):
-            value = ";".join(value.split(";", MAX_PARAMETERS + 1)[: MAX_PARAMETERS + 1])
-        return name, value[:MAX_HEADER_CHARS]
-
-
-_PARSER = BytesParser(policy=_BoundedPolicy())
 _RAW_HEADERS = BytesParser(policy=policy.compat32)
 
 
@@ -87,7 +64,8 @@ def content_hash(raw: bytes) -> str:
     """What the sender wrote: the trace headers each delivery adds are left out,
     so the same mail delivered twice (or by two paths) has one key."""
     match = _HEADER_END.search(raw)
-    head, body = (raw[: match.start()], raw[match.end() :]) if match else (raw, b"")
+    cut = match.start() if match else len(raw)
+    head, body = raw[:cut], memoryview(raw)[match.end() if match else cut :]  # no copy
     digest = hashlib.sha256()
     for field in _FIELD_START.split(head):
         name = field.split(b":", 1)[0].strip().lower()
@@ -98,9 +76,13 @@ def content_hash(raw: bytes) -> str:
     return digest.hexdigest()
 
 
-def parse(raw: bytes, *, max_attachment_bytes: int, max_message_bytes: int) -> InboundMail:
+def parse(
+    raw: bytes, *, max_attachment_bytes: int, max_message_bytes: int, size: int | None = None
+) -> InboundMail:
+    """`size` is the whole mail's when `raw` holds only its first bytes."""
     notes: list[str] = []
-    msg = _read(raw, notes)
+    reading = mime.read(raw, notes)
+    msg = reading.msg
     digest = content_hash(raw)
     headers = _headers(msg, notes)
     # Raw values where the words are enough; structured (slow) parsing only for
@@ -112,16 +94,19 @@ def parse(raw: bytes, *, max_attachment_bytes: int, max_message_bytes: int) -> I
         raise Unreadable(f"no usable sender address in From: {shown}")
     content_type = _salvage(notes, "the Content-Type", msg.get_content_type, "text/plain")
     body = _salvage(notes, "the MIME structure", lambda: _body(msg), None)
-    text, source = _text(body, notes)
-    oversize = len(raw) > max_message_bytes
+    text, source = _text(reading, body, notes)
+    size = max(size or 0, len(raw))
+    oversize = size > max_message_bytes
     cap = 0 if oversize else max_attachment_bytes
+    if size > len(raw):
+        notes.append(f"Only the first {len(raw)} of this mail's {size} bytes were read.")
     # A single-part mail is its own body: nothing to walk.
-    attachments = tuple(_attachments(msg, body, cap, notes)) if msg.is_multipart() else ()
-    notes += _size_notes(attachments, oversize, len(raw), max_message_bytes)
+    attachments = tuple(_attachments(reading, body, cap, notes)) if msg.is_multipart() else ()
+    notes += _size_notes(attachments, oversize, size, max_message_bytes)
     return InboundMail(
         message_id=_message_id(_one(raw_values, "message-id"), digest),
         content_hash=digest,
-        size=len(raw),
+        size=size,
         from_addr=from_addr,
         from_name=from_name,
         from_strict=strict,
@@ -149,31 +134,6 @@ def glance(raw: bytes) -> dict[str, str]:
     }
 
 
-def _read(raw: bytes, notes: list[str]) -> EmailMessage:
-    too_many = _too_many_parts(raw)
-    if too_many:
-        notes.append(f"{too_many}; only its headers were read.")
-    msg = _PARSER.parsebytes(raw, headersonly=bool(too_many))
-    assert isinstance(msg, EmailMessage)
-    if too_many:
-        msg.set_payload("")
-    return msg
-
-
-def _too_many_parts(raw: bytes) -> str | None:
-    """Count containers and parts in the bytes, before the parser spends time on them."""
-    containers = len(_CONTAINER.findall(raw))
-    if containers > MAX_CONTAINERS:
-        return f"This mail has {containers} MIME containers (more than {MAX_CONTAINERS})"
-    boundaries = {re.escape(b) for b in _BOUNDARY.findall(raw)}
-    if not boundaries:
-        return None
-    parts = len(re.findall(rb"(?m)^--(?:" + b"|".join(boundaries) + rb")", raw))
-    if parts > MAX_PARTS:
-        return f"This mail has {parts} MIME parts (more than {MAX_PARTS})"
-    return None
-
-
 def _salvage(notes: list[str], what: str, read: Callable[[], T], fallback: T) -> T:
     """Read one piece of a damaged mail; if it cannot be read, say so and go on."""
     try:
@@ -194,9 +154,10 @@ def _headers(msg: EmailMessage, notes: list[str]) -> tuple[tuple[str, str], ...]
     items = tuple(
         (name.lower(), " ".join(_clean(str(value)).split())) for name, value in msg.raw_items()
     )
-    cut = sorted({n for n, v in msg.raw_items() if len(str(v)) >= MAX_HEADER_CHARS})
+    cut = sorted({n for n, v in msg.raw_items() if len(str(v)) >= mime.MAX_HEADER_CHARS})
     if cut:
-        notes.append(f"Header(s) {', '.join(cut)} were cut to {MAX_HEADER_CHARS} characters.")
+        limit = mime.MAX_HEADER_CHARS
+        notes.append(f"Header(s) {', '.join(cut)} were cut to {limit} characters.")
     return items
 
 
@@ -284,26 +245,34 @@ def _body(msg: EmailMessage) -> MIMEPart | None:
     return msg.get_body(preferencelist=("plain", "html"))
 
 
-def _text(body: MIMEPart | None, notes: list[str]) -> tuple[str, str]:
+def _text(reading: mime.Reading, body: MIMEPart | None, notes: list[str]) -> tuple[str, str]:
     if body is None:
         return "", "none"
-    content = _decoded(body, notes)
+    content = _decoded(body, reading.payload(body), notes)
     if body.get_content_subtype() == "html":
-        return _clean(html_to_text(content)), "html"
-    return _clean(content.replace("\r\n", "\n").replace("\r", "\n")).strip(), "plain"
+        if len(content) > MAX_HTML_CHARS:
+            notes.append(f"The HTML text was cut at {MAX_HTML_CHARS} characters.")
+        return _capped(html_to_text(content[:MAX_HTML_CHARS]), notes), "html"
+    return _capped(content.replace("\r\n", "\n").replace("\r", "\n").strip(), notes), "plain"
 
 
-def _decoded(part: MIMEPart, notes: list[str]) -> str:
+def _capped(text: str, notes: list[str]) -> str:
+    if len(text) > MAX_TEXT_CHARS:
+        notes.append(
+            f"The text has {len(text)} characters; the first {MAX_TEXT_CHARS} are shown, "
+            "the whole mail is kept."
+        )
+    return _clean(text[:MAX_TEXT_CHARS])
+
+
+def _decoded(part: MIMEPart, payload: bytes, notes: list[str]) -> str:
     """The part's text; a charset that is unknown, misspelt or missing is not the end."""
     charset = part.get_content_charset()
     try:
-        content = part.get_content()
-    except (LookupError, UnicodeError):
-        content = None
-    if isinstance(content, str) and not (charset is None and "\ufffd" in content):
-        return content
-    data = part.get_payload(decode=True)
-    payload = data if isinstance(data, bytes) else b""
+        if charset is not None or payload.isascii():
+            return payload.decode(charset or "ascii", errors="replace")
+    except LookupError:
+        pass
     for guess in ("utf-8", "cp1252"):
         try:
             text = payload.decode(guess)
@@ -326,22 +295,22 @@ def _parts(part: MIMEPart) -> Iterator[MIMEPart]:
 
 
 def _attachments(
-    msg: EmailMessage, body: MIMEPart | None, cap: int, notes: list[str]
+    reading: mime.Reading, body: MIMEPart | None, cap: int, notes: list[str]
 ) -> Iterator[Attachment]:
-    for part in _parts(msg):
+    for part in _parts(reading.msg):
         if part is body:
             continue
-        found = _salvage(notes, "An attachment", partial(_attachment, part, cap), None)
+        found = _salvage(notes, "An attachment", partial(_attachment, reading, part, cap), None)
         if found is not None:
             yield found
 
 
-def _attachment(part: MIMEPart, cap: int) -> Attachment | None:
+def _attachment(reading: mime.Reading, part: MIMEPart, cap: int) -> Attachment | None:
     maintype = part.get_content_maintype()
     filename = part.get_filename()
     if maintype == "text" and filename is None and part.get_content_disposition() != "attachment":
         return None  # the alternative rendering of the body
-    payload = _payload(part)
+    payload = _payload(reading, part)
     return Attachment(
         filename=_clean(one_line(filename or f"part.{part.get_content_subtype()}")),
         content_type=part.get_content_type(),
@@ -350,12 +319,11 @@ def _attachment(part: MIMEPart, cap: int) -> Attachment | None:
     )
 
 
-def _payload(part: MIMEPart) -> bytes:
+def _payload(reading: mime.Reading, part: MIMEPart) -> bytes:
     if part.get_content_type() == "message/rfc822":
         inner = part.get_payload(0)
         return bytes(inner.as_bytes()) if hasattr(inner, "as_bytes") else b""
-    data = part.get_payload(decode=True)
-    return data if isinstance(data, bytes) else b""
+    return reading.payload(part)
 
 
 def _size_notes(

@@ -56,6 +56,15 @@ class InboundMail:
 
 
 @dataclass(frozen=True)
+class Fetched:
+    """One mail as a mailbox hands it over."""
+
+    uid: int
+    raw: bytes  # at most the cap asked for: the rest of a bigger mail stays on the server
+    size: int  # the whole mail's size
+
+
+@dataclass(frozen=True)
 class TicketFacts:
     """What routing needs to know about an existing ticket."""
 

@@ -54,6 +54,7 @@ class RawMail:
     source: str = "pipe"
     uidvalidity: int | None = None
     uid: int | None = None
+    size: int | None = None  # the whole mail's, when only its first bytes were read
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,7 @@ class Ingest:
         try:
             parsed = mail.parse(
                 item.raw,
+                size=item.size,
                 max_attachment_bytes=self.limits.max_attachment_bytes,
                 max_message_bytes=self.limits.max_message_bytes,
             )

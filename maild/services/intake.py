@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
 from typing import Protocol
 
-from maild.services.ingest import Ingest, RawMail
+from maild.core.model import Fetched
+from maild.services.ingest import Outcome, RawMail
 
 log = logging.getLogger(__name__)
 
@@ -29,69 +31,83 @@ class MailboxPort(Protocol):
     uidvalidity: int
 
     def pending(self) -> list[int]: ...
-    def fetch(self, uids: Sequence[int]) -> Iterator[tuple[int, bytes]]: ...
+    def sizes(self, uids: Sequence[int]) -> dict[int, int]: ...
+    def fetch(
+        self, uids: Sequence[int], sizes: Mapping[int, int], max_bytes: int
+    ) -> Iterator[Fetched]: ...
     def move(self, uids: Sequence[int], folder: str) -> None: ...
 
 
-def _chunks(items: list[int], size: int) -> Iterator[list[int]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+@dataclass(frozen=True)
+class Plan:
+    """How a drain takes mail: batches bounded in count and in bytes (memory stays
+    proportional to one mail, not to a batch of big ones), and where mail goes."""
+
+    batch_size: int = 200
+    max_message_bytes: int = 25_000_000  # of a bigger mail, only this much is read
+    processed_folder: str = "Processed"
+    quarantine_folder: str = "Quarantine"
+
+    def chunks(self, uids: list[int], sizes: dict[int, int]) -> Iterator[list[int]]:
+        chunk: list[int] = []
+        total = 0
+        for uid in uids:
+            size = min(sizes.get(uid, 0), self.max_message_bytes)
+            if chunk and (len(chunk) == self.batch_size or total + size > self.max_message_bytes):
+                yield chunk
+                chunk, total = [], 0
+            chunk.append(uid)
+            total += size
+        if chunk:
+            yield chunk
 
 
-def drain(
-    box: MailboxPort,
-    ingest: Ingest,
-    batch_size: int,
-    processed_folder: str,
-    quarantine_folder: str,
-) -> Counter[str]:
+Ingest = Callable[[Sequence[RawMail]], list[Outcome]]
+
+
+def drain(box: MailboxPort, ingest: Ingest, plan: Plan) -> Counter[str]:
     """Take every waiting mail, searching again until a SEARCH finds nothing new."""
     counts: Counter[str] = Counter()
     done: set[int] = set()  # a UID whose move did not take is not taken twice in a drain
     while uids := [uid for uid in box.pending() if uid not in done]:
-        counts.update(_take(box, ingest, uids, batch_size, (processed_folder, quarantine_folder)))
+        counts.update(_take(box, ingest, uids, plan))
         done.update(uids)
     if counts:
         log.info("%s: %s", box.key, dict(counts))
     return counts
 
 
-def _take(
-    box: MailboxPort,
-    ingest: Ingest,
-    uids: list[int],
-    batch_size: int,
-    folders: tuple[str, str],
-) -> Counter[str]:
+def _take(box: MailboxPort, ingest: Ingest, uids: list[int], plan: Plan) -> Counter[str]:
     """Fetch batch n+1 while batch n is parsed and committed; move n after its commit.
 
     The IMAP connection is used by one thread at a time: the next fetch runs
     while ingest works on the database, and each move waits for that fetch.
     """
-    processed_folder, quarantine_folder = folders
     counts: Counter[str] = Counter()
-    chunks = list(_chunks(uids, batch_size))
+    sizes = box.sizes(uids)
+    chunks = list(plan.chunks(uids, sizes))
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="imap-fetch") as pool:
-        ahead: Future[list[tuple[int, bytes]]] = pool.submit(_fetch, box, chunks[0])
+        ahead: Future[list[Fetched]] = pool.submit(_fetch, box, chunks[0], sizes, plan)
         for index in range(len(chunks)):
             fetched = ahead.result()
             if index + 1 < len(chunks):
-                ahead = pool.submit(_fetch, box, chunks[index + 1])
+                ahead = pool.submit(_fetch, box, chunks[index + 1], sizes, plan)
             try:
                 outcomes = ingest(
-                    [RawMail(raw, box.key, box.uidvalidity, uid) for uid, raw in fetched]
+                    [RawMail(f.raw, box.key, box.uidvalidity, f.uid, f.size) for f in fetched]
                 )
             finally:
                 if index + 1 < len(chunks):
                     wait([ahead])  # the connection is free again
             pairs = list(zip(fetched, outcomes, strict=True))
-            box.move([uid for (uid, _), o in pairs if o.verdict != "quarantined"], processed_folder)
-            box.move(
-                [uid for (uid, _), o in pairs if o.verdict == "quarantined"], quarantine_folder
-            )
+            held = {f.uid for f, o in pairs if o.verdict == "quarantined"}
+            box.move([f.uid for f in fetched if f.uid not in held], plan.processed_folder)
+            box.move([f.uid for f in fetched if f.uid in held], plan.quarantine_folder)
             counts.update(o.verdict for o in outcomes)
     return counts
 
 
-def _fetch(box: MailboxPort, uids: list[int]) -> list[tuple[int, bytes]]:
-    return list(box.fetch(uids))
+def _fetch(
+    box: MailboxPort, uids: list[int], sizes: Mapping[int, int], plan: Plan
+) -> list[Fetched]:
+    return list(box.fetch(uids, sizes, plan.max_message_bytes))

@@ -3,7 +3,8 @@
 from dataclasses import dataclass, field
 
 from maild.adapters.db.models import Ticket
-from maild.services.intake import drain
+from maild.core.model import Fetched
+from maild.services.intake import Plan, drain
 from tests.conftest import mail
 from tests.integration.helpers import rows
 
@@ -18,9 +19,12 @@ class FakeMailbox:
     def pending(self):
         return sorted(self.mails)
 
-    def fetch(self, uids):
+    def sizes(self, uids):
+        return {uid: len(self.mails[uid]) for uid in uids}
+
+    def fetch(self, uids, sizes, max_bytes):
         for uid in uids:
-            yield uid, self.mails[uid]
+            yield Fetched(uid, self.mails[uid][:max_bytes], sizes[uid])
 
     def move(self, uids, folder):
         for uid in uids:
@@ -33,7 +37,7 @@ def test_batches_are_committed_then_moved(app):
         mails={n: mail(subject=f"m{n}", sender=f"c{n}@example.com") for n in range(1, 8)}
     )
     box.mails[8] = b"From: (nobody)\r\nContent-Type: text/plain\r\n\r\nx"
-    counts = drain(box, app.ingest, 3, "Processed", "Quarantine")
+    counts = drain(box, app.ingest, Plan(batch_size=3))
     assert counts == {"ticket": 7, "quarantined": 1}
     assert box.moved == {"Processed": [1, 2, 3, 4, 5, 6, 7], "Quarantine": [8]}
     assert len(rows(app, Ticket)) == 7
@@ -43,10 +47,10 @@ def test_a_uidvalidity_change_reingests_nothing(app):
     raws = {n: mail(subject=f"m{n}", sender=f"c{n}@example.com") for n in range(1, 4)}
     first = FakeMailbox(mails=dict(raws))
     first.move = lambda uids, folder: None  # crash before the move: mail stays
-    drain(first, app.ingest, 10, "Processed", "Quarantine")
+    drain(first, app.ingest, Plan(batch_size=10))
     # The server renumbered the folder: new UIDVALIDITY, new UIDs, same mails.
     again = FakeMailbox(uidvalidity=2, mails={n + 100: raw for n, raw in raws.items()})
-    counts = drain(again, app.ingest, 10, "Processed", "Quarantine")
+    counts = drain(again, app.ingest, Plan(batch_size=10))
     assert counts == {"duplicate": 3}
     assert again.moved == {"Processed": [101, 102, 103]}
     assert len(rows(app, Ticket)) == 3

@@ -5,6 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from maild.core import mail as parser
+from maild.core import mime
 from tests.conftest import mail
 
 LIMITS = {"max_attachment_bytes": 1000, "max_message_bytes": 100_000}
@@ -162,17 +163,17 @@ def test_a_huge_header_is_cut_with_a_note():
     raw = b"From: a@example.com\r\nSubject: " + b"word " * 400_000 + b"\r\n\r\nhi\r\n"
     m = parse(raw)
     assert m.text == "hi" and m.subject.startswith("word word")
-    assert m.notes == (f"Header(s) Subject were cut to {parser.MAX_HEADER_CHARS} characters.",)
+    assert m.notes == (f"Header(s) Subject were cut to {mime.MAX_HEADER_CHARS} characters.",)
 
 
 def test_too_deep_or_too_many_parts_are_read_for_their_headers_only():
     deep = b"From: a@example.com\r\nSubject: deep\r\nMIME-Version: 1.0\r\n"
-    for n in range(parser.MAX_CONTAINERS + 1):
+    for n in range(mime.MAX_CONTAINERS + 1):
         deep += b"Content-Type: multipart/mixed; boundary=b%d\r\n\r\n--b%d\r\n" % (n, n)
     m = parse(deep + b"Content-Type: text/plain\r\n\r\nx\r\n")
     assert m.subject == "deep" and "MIME containers" in m.notes[0]
     flat = b"From: a@example.com\r\nContent-Type: multipart/mixed; boundary=X\r\n\r\n"
-    flat += b"--X\r\nContent-Type: text/plain\r\n\r\np\r\n" * (parser.MAX_PARTS + 1)
+    flat += b"--X\r\nContent-Type: text/plain\r\n\r\np\r\n" * (mime.MAX_PARTS + 1)
     assert "MIME parts" in parse(flat + b"--X--\r\n").notes[0]
 
 
@@ -214,3 +215,28 @@ def test_a_decoded_subject_is_always_one_clean_line(subject):
 def test_printable_subjects_keep_their_words(subject):
     m = parse(_with_encoded_subject(subject))
     assert m.subject.split() == subject.split()
+
+
+@pytest.mark.parametrize("size", [10, mime.STUB_BYTES - 100, mime.STUB_BYTES + 1, 3_000_000])
+def test_big_bodies_are_read_from_the_raw_bytes_exactly(size):
+    data = bytes(range(256)) * (size // 256 + 1)
+    text = ("Grüße, " * (size // 8 + 1))[: size // 2]
+    raw = mail(text=text, attachments=(("blob.bin", "application/octet-stream", data),))
+    m = parse(raw, max_attachment_bytes=10**8, max_message_bytes=10**8)
+    [attachment] = m.attachments
+    assert attachment.content == data and attachment.filename == "blob.bin"
+    assert m.text == text.strip()[: parser.MAX_TEXT_CHARS]
+
+
+@given(st.lists(st.integers(0, 3 * mime.STUB_BYTES), min_size=1, max_size=4))
+def test_stubbed_or_not_every_attachment_comes_back_whole(sizes):
+    files = tuple(
+        (f"f{n}.bin", "application/octet-stream", bytes([n]) * size) for n, size in enumerate(sizes)
+    )
+    m = parse(mail(attachments=files), max_attachment_bytes=10**8, max_message_bytes=10**8)
+    assert [a.content for a in m.attachments] == [f[2] for f in files]
+
+
+def test_a_text_over_the_cap_is_cut_with_a_note():
+    m = parse(mail(text="x" * (parser.MAX_TEXT_CHARS + 10)), max_message_bytes=10**8)
+    assert len(m.text) == parser.MAX_TEXT_CHARS and "the whole mail is kept" in m.notes[0]
