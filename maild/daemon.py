@@ -201,14 +201,18 @@ class Watchdog:
 
 class Daemon:
     def __init__(
-        self, app: App, config_file: str | None, build_app: Callable[[Settings], App] = build
+        self,
+        app: App,
+        config_file: str | None,
+        build_app: Callable[[Settings], App] = build,
+        health: Health | None = None,
     ) -> None:
         self.app = app
         self.config_file = config_file
         self.build_app = build_app
         self.stop = threading.Event()
         self.reload = threading.Event()
-        self.health = Health()
+        self.health = health or Health()
 
     def start(self, app: App, stop: threading.Event) -> list[Any]:
         health = self.health

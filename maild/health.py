@@ -24,6 +24,7 @@ class Beat:
 
 @dataclass
 class Health:
+    grace: float = GRACE_SECONDS
     beats: dict[str, Beat] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -38,7 +39,7 @@ class Health:
     def stuck(self, now: float | None = None) -> list[str]:
         at = time.monotonic() if now is None else now
         with self.lock:
-            return sorted(w for w, b in self.beats.items() if at > b.due + GRACE_SECONDS)
+            return sorted(w for w, b in self.beats.items() if at > b.due + self.grace)
 
     def status(self) -> str:
         """One line for STATUS=: each worker and its state, stuck ones marked."""
