@@ -21,7 +21,7 @@ from maild.core.people import Directory
 from maild.services.escalations import Escalations
 from maild.services.ingest import Ingest
 from maild.services.outbox import Sender, Transport
-from maild.services.presence import PROCESS_ID, Presence
+from maild.services.presence import Presence, new_instance_id
 from maild.services.rows import Queue
 from maild.services.scheduler import Hourly, Job, Scheduler
 from maild.services.staff import StaffDesk
@@ -40,7 +40,7 @@ class App:
 
     def presence(self) -> Presence:
         """This process, seen by other instances while it runs (its outbox leases hold)."""
-        return Presence(self.db, self.ingest.clock)
+        return Presence(self.db, self.ingest.clock, self.sender.instance)
 
 
 def directory(settings: Settings) -> Directory:
@@ -147,7 +147,7 @@ def build(
         clock,
         timedelta(hours=settings.outgoing.retry_hours),
         settings.outgoing.batch_size,
-        PROCESS_ID,
+        new_instance_id(),
     )
     managed: dict[str, list[str]] = {}
     for team in settings.teams:

@@ -12,12 +12,16 @@ standby takes a dead one's leases within seconds, never a live one's.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from sqlalchemy.exc import DBAPIError
+
+from maild.adapters.db.engine import is_transient
 from maild.adapters.db.models import Outbox
 from maild.adapters.db.store import Database, Store
 from maild.adapters.transport import Deferred, Refusals, Rejected
@@ -25,6 +29,7 @@ from maild.core.retry import backoff_seconds
 from maild.services.presence import DEAD_AFTER
 
 log = logging.getLogger(__name__)
+SETTLE_RETRIES = (0.2, 0.5, 1, 2, 4, 8)  # seconds: about 15 s for the database to come back
 LEASE = timedelta(minutes=5)  # a lease whose holder is never named again (older rows)
 
 
@@ -39,13 +44,13 @@ class Sender:
     clock: Callable[[], datetime]
     retry_for: timedelta = timedelta(hours=48)
     batch_size: int = 50
-    instance: str = "-"  # this process, as services.presence names it
+    instance: str = "-"  # this sender, as services.presence names it: one per process
 
     def send_due(self) -> int:
         """Send one batch of due mail; returns how many rows were attempted."""
         now = self.clock()
         with self.db.transaction() as store:
-            rows = store.due_outbox(now, self.batch_size, now - DEAD_AFTER)
+            rows = store.due_outbox(now, self.batch_size, now - DEAD_AFTER, self.instance)
             for row in rows:
                 if row.leased_by not in (None, self.instance):
                     log.info("outbox %s: its sender %s stopped; sending it", row.id, row.leased_by)
@@ -74,11 +79,27 @@ class Sender:
         try:
             refusals = transport.send(row.envelope_from, pending, row.raw)
         except Deferred as exc:
-            self._record(row.id, pending, {}, str(exc))
+            self._settled(row.id, pending, {}, str(exc))
         except Rejected as exc:
-            self._record(row.id, pending, {r: (550, str(exc)) for r in pending}, str(exc))
+            self._settled(row.id, pending, {r: (550, str(exc)) for r in pending}, str(exc))
         else:
-            self._record(row.id, pending, refusals, None)
+            self._settled(row.id, pending, refusals, None)
+
+    def _settled(
+        self, row_id: int | None, pending: list[str], refusals: Refusals, deferred_by: str | None
+    ) -> None:
+        """Record what the relay said. The mail has left: if the database is away for
+        a moment, wait for it rather than send the same mail again later."""
+        for delay in SETTLE_RETRIES:
+            try:
+                self._record(row_id, pending, refusals, deferred_by)
+                return
+            except DBAPIError as exc:
+                if not is_transient(exc):
+                    raise
+                log.warning("outbox %s: sent, not yet recorded (%s); retrying", row_id, exc.orig)
+                time.sleep(delay)
+        self._record(row_id, pending, refusals, deferred_by)  # the last try raises
 
     def _record(
         self, row_id: int | None, pending: list[str], refusals: Refusals, deferred_by: str | None

@@ -27,16 +27,17 @@ EVERY_SECONDS = 3.0
 DEAD_AFTER = timedelta(seconds=15)  # five missed beats
 
 
-# This process's name in `instance` and on the leases it holds; the same across
-# a reload, new for each process (a restart is a new process: the old one is dead).
-PROCESS_ID = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+def new_instance_id() -> str:
+    """A sender's name in `instance` and on the leases it holds: new for each process
+    and each reload (a restart is a new process: the old one is dead)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 @dataclass
 class Presence:
     db: Database
     clock: Callable[[], datetime]
-    instance: str = PROCESS_ID
+    instance: str
     stop: threading.Event = field(default_factory=threading.Event)
     started_at: datetime | None = None
 

@@ -139,9 +139,11 @@ class Store:
             query = query.where(Outbox.status == status)
         return self.session.exec(query).all()
 
-    def due_outbox(self, now: datetime, limit: int, live_since: datetime) -> list[Outbox]:
-        """Rows whose holder died (not seen since live_since) first, then rows due."""
-        live = select(Instance.id).where(Instance.seen_at >= live_since)
+    def due_outbox(self, now: datetime, limit: int, live_since: datetime, me: str) -> list[Outbox]:
+        """Rows whose holder died (not seen since live_since) or is the caller itself
+        (between two batches it holds nothing in flight: a lease it still has was left
+        by a batch cut short), then rows due."""
+        live = select(Instance.id).where(Instance.seen_at >= live_since, Instance.id != me)
         orphaned = (
             select(Outbox)
             .where(
