@@ -16,7 +16,7 @@ import click
 from sqlalchemy.exc import DBAPIError
 
 from maild import config, views
-from maild.adapters import systemd
+from maild.adapters import memory, systemd
 from maild.adapters.db.engine import db_cause, ping
 from maild.bootstrap import App, build
 from maild.services.ingest import RawMail, TransientError
@@ -146,6 +146,7 @@ def run(ctx: click.Context, once: bool) -> None:
     """Run the daemon (or one pass with --once)."""
     from maild.daemon import Daemon, run_once
 
+    memory.return_big_buffers()
     app = _app(ctx, wait_for_database=not once)
     if once:
         ctx.exit(run_once(app))

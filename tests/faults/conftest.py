@@ -32,6 +32,16 @@ def scale(short: int, long: int) -> int:
     return long if LONG else short
 
 
+ARTIFACTS = Path(os.environ.get("MAILD_TEST_ARTIFACTS", ROOT / "test-artifacts"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fresh_figures() -> None:
+    """Each run writes its own figures."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "faults.txt").write_text("")
+
+
 @pytest.fixture
 def rng(request: pytest.FixtureRequest) -> random.Random:
     seed = int(os.environ.get("MAILD_FAULT_SEED", random.randrange(2**32)))
@@ -42,9 +52,7 @@ def rng(request: pytest.FixtureRequest) -> random.Random:
 def figure(text: str) -> None:
     """A measured figure: printed, and kept in test-artifacts/faults.txt for the README."""
     print(text)
-    out = Path(os.environ.get("MAILD_TEST_ARTIFACTS", ROOT / "test-artifacts"))
-    out.mkdir(parents=True, exist_ok=True)
-    with open(out / "faults.txt", "a") as f:
+    with open(ARTIFACTS / "faults.txt", "a") as f:
         f.write(text + "\n")
 
 
