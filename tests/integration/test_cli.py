@@ -121,6 +121,9 @@ def test_quarantine_list_show_retry(tmp_path):
     assert run("--config", cfg, "ingest", "-", input=POISON).exit_code == 0
     listed = json.loads(run("--config", cfg, "quarantine", "--json").output)
     assert len(listed) == 1 and listed[0]["status"] == "held"
+    assert (listed[0]["from"], listed[0]["subject"]) == ("nobody (no address)", "x")
+    table = run("--config", cfg, "quarantine", "list").output
+    assert "FROM" in table and "nobody (no address)" in table
     shown = run("--config", cfg, "quarantine", "show", "1")
     assert "no usable sender" in shown.output and "Traceback" in shown.output
     assert run("--config", cfg, "quarantine", "retry", "1").exit_code == 1  # still broken

@@ -188,3 +188,31 @@ def test_staff_mail_without_a_token_is_recorded_not_relayed_and_explained(app):
     [receipt] = outbox(app)[before:]
     assert (receipt.template, receipt.recipients) == ("staff/receipt", ["dana@acme.example"])
     assert "carries no maild token" in parsed(receipt.raw).get_body(("plain",)).get_content()
+
+
+def test_the_same_mail_delivered_twice_by_an_mta_is_one_ticket(app):
+    body = mail(msgid="<twice@example.com>")
+    first = b"Received: from mx1 by mx; Mon, 23 Nov 2026 09:00:01 +0000\r\nDelivered-To: s@x\r\n"
+    second = (
+        b"Return-Path: <sam@example.com>\r\nReceived: from mx2 by mx; Mon, 23 Nov 2026 09:05:00"
+        b" +0000\r\nX-Original-To: support@acme.example\r\nAuthentication-Results: mx; spf=pass\r\n"
+    )
+    assert take(app, first + body).verdict == "ticket"
+    assert take(app, second + body).verdict == "duplicate"
+    assert len(rows(app, Ticket)) == 1 and len(outbox(app)) == 3
+
+
+def test_damaged_but_readable_mail_becomes_a_ticket_with_a_note_and_an_ack(app):
+    raw = (
+        b"From: =?utf-8?q?Ann=0D=0AX-Evil=3A_1?= <ann@example.com>\r\nTo: support@acme.example\r\n"
+        b"Subject: Caf\xc3\xa9\r\nMessage-ID: <damaged@x>\r\n"
+        b"Content-Type: text/plain; charset=uft-8\r\n\r\nLe caf\xc3\xa9 est froid.\r\n"
+    )
+    outcome = take(app, raw)
+    assert outcome.verdict == "ticket"
+    [message] = rows(app, Message)
+    assert message.text == "Le caf\u00e9 est froid."
+    assert any("charset 'uft-8' is unknown" in note for note in message.notes)
+    [ack] = [o for o in outbox(app) if o.template == "customer/ack"]
+    assert ack.recipients == ["ann@example.com"]
+    assert parsed(ack.raw)["X-Evil"] is None
