@@ -25,6 +25,7 @@ from maild.adapters.db.store import Database
 log = logging.getLogger(__name__)
 EVERY_SECONDS = 3.0
 DEAD_AFTER = timedelta(seconds=15)  # five missed beats
+FORGET_AFTER = timedelta(days=1)
 
 
 def new_instance_id() -> str:
@@ -52,6 +53,8 @@ class Presence:
             seen_at=now,
         )
         with self.db.transaction() as store:
+            if self.started_at == now:  # the first beat: sweep the long dead
+                store.forget_instances(now - FORGET_AFTER)
             store.seen(row)
 
     def __enter__(self) -> Presence:

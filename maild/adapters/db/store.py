@@ -9,7 +9,7 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Engine, Insert, bindparam, func, insert, or_
+from sqlalchemy import Engine, Insert, bindparam, delete, func, insert, or_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel import Session, SQLModel, col, select
 
@@ -172,6 +172,10 @@ class Store:
             self.session.add(instance)
         else:
             found.seen_at = instance.seen_at
+
+    def forget_instances(self, before: datetime) -> None:
+        """Rows of processes long dead (killed, never signed off)."""
+        self.session.execute(delete(Instance).where(col(Instance.seen_at) < before))
 
     def gone(self, instance_id: str) -> None:
         """This process stops: its leases (none, after a clean stop) end at once."""
