@@ -1,9 +1,13 @@
-"""An SMTP (or LMTP) intake on a local port, for an MTA or for trying maild out.
+"""An SMTP and LMTP intake on a local port, for an MTA or for trying maild out.
 
 A mail is answered 250 only after its commit; a transient failure answers
-451 so the sending MTA keeps it and retries. LMTP (for Postfix's or Exim's
-local delivery) answers once per recipient, as RFC 2033 asks; maild takes the
-mail once whatever the number of recipients.
+451 so the sending MTA keeps it and retries. The intake speaks what the client
+speaks, whatever `protocol` says: a client that greets with LHLO (Postfix's or
+Exim's LMTP delivery) gets LMTP, one answer per recipient as RFC 2033 asks;
+one that greets with EHLO or HELO gets SMTP. A mismatch between the config and
+the MTA must never end in "500 command not recognized", which makes the MTA
+bounce a customer's mail. maild takes the mail once whatever the number of
+recipients.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from aiosmtpd.controller import Controller
-from aiosmtpd.lmtp import LMTP
+from aiosmtpd.smtp import SMTP, syntax
 
 from maild.services.ingest import Outcome, RawMail, TransientError
 
@@ -42,13 +46,33 @@ class IntakeHandler:
     @staticmethod
     def _each(server: Any, envelope: Any, reply: str) -> str:
         """SMTP: one reply. LMTP: one reply per recipient."""
-        count = len(envelope.rcpt_tos) if isinstance(server, LMTP) else 1
+        count = len(envelope.rcpt_tos) if getattr(server, "lmtp", False) else 1
         return "\r\n".join([reply] * max(count, 1))
 
 
-class LmtpController(Controller):
-    def factory(self) -> LMTP:
-        return LMTP(self.handler, **self.SMTP_kwargs)
+class EitherProtocol(SMTP):
+    """SMTP for a client that says EHLO or HELO, LMTP for one that says LHLO."""
+
+    lmtp = False
+    expected = "smtp"  # what the config says: a mismatch is logged, then served
+
+    @syntax("LHLO hostname")
+    async def smtp_LHLO(self, arg: str) -> None:
+        self.lmtp = True
+        if self.expected != "lmtp":
+            log.info('an LMTP client on the intake: answering in LMTP (protocol = "lmtp")')
+        await super().smtp_EHLO(arg)
+
+
+class IntakeController(Controller):
+    def __init__(self, *args: Any, protocol: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.protocol = protocol
+
+    def factory(self) -> SMTP:
+        server = EitherProtocol(self.handler, **self.SMTP_kwargs)
+        server.expected = self.protocol
+        return server
 
 
 def start_intake(
@@ -58,8 +82,13 @@ def start_intake(
     max_bytes: int,
     protocol: str = "smtp",
 ) -> Controller:
-    kind = LmtpController if protocol == "lmtp" else Controller
-    controller = kind(IntakeHandler(ingest), hostname=host, port=port, data_size_limit=max_bytes)
+    controller = IntakeController(
+        IntakeHandler(ingest),
+        hostname=host,
+        port=port,
+        data_size_limit=max_bytes,
+        protocol=protocol,
+    )
     controller.start()
-    log.info("%s intake listening on %s:%s", protocol, host, port)
+    log.info("intake listening on %s:%s (SMTP and LMTP)", host, port)
     return controller

@@ -80,3 +80,34 @@ def test_lmtp_answers_once_per_recipient_and_takes_the_mail_once(app):
     finally:
         controller.stop()
     assert sorted(t.customer for t in rows(app, Ticket)) == ["ann@example.com", "sam@example.com"]
+
+
+@pytest.mark.parametrize("configured", ["smtp", "lmtp"])
+def test_the_intake_speaks_what_the_client_speaks_whatever_the_config_says(app, configured):
+    port = free_port()
+    controller = start_intake(app.ingest, "127.0.0.1", port, 10**6, protocol=configured)
+    try:
+        with smtplib.LMTP("127.0.0.1", port) as client:  # LHLO
+            refused = client.sendmail(
+                "ann@example.com", ["support@acme.example"], mail(sender="ann@example.com")
+            )
+            assert refused == {}
+        with smtplib.SMTP("127.0.0.1", port) as client:  # EHLO
+            assert (
+                client.sendmail(
+                    "bob@example.com", ["support@acme.example"], mail(sender="bob@example.com")
+                )
+                == {}
+            )
+        with smtplib.SMTP("127.0.0.1", port) as client:  # plain HELO
+            client.helo("old.example")
+            assert (
+                client.sendmail(
+                    "cy@example.com", ["support@acme.example"], mail(sender="cy@example.com")
+                )
+                == {}
+            )
+    finally:
+        controller.stop()
+    customers = sorted(t.customer for t in rows(app, Ticket))
+    assert customers == ["ann@example.com", "bob@example.com", "cy@example.com"]
