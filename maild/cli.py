@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
+import os
+import shlex
 import sys
 import time
 from collections.abc import Iterator
@@ -99,8 +100,17 @@ def main(ctx: click.Context, config_file: str | None) -> None:
 @main.command()
 @click.argument("path", required=False, default="maild.toml")
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
-def init(path: str, force: bool) -> None:
-    """Write a documented config file to PATH (default ./maild.toml)."""
+@click.option(
+    "--state-dir",
+    metavar="DIR",
+    help="Where the database and token key live (default: /var/lib/maild for a "
+    "config under /etc or when run as root, else this user's state folder).",
+)
+def init(path: str, force: bool, state_dir: str | None) -> None:
+    """Write a documented config file to PATH (default ./maild.toml).
+
+    The config names its state folder, so the daemon, an MTA's pipe and an
+    administrator's commands all find the same database whoever runs them."""
     target = Path(path)
     if target.exists() and not force:
         raise click.ClickException(f"{target} exists; use --force to overwrite it")
@@ -110,9 +120,17 @@ def init(path: str, force: bool) -> None:
         if packaged.exists()
         else Path(__file__).parents[1] / "config" / "maild.example.toml"
     )
+    system = str(target.resolve()).startswith("/etc/") or os.geteuid() == 0
+    where = state_dir or ("/var/lib/maild" if system else str(config.default_state_path()))
+    text = source.read_text().replace(
+        '# state_dir = "/var/lib/maild"', f"state_dir = {json.dumps(where)}", 1
+    )
     target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(source, target)
-    click.echo(f"wrote {target}; edit it, then run: maild --config {target} check-config")
+    target.write_text(text)
+    shown = shlex.quote(str(target))
+    click.echo(f"wrote {target} (state in {where}). Put your own team, agents and manager in it,")
+    click.echo(f"then check it:  maild --config {shown} check-config")
+    click.echo(f"and run it:     maild --config {shown} run")
 
 
 @main.command("check-config")
@@ -122,6 +140,7 @@ def check_config(ctx: click.Context) -> None:
     settings, path = _settings(ctx)
     click.echo(f"config: {path or 'embedded defaults'}: OK")
     click.echo(f"  support:   {settings.support.name} <{settings.support.address}>")
+    click.echo(f"  state:     {settings.state_path()}")
     problem = ping(settings.database_url())
     reach = f"WARNING: unreachable: {problem}" if problem else "reachable"
     click.echo(f"  database:  {settings.database_label()} ({reach})")
@@ -133,8 +152,30 @@ def check_config(ctx: click.Context) -> None:
     )
     click.echo(f"  outgoing:  {out}")
     intake = settings.intake.smtp
-    click.echo(f"  intake:    {'smtp ' + intake.listen if intake.enabled else 'smtp off'}")
+    click.echo(f"  intake:    {'SMTP and LMTP on ' + intake.listen if intake.enabled else 'off'}")
     click.echo(f"  agents:    {len(settings.agents)}, teams: {len(settings.teams)}")
+    for warning in config_warnings(settings, ctx.obj.get("config")):
+        click.echo(f"WARNING: {warning}")
+
+
+def config_warnings(settings: config.Settings, explicit: str | None) -> list[str]:
+    """What would surprise a newcomer: said by check-config and the daemon's first lines."""
+    out = []
+    moved = settings.state_from_environment()
+    if moved:
+        out.append(
+            f"{moved}; another user, or systemd, would use another database: "
+            f'set state_dir (e.g. state_dir = "{settings.state_path()}")'
+        )
+    if not settings.agents:
+        out.append(
+            "no [[agents]]: a customer is told someone will answer, and nobody is notified "
+            "of new tickets"
+        )
+    local = config.unused_local_config(explicit)
+    if local is not None:
+        out.append(f"{local} is not used: pass it with maild --config {local} ...")
+    return out
 
 
 @main.command()
@@ -150,6 +191,8 @@ def run(ctx: click.Context, once: bool) -> None:
     app = _app(ctx, wait_for_database=not once)
     if once:
         ctx.exit(run_once(app))
+    for warning in config_warnings(app.settings, ctx.obj.get("config")):
+        log.warning(warning)
     daemon = Daemon(app, ctx.obj.get("config"))
     daemon.install_signals()
     ctx.exit(daemon.serve())

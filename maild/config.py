@@ -356,12 +356,22 @@ class Settings(Strict):
     _timezone = field_validator("timezone")(classmethod(lambda cls, v: _check_timezone(v)))
 
     def state_path(self) -> Path:
+        return Path(self.state_dir) if self.state_dir else default_state_path()
+
+    def state_from_environment(self) -> str | None:
+        """Why the state folder depends on who runs maild, or None when the config
+        says where it is: the daemon under systemd and an MTA's pipe would each
+        find their own database and token key."""
         if self.state_dir:
-            return Path(self.state_dir)
-        if os.environ.get("STATE_DIRECTORY"):  # set by systemd's StateDirectory=
-            return Path(os.environ["STATE_DIRECTORY"].split(":")[0])
-        base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-        return Path(base) / "maild"
+            return None
+        source = (
+            "$STATE_DIRECTORY (systemd)"
+            if os.environ.get("STATE_DIRECTORY")
+            else "$XDG_STATE_HOME"
+            if os.environ.get("XDG_STATE_HOME")
+            else f"the home folder of {Path.home()}"
+        )
+        return f"state_dir is not set, so it comes from {source}"
 
     def database_url(self) -> str:
         return self.database.url or f"sqlite:///{self.state_path() / 'maild.db'}"
@@ -382,6 +392,26 @@ def read_credential(name: str) -> str | None:
         return None
     path = Path(directory) / name
     return path.read_text().strip() if path.is_file() else None
+
+
+def default_state_path() -> Path:
+    """Where state goes when the config does not say: systemd's StateDirectory=,
+    else the XDG state folder of whoever runs maild."""
+    if os.environ.get("STATE_DIRECTORY"):
+        return Path(os.environ["STATE_DIRECTORY"].split(":")[0])
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "maild"
+
+
+def unused_local_config(explicit: str | None) -> Path | None:
+    """A ./maild.toml that this run does not read (maild init writes one there)."""
+    local = Path("maild.toml")
+    if not local.is_file():
+        return None
+    used = config_path(explicit)
+    if used is not None and used.is_file() and used.resolve() == local.resolve():
+        return None
+    return local.resolve()
 
 
 def config_path(explicit: str | None) -> Path | None:
@@ -451,7 +481,8 @@ def _explain(origin: str, err: Any) -> str:
         close = difflib.get_close_matches(str(err["loc"][-1]), list(model.model_fields), 1)
         hint = f" (did you mean '{close[0]}'?)" if close else ""
         return f"{origin}: {key}: unknown key{hint}"
-    return f"{origin}: {key}: {err['msg']}"
+    message = str(err["msg"]).removeprefix("Value error, ")  # pydantic's, not ours
+    return f"{origin}: {key}: {message}"
 
 
 def _check_references(s: Settings, origin: str) -> None:

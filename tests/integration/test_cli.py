@@ -168,3 +168,34 @@ def test_demo_prints_what_each_person_receives(tmp_path):
     assert "replies 3, solved 1, credits 2 (USD 100.00, average USD 50.00)" in out
     html = (tmp_path / "demo" / "summary.html").read_text()
     assert "Daily summary" in html and "Dana Agent" in html
+
+
+def test_init_writes_a_config_that_names_its_state_and_its_people(tmp_path):
+    target = tmp_path / "etc" / "maild.toml"
+    state = tmp_path / "state"
+    result = run("init", str(target), "--state-dir", str(state))
+    assert result.exit_code == 0
+    assert f"maild --config {target} check-config" in result.output
+    assert f"maild --config {target} run" in result.output
+    text = target.read_text()
+    assert f'state_dir = "{state}"' in text and "[[agents]]" in text
+    checked = run("--config", str(target), "check-config")
+    assert checked.exit_code == 0, checked.output
+    assert f"state:     {state}" in checked.output
+    assert f"sqlite:///{state}/maild.db" in checked.output
+    assert "WARNING" not in checked.output
+
+
+def test_check_config_warns_of_what_would_surprise_a_newcomer(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "maild.toml").write_text("")  # written by `maild init`, then forgotten
+    other = tmp_path / "other.toml"
+    other.write_text("[intake.smtp]\nenabled = false\n")
+    monkeypatch.setenv("STATE_DIRECTORY", str(tmp_path / "systemd-state"))
+    checked = run("--config", str(other), "check-config")
+    assert checked.exit_code == 0
+    warnings = [line for line in checked.output.splitlines() if line.startswith("WARNING")]
+    assert len(warnings) == 3
+    assert "state_dir is not set, so it comes from $STATE_DIRECTORY" in warnings[0]
+    assert "no [[agents]]" in warnings[1] and "nobody is notified" in warnings[1]
+    assert f"{tmp_path / 'maild.toml'} is not used" in warnings[2]
