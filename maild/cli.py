@@ -141,8 +141,8 @@ def check_config(ctx: click.Context) -> None:
     click.echo(f"config: {path or 'embedded defaults'}: OK")
     click.echo(f"  support:   {settings.support.name} <{settings.support.address}>")
     click.echo(f"  state:     {settings.state_path()}")
-    problem = ping(settings.database_url())
-    reach = f"WARNING: unreachable: {problem}" if problem else "reachable"
+    ok, found = ping(settings.database_url())
+    reach = found if ok else f"WARNING: unreachable: {found}"
     click.echo(f"  database:  {settings.database_label()} ({reach})")
     click.echo(f"  mailboxes: {', '.join(b.key for b in settings.mailboxes) or 'none'}")
     out = (

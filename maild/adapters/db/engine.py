@@ -45,15 +45,21 @@ def db_cause(exc: DBAPIError) -> str:
     return text.splitlines()[0] if text else type(exc.orig or exc).__name__
 
 
-def ping(url: str) -> str | None:
-    """None when the database answers; else why not, in one line."""
+def ping(url: str) -> tuple[bool, str]:
+    """Does the database answer, and in one line what was found. A SQLite file that
+    does not exist yet is left uncreated: the service's own user creates it (a check
+    run as root must not leave a root-owned database behind)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database:
+        if not Path(parsed.database).exists():
+            return True, "not created yet: the first maild run creates it"
     engine = make_engine(url)
     try:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
-        return None
+        return True, "reachable"
     except DBAPIError as exc:
-        return db_cause(exc)
+        return False, db_cause(exc)
     finally:
         engine.dispose()
 
