@@ -50,9 +50,9 @@ def ping(url: str) -> tuple[bool, str]:
     does not exist yet is left uncreated: the service's own user creates it (a check
     run as root must not leave a root-owned database behind)."""
     parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite" and parsed.database:
-        if not Path(parsed.database).exists():
-            return True, "not created yet: the first maild run creates it"
+    sqlite_file = parsed.database if parsed.get_backend_name() == "sqlite" else None
+    if sqlite_file and not Path(sqlite_file).exists():
+        return True, "not created yet: the first maild run creates it"
     engine = make_engine(url)
     try:
         with engine.connect() as conn:
