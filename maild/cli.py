@@ -35,13 +35,14 @@ def _settings(ctx: click.Context) -> tuple[config.Settings, Path | None]:
         raise  # unreachable: ctx.exit raises
 
 
-def _app(ctx: click.Context, *, wait_for_database: bool = False) -> App:
+def _app(ctx: click.Context, *, wait_for_database: bool = False, quiet: bool = False) -> App:
     """The app for one command. An unreachable database is one line and exit 75
-    (try again later); the daemon instead waits for it, saying so in the log."""
+    (try again later); the daemon instead waits for it, saying so in the log.
+    `quiet`: only warnings and errors on stderr (an MTA's pipe puts what a command
+    prints into its delivery status)."""
     settings, _ = _settings(ctx)
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    level = max(logging.getLevelName(settings.log_level), logging.WARNING if quiet else 0)
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if settings.log_level != "DEBUG":
         # aiosmtpd logs every SMTP command and Alembic every check at INFO.
         for chatty in ("mail.log", "alembic"):
@@ -208,7 +209,7 @@ def ingest(ctx: click.Context, source: Any) -> None:
     """
     raw = source.read()
     try:
-        app = _app(ctx)
+        app = _app(ctx, quiet=True)
         [outcome] = app.ingest([RawMail(raw, "pipe")])
     except (TransientError, OSError, DBAPIError) as exc:
         click.echo(f"maild: temporary failure, try again: {exc}", err=True)

@@ -60,7 +60,10 @@ def _header(value: str) -> str | Header:
 
 
 def _address(name: str, addr: str) -> str:
-    return str(_header(formataddr((one_line(name), addr), charset="utf-8")))
+    # A person known only by address (a manager in [[teams]]) is that address alone,
+    # never "maria@acme.example" <maria@acme.example>.
+    shown = "" if one_line(name).lower() == addr.lower() else one_line(name)
+    return str(_header(formataddr((shown, addr), charset="utf-8")))
 
 
 def _part(text: str, subtype: str) -> MIMEText:

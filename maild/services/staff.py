@@ -690,7 +690,7 @@ class StaffDesk:
             "month_total": policy.money(Decimal(cents) / 100, approval.currency),
             "reminder": reminder,
             "requested_at": f"{approval.requested_at:%Y-%m-%d %H:%M}",
-            "expires_at": (approval.requested_at + self.expire_after).isoformat(timespec="minutes"),
+            "expires_at": f"{approval.requested_at + self.expire_after:%Y-%m-%d %H:%M}",
         }
         out = notices.notice(
             "manager/approval",

@@ -82,9 +82,12 @@ class Summaries:
             {"s": s, "day": f"{s.facts.day:%A, %d %B %Y}", "teams": ", ".join(s.facts.teams)},
         )
 
-    def send(self, manager: str, day: date, now: datetime, *, sent_date: date) -> str:
+    def send(
+        self, manager: str, day: date, now: datetime, *, sent_date: date, scheduled: bool = False
+    ) -> str:
         """Record (manager, day) and queue the mail, in one commit. 'sent', 'empty' (nothing
-        to report and configured to send nothing), or 'taken' (sent already)."""
+        to report and configured to send nothing, or a scheduled day before maild took
+        any mail), or 'taken' (sent already)."""
         try:
             with self.db.transaction() as store:
                 taken = store.session.exec(
@@ -95,7 +98,12 @@ class Summaries:
                 if taken is not None:
                     return "taken"
                 s = self.build(store, manager, day, now)
-                skip = s.empty and self.schedule(manager)["when_empty"] == "none"
+                # An empty day before maild took any mail is a day before it was installed:
+                # nothing to report, and nobody to tell so.
+                tz = ZoneInfo(self.schedule(manager)["timezone"])
+                ended = datetime.combine(day + timedelta(days=1), time(0), tz)
+                before_any = scheduled and not store.took_mail_before(ended)
+                skip = s.empty and (self.schedule(manager)["when_empty"] == "none" or before_any)
                 out = None if skip else self.notice(s)
                 store.add(
                     SummaryRow(
@@ -129,7 +137,9 @@ class SummaryJob:
     def run(self, period: str, now: datetime) -> None:
         sent: Sequence[str] = []
         for manager, day in self.summaries.due(now):
-            result = self.summaries.send(manager, day, now, sent_date=day + timedelta(days=1))
+            result = self.summaries.send(
+                manager, day, now, sent_date=day + timedelta(days=1), scheduled=True
+            )
             if result != "taken":
                 sent = [*sent, f"{manager} {day} ({result})"]
         if sent:

@@ -128,6 +128,8 @@ def test_a_credit_over_a_limit_waits_for_the_manager_who_approves(app, clock):
     assert "Dana Agent <dana@acme.example> wants to credit USD 80.00 on ticket #1" in text
     assert "USD 80.00 is over the most one credit may be (USD 50.00, USD 50.00 left)" in text
     assert "| Hi Sam, refunded." in text and "credits this month so far: 0" in text
+    assert "Undecided by 2026-11-26 09:00 UTC," in text  # a time a person reads
+    assert parsed(request.raw)["To"] == MARIA  # known by address alone: no "x" <x>
     assert "waits for approval by maria@acme.example" in body(sent["staff/receipt"])
     [approval] = rows(app, Approval)
     assert approval.status == "waiting" and rows(app, Ledger) == []
@@ -302,3 +304,11 @@ def test_every_staff_mail_leaves_an_action_with_the_auth_verdict(app):
     [action] = rows(app, Action)
     assert action.status == "applied"
     assert [c["name"] for c in action.auth["checks"]] == ["from", "token"]
+
+
+def test_the_customer_gets_the_agents_sign_off_once(app):
+    open_ticket(app)
+    take(app, answer(notification(app), "#credit 5 sorry\n\nHi Sam, sorted.\n\nDana"))
+    text = body(last(app, "customer/reply", "sam@example.com"))
+    assert text.count("Dana") == 1
+    assert text.index("Hi Sam, sorted.") < text.index("credit of USD 5.00") < text.index("Acme")

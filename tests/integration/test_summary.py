@@ -6,6 +6,7 @@ import pytest
 
 from maild.adapters.db.models import Approval, Ledger
 from maild.adapters.db.models import Summary as SummaryRow
+from tests.conftest import mail
 from tests.integration.helpers import outbox, parsed, rows
 from tests.integration.staff import answer, body, last, open_ticket, take
 
@@ -13,6 +14,13 @@ MARIA, DANA, LEE = "maria@acme.example", "dana@acme.example", "lee@acme.example"
 ON = {"summary": {"enabled": True, "time": "08:00", "timezone": "Europe/Berlin"}}
 SUNDAY = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)  # 10:00 in Berlin
 MONDAY_0830 = datetime(2026, 11, 23, 7, 30, tzinfo=UTC)  # 08:30 in Berlin
+
+
+def running_since_saturday(app, clock):
+    """maild took a mail (a robot's: no ticket) before the summary's day."""
+    before, clock.now = clock.now, datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+    take(app, mail(sender="noreply@shop.example", Auto_Submitted="auto-generated"))
+    clock.now = before
 
 
 def summaries(app):
@@ -65,6 +73,7 @@ def test_the_summary_reports_yesterday_for_the_managers_team(app, clock):
 
 def test_exactly_one_summary_per_manager_and_day_across_instances_and_restarts(make_app, clock):
     first, second = make_app(**ON), make_app(**ON)  # two instances on one database
+    running_since_saturday(first, clock)
     clock.now = MONDAY_0830
     first.scheduler.run_due()
     second.scheduler.run_due()
@@ -96,6 +105,7 @@ def test_days_and_per_manager_overrides(make_app, clock):
             "managers": {MARIA: {"time": "09:30"}},
         }
     )
+    running_since_saturday(app, clock)
     clock.now = MONDAY_0830
     app.scheduler.run_due()
     assert summaries(app) == []  # Maria's own time is 09:30
@@ -110,6 +120,7 @@ def test_days_and_per_manager_overrides(make_app, clock):
 @pytest.mark.parametrize("when_empty,mails", [("short", 1), ("none", 0)])
 def test_a_manager_with_nothing_to_report(make_app, clock, when_empty, mails):
     app = make_app(summary={**ON["summary"], "when_empty": when_empty})
+    running_since_saturday(app, clock)
     clock.now = MONDAY_0830
     app.scheduler.run_due()
     assert len(summaries(app)) == mails
@@ -173,3 +184,11 @@ def test_a_daylight_saving_day_is_counted_in_local_time(app, clock):
     app.scheduler.run_due()
     [mail] = summaries(app)
     assert "Daily summary 2026-03-29 (tier1): 2 opened" in parsed(mail.raw)["Subject"]
+
+
+def test_no_summary_about_a_day_before_maild_took_any_mail(make_app, clock):
+    app = make_app(**ON)  # installed on Monday morning: Sunday was before its time
+    clock.now = MONDAY_0830
+    app.scheduler.run_due()
+    assert summaries(app) == []
+    assert len(rows(app, SummaryRow)) == 1  # decided once, not asked again

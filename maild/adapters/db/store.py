@@ -75,6 +75,10 @@ class Store:
         )
         return {int(uid) for uid in self.session.exec(query).all() if uid is not None}
 
+    def took_mail_before(self, when: datetime) -> bool:
+        query = select(Inbound.id).where(Inbound.received_at < when).limit(1)
+        return self.session.exec(query).first() is not None
+
     def seen_content(self, message_id: str, content_hash: str) -> bool:
         params = {"message_id": message_id, "content_hash": content_hash}
         return self.session.connection().execute(_SEEN_CONTENT, params).first() is not None
