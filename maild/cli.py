@@ -20,6 +20,7 @@ from maild import config, views
 from maild.adapters import memory, systemd
 from maild.adapters.db.engine import db_cause, ping
 from maild.bootstrap import App, build
+from maild.core import compose
 from maild.services.ingest import RawMail, TransientError
 
 EX_TEMPFAIL = 75
@@ -342,6 +343,30 @@ def quarantine_retry(ctx: click.Context, number: int) -> None:
     click.echo(
         f"released: {outcome.verdict}{' #' + str(outcome.ticket_id) if outcome.ticket_id else ''}"
     )
+
+
+@main.command()
+@click.argument("ticket", type=int)
+@click.option("--as", "person", required=True, metavar="EMAIL", help="The agent (or manager).")
+@click.argument("text", required=False)
+@click.pass_context
+def reply(ctx: click.Context, ticket: int, person: str, text: str | None) -> None:
+    """Answer ticket N as EMAIL would from a mail client (TEXT, else stdin).
+
+    The reply answers the latest mail maild sent EMAIL about that ticket, so it
+    carries that mail's token, and goes through intake like any mail: commands
+    (#credit 20, #close) run, the words reach the customer, EMAIL gets a receipt.
+    For trying the agent's side when outgoing mail goes to the local folder."""
+    app = _app(ctx)
+    with app.db.transaction() as store:
+        sent = store.latest_to(ticket, person.lower())
+    if sent is None:
+        raise click.ClickException(f"maild sent {person} nothing about ticket #{ticket}")
+    words = text if text is not None else click.get_text_stream("stdin").read()
+    raw = compose.reply_to(sent.raw, person, words, app.ingest.clock())
+    [outcome] = app.ingest([RawMail(raw, "cli")])
+    click.echo(f"{outcome.verdict} #{outcome.ticket_id}: {outcome.reason or ''}".rstrip(": "))
+    app.sender.drain()
 
 
 @main.command()

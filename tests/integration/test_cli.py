@@ -199,3 +199,24 @@ def test_check_config_warns_of_what_would_surprise_a_newcomer(tmp_path, monkeypa
     assert "state_dir is not set, so it comes from $STATE_DIRECTORY" in warnings[0]
     assert "no [[agents]]" in warnings[1] and "nobody is notified" in warnings[1]
     assert f"{tmp_path / 'maild.toml'} is not used" in warnings[2]
+
+
+def test_a_newcomer_answers_a_ticket_as_an_agent_from_the_command_line(tmp_path):
+    people = (
+        '[[teams]]\nname = "tier1"\nmanager = "maria@acme.example"\n'
+        '[[agents]]\nemail = "dana@acme.example"\nname = "Dana Agent"\nteam = "tier1"\n'
+    )
+    cfg = make_config(tmp_path, people)
+    assert run("--config", cfg, "ingest", "-", input=mail()).exit_code == 0
+    words = "#credit 10 late\n#close\n\nHi Sam, sorry for the wait.\n\nDana"
+    result = run("--config", cfg, "reply", "1", "--as", "dana@acme.example", words)
+    assert result.exit_code == 0, result.output
+    assert "staff #1: agent mail: applied" in result.output
+    [ticket] = json.loads(run("--config", cfg, "ticket", "1", "--json").output)
+    assert ticket["status"] == "closed"
+    sent = json.loads(run("--config", cfg, "outbox", "--json").output)
+    assert {o["template"] for o in sent} >= {"customer/reply", "staff/receipt"}
+    nobody = run("--config", cfg, "reply", "1", "--as", "lee@acme.example", "hi")
+    assert (
+        nobody.exit_code != 0 and "sent lee@acme.example nothing about ticket #1" in nobody.output
+    )

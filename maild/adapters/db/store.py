@@ -187,6 +187,16 @@ class Store:
         if found is not None:
             self.session.delete(found)
 
+    def latest_to(self, ticket_id: int, address: str) -> Outbox | None:
+        """The newest mail maild wrote to this address about this ticket."""
+        query = (
+            select(Outbox)
+            .where(Outbox.ticket_id == ticket_id)
+            .order_by(col(Outbox.id).desc())
+            .limit(200)
+        )
+        return next((o for o in self.session.exec(query) if address in o.recipients), None)
+
     def quarantined(self, limit: int = 100) -> Sequence[Quarantine]:
         query = select(Quarantine).order_by(col(Quarantine.id).desc()).limit(limit)
         return self.session.exec(query).all()
