@@ -17,7 +17,7 @@ import click
 from sqlalchemy.exc import DBAPIError
 
 from maild import config, views
-from maild.adapters import memory, systemd
+from maild.adapters import logs, memory, systemd
 from maild.adapters.db.engine import db_cause, ping
 from maild.bootstrap import App, build
 from maild.core import compose
@@ -43,7 +43,7 @@ def _app(ctx: click.Context, *, wait_for_database: bool = False, quiet: bool = F
     prints into its delivery status)."""
     settings, _ = _settings(ctx)
     level = max(logging.getLevelName(settings.log_level), logging.WARNING if quiet else 0)
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.setup(level, settings.log_format)
     if settings.log_level != "DEBUG":
         # aiosmtpd logs every SMTP command and Alembic every check at INFO.
         for chatty in ("mail.log", "alembic"):

@@ -337,6 +337,7 @@ class Settings(Strict):
     state_dir: str | None = None
     timezone: str = "UTC"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["text", "json"] = "text"
     templates_dir: str | None = None
     support: Support = Support()
     database: Database = Database()
