@@ -22,6 +22,7 @@ from maild.services.escalations import Escalations
 from maild.services.ingest import Ingest
 from maild.services.outbox import Sender, Transport
 from maild.services.presence import Presence, new_instance_id
+from maild.services.retention import Housekeeping
 from maild.services.rows import Queue
 from maild.services.scheduler import Hourly, Job, Scheduler
 from maild.services.staff import StaffDesk
@@ -175,6 +176,7 @@ def build(
             wakeup.set,
         ),
         Hourly("escalations", db, escalations.run_watch, wakeup.set),
+        Hourly("housekeeping", db, Housekeeping(settings.retention.raw_days)),
         SummaryJob(summaries, wakeup.set),
     ]
     return App(settings, db, ingest, sender, Scheduler(db, clock, jobs), summaries, wakeup)

@@ -18,9 +18,11 @@ from sqlalchemy.exc import DBAPIError
 
 from maild import config, views
 from maild.adapters import logs, memory, systemd
+from maild.adapters.db.engine import backup as engine_backup
 from maild.adapters.db.engine import db_cause, ping
 from maild.bootstrap import App, build
 from maild.core import compose
+from maild.services import retention
 from maild.services.ingest import RawMail, TransientError
 
 EX_TEMPFAIL = 75
@@ -343,6 +345,37 @@ def quarantine_retry(ctx: click.Context, number: int) -> None:
     click.echo(
         f"released: {outcome.verdict}{' #' + str(outcome.ticket_id) if outcome.ticket_id else ''}"
     )
+
+
+@main.command()
+@click.argument("address")
+@click.option("--yes", is_flag=True, help="Erase for real (without it: say what would go).")
+@click.pass_context
+def forget(ctx: click.Context, address: str, yes: bool) -> None:
+    """Erase a customer's personal data: name, address, message texts, attachments,
+    raw mail. Ticket numbers, counts and the ledger's amounts stay, pseudonymised."""
+    app = _app(ctx)
+    with app.db.transaction() as store:
+        erased = retention.forget(store, address, app.ingest.clock())
+        if not yes:
+            store.session.rollback()  # the same path, undone: a dry run
+    said = ", ".join(f"{count} {kind}" for kind, count in erased.items())
+    if not yes:
+        click.echo(f"would erase {address}: {said}; run again with --yes to do it")
+        return
+    click.echo(f"erased {address} ({retention.pseudonym(address)} from now on): {said}")
+
+
+@main.command()
+@click.argument("target", type=click.Path(dir_okay=False))
+@click.pass_context
+def backup(ctx: click.Context, target: str) -> None:
+    """A consistent copy of the SQLite database, taken while maild runs."""
+    app = _app(ctx)
+    if app.db.engine.dialect.name != "sqlite":
+        raise click.ClickException("PostgreSQL: use pg_dump (see the README's Backup section)")
+    pages = engine_backup(app.db.engine, Path(target))
+    click.echo(f"wrote {target} ({pages} pages)")
 
 
 @main.command()

@@ -281,6 +281,12 @@ class Approvals(Strict):
     expire_after_hours: float = Field(default=72, gt=0)
 
 
+class Retention(Strict):
+    # Raw mail and attachments older than this are dropped (text, events and the
+    # ledger stay). At least a week: a held credit re-runs its raw mail on #approve.
+    raw_days: int = Field(default=90, ge=7)
+
+
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -353,6 +359,7 @@ class Settings(Strict):
     receipts: Receipts = Receipts()
     approvals: Approvals = Approvals()
     summary: SummarySettings = SummarySettings()
+    retention: Retention = Retention()
 
     _timezone = field_validator("timezone")(classmethod(lambda cls, v: _check_timezone(v)))
 

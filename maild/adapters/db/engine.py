@@ -7,6 +7,7 @@ overtaken between its read and its write.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -114,6 +115,25 @@ def mailbox_lock(engine: Engine, key: str) -> Iterator[bool]:
         finally:
             if held:
                 conn.execute(text("SELECT pg_advisory_unlock(hashtext(:k))"), {"k": name})
+
+
+def backup(engine: Engine, target: Path) -> int:
+    """SQLite's online backup into target (written beside it, then renamed): a
+    consistent copy while the daemon writes. Returns the pages copied."""
+    partial = target.with_name(target.name + ".partial")
+    partial.unlink(missing_ok=True)
+    source = engine.raw_connection()
+    try:
+        copy = sqlite3.connect(partial)
+        try:
+            source.driver_connection.backup(copy)  # type: ignore[union-attr]
+            pages = int(copy.execute("PRAGMA page_count").fetchone()[0])
+        finally:
+            copy.close()
+    finally:
+        source.close()
+    partial.replace(target)
+    return pages
 
 
 def alembic_config(engine: Engine | None = None) -> Config:

@@ -50,8 +50,8 @@ class Inbound(SQLModel, table=True):
     reason: str | None = None
     ticket_id: int | None = Field(default=None, foreign_key="ticket.id", index=True)
     size: int = 0
-    raw: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
-    received_at: datetime
+    raw: bytes = Field(sa_column=Column(LargeBinary, nullable=False))  # b"" once dropped
+    received_at: datetime = Field(index=True)
 
 
 class Message(SQLModel, table=True):

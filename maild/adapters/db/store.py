@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -9,13 +11,14 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Engine, Insert, bindparam, delete, func, insert, or_
+from sqlalchemy import Engine, Insert, bindparam, delete, func, insert, or_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel import Session, SQLModel, col, select
 
 from maild.adapters.db.models import (
     Action,
     Approval,
+    Attachment,
     BudgetLock,
     Escalation,
     Event,
@@ -186,6 +189,105 @@ class Store:
         found = self.session.get(Instance, instance_id)
         if found is not None:
             self.session.delete(found)
+
+    # retention -------------------------------------------------------------
+    def drop_raw_before(self, cutoff: datetime, limit: int) -> list[int | None]:
+        """Empty the raw bytes (and attachments) of mail taken before cutoff; returns
+        the tickets of the rows it emptied, one entry a row."""
+        rows = (
+            self.session.connection()
+            .execute(
+                select(Inbound.id, Inbound.ticket_id)
+                .where(col(Inbound.received_at) < cutoff, func.length(Inbound.raw) > 0)
+                .limit(limit)
+            )
+            .all()
+        )
+        ids = [r.id for r in rows]
+        if not ids:
+            return []
+        self.session.execute(update(Inbound).where(col(Inbound.id).in_(ids)).values(raw=b""))
+        messages = select(Message.id).where(col(Message.inbound_id).in_(ids))
+        self.session.execute(
+            update(Attachment).where(col(Attachment.message_id).in_(messages)).values(content=None)
+        )
+        return [r.ticket_id for r in rows]
+
+    def drop_sent_raw_before(self, cutoff: datetime, limit: int) -> int:
+        ids = (
+            self.session.connection()
+            .execute(
+                select(Outbox.id)
+                .where(
+                    col(Outbox.status).in_(["sent", "failed"]),
+                    col(Outbox.created_at) < cutoff,
+                    func.length(Outbox.raw) > 0,
+                )
+                .limit(limit)
+            )
+            .scalars()
+            .all()
+        )
+        if ids:
+            self.session.execute(update(Outbox).where(col(Outbox.id).in_(ids)).values(raw=b""))
+        return len(ids)
+
+    def prune_job_runs(self, before: datetime) -> int:
+        result = self.session.execute(delete(JobRun).where(col(JobRun.started_at) < before))
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    def tickets_of(self, customer: str) -> list[int]:
+        query = select(Ticket.id).where(Ticket.customer == customer).order_by(col(Ticket.id))
+        return [int(t) for t in self.session.exec(query).all() if t is not None]
+
+    def erase_customer(self, customer: str, alias: str, tickets: list[int]) -> dict[str, int]:
+        """Every row that holds the customer's words or address: erased or pseudonymised."""
+        on_tickets = col(Message.ticket_id).in_(tickets)
+        messages = select(Message.id).where(on_tickets)
+        done = {
+            "messages": self._update(
+                update(Message).where(on_tickets).values(text="", subject="", author_name="")
+            ),
+            "attachments": self._update(
+                delete(Attachment).where(col(Attachment.message_id).in_(messages))
+            ),
+        }
+        self._update(update(Message).where(Message.author == customer).values(author=alias))
+        mine = or_(col(Inbound.ticket_id).in_(tickets), Inbound.sender == customer)
+        done["raw mails"] = self._update(
+            update(Inbound).where(mine).values(raw=b"", sender=alias, subject="")
+        )
+        sent = col(Outbox.ticket_id).in_(tickets)
+        self._update(
+            update(Outbox)
+            .where(sent, Outbox.status == "queued")
+            .values(status="failed", last_error="customer forgotten before it was sent")
+        )
+        done["sent mails"] = self._update(update(Outbox).where(sent).values(raw=b""))
+        done["credits"] = self._update(
+            update(Ledger).where(Ledger.customer == customer).values(customer=alias)
+        )
+        self._update(update(Event).where(Event.actor == customer).values(actor=alias))
+        # Events say what happened in words ("credited USD 10.00 to sam@..."): the
+        # address goes from those words too.
+        for event in self.session.exec(select(Event).where(col(Event.ticket_id).in_(tickets))):
+            said = json.dumps(event.detail)
+            if customer in said.lower():
+                event.detail = json.loads(re.sub(re.escape(customer), alias, said, flags=re.I))
+        self._update(
+            update(Ticket)
+            .where(col(Ticket.id).in_(tickets))
+            .values(customer=alias, customer_name="", subject="(forgotten)")
+        )
+        self._update(
+            update(BudgetLock)
+            .where(BudgetLock.key == f"customer:{customer}")
+            .values(key=f"customer:{alias}")
+        )
+        return done
+
+    def _update(self, statement: Any) -> int:
+        return int(getattr(self.session.execute(statement), "rowcount", 0) or 0)
 
     def latest_to(self, ticket_id: int, address: str) -> Outbox | None:
         """The newest mail maild wrote to this address about this ticket."""
