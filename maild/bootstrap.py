@@ -18,6 +18,7 @@ from maild.core import auth, policy
 from maild.core.model import Person, Role
 from maild.core.notices import Addressing
 from maild.core.people import Directory
+from maild.health import Health
 from maild.services.escalations import Escalations
 from maild.services.ingest import Ingest
 from maild.services.outbox import Sender, Transport
@@ -39,9 +40,10 @@ class App:
     summaries: Summaries
     outbox_wakeup: Event = field(default_factory=Event)
 
-    def presence(self) -> Presence:
-        """This process, seen by other instances while it runs (its outbox leases hold)."""
-        return Presence(self.db, self.ingest.clock, self.sender.instance)
+    def presence(self, health: Health | None = None) -> Presence:
+        """This process, seen by other instances while it runs (its outbox leases hold);
+        with the daemon's health, what its workers do (`maild status`)."""
+        return Presence(self.db, self.ingest.clock, self.sender.instance, health=health)
 
 
 def directory(settings: Settings) -> Directory:

@@ -348,6 +348,44 @@ def quarantine_retry(ctx: click.Context, number: int) -> None:
 
 
 @main.command()
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--no-imap", is_flag=True, help="Do not ask the mailboxes how much mail waits.")
+@click.pass_context
+def status(ctx: click.Context, as_json: bool, no_imap: bool) -> None:
+    """How maild is doing: running processes and their workers, each mailbox, the
+    outbox, the scheduler's last runs."""
+    from maild import status as report
+
+    app = _app(ctx)
+    with app.db.transaction() as store:
+        found = report.report(app, store, app.ingest.clock(), ask_mailboxes=not no_imap)
+    if as_json:
+        click.echo(json.dumps(found, indent=2, default=str))
+        return
+    click.echo(f"database: {found['database']}")
+    for i in found["instances"]:
+        alive = "running" if i["alive"] else "gone"
+        click.echo(f"maild {i['id']}: {alive}, seen {i['seen_seconds_ago']} s ago")
+        for worker, w in i["workers"].items():
+            click.echo(f"  {worker}: {'STUCK, ' if w.get('stuck') else ''}{w.get('state')}")
+    for m in found["mailboxes"]:
+        waiting = m["waiting"] if m["waiting"] is not None else m.get("error", "not asked")
+        click.echo(
+            f"mailbox {m['mailbox']}: {'connected' if m['connected'] else 'NOT connected'}"
+            f" ({m['mode'] or '-'}), {m['state']}, last check {m['last_check'] or 'never'},"
+            f" waiting: {waiting}"
+        )
+    o = found["outbox"]
+    click.echo(
+        f"outbox: {o['queued']} queued, {o['deferred']} deferred"
+        f" (oldest {o.get('oldest_deferred_seconds', '-')} s), {o['failed']} failed,"
+        f" {o['sent']} sent"
+    )
+    for run_ in found["scheduler"]:
+        click.echo(f"job {run_['job']}: last period {run_['period']} at {run_['started_at']}")
+
+
+@main.command()
 @click.argument("address")
 @click.option("--yes", is_flag=True, help="Erase for real (without it: say what would go).")
 @click.pass_context

@@ -95,6 +95,9 @@ class Mailbox(Secret):
     idle: bool = True
     idle_renew_seconds: float = Field(default=600, gt=0, le=1680)
     batch_size: int = Field(default=200, ge=1, le=5000)
+    # Not checked successfully for this long: an ERROR in the log and a mail to
+    # [support] operator (once per such stretch).
+    alert_after_minutes: float = Field(default=15, gt=0)
     team: str | None = None
     ca_file: str | None = None
 

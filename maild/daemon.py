@@ -14,7 +14,8 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.exc import DBAPIError
@@ -91,6 +92,8 @@ class MailboxWorker:
     stop: threading.Event
     health: Health
     connected: bool = False  # since the last failure: then the backoff starts again
+    last_ok: float = field(default_factory=time.monotonic)  # the last successful check
+    alerted: bool = False  # the operator was told of this stretch already
 
     @property
     def name(self) -> str:
@@ -113,6 +116,7 @@ class MailboxWorker:
         self.health.forget(self.name)
 
     def backoff(self, failures: int, exc: BaseException) -> None:
+        self.alarm(exc)
         delay = min(RECONNECT_MAX_SECONDS, 0.5 * 2 ** (failures - 1))
         log.warning("mailbox %s: %s; reconnecting in %.1f s", self.box.key, exc, delay)
         self.health.beat(self.name, f"reconnecting in {delay:.0f} s: {exc}", delay)
@@ -136,11 +140,33 @@ class MailboxWorker:
         def beat(state: str = "idle") -> None:
             self.health.beat(self.name, state, 5)
 
+        self.health.note(self.name, mailbox=self.box.key, connected=True, mode=mailbox.mode())
         while not self.stop.is_set():
             beat("taking mail")
-            drain_mailbox(self.app, mailbox, lambda: beat("taking mail"))
+            taken = drain_mailbox(self.app, mailbox, lambda: beat("taking mail"))
+            self.checked(sum(taken.values()))
             beat()
             mailbox.wait_for_mail(self.stop, beat)
+
+    def checked(self, taken: int) -> None:
+        """A successful check: the alarm clock starts again."""
+        self.last_ok, self.alerted = time.monotonic(), False
+        self.health.note(self.name, last_check=datetime.now(UTC).isoformat(), taken=taken)
+
+    def alarm(self, exc: BaseException) -> None:
+        """Not checked for alert_after_minutes: an ERROR and the operator told, once."""
+        self.health.note(self.name, connected=False, error=str(exc))
+        quiet = time.monotonic() - self.last_ok
+        if self.alerted or quiet < self.box.alert_after_minutes * 60:
+            return
+        self.alerted = True
+        minutes = int(quiet // 60)
+        log.error("mailbox %s: not checked for %d minutes: %s", self.box.key, minutes, exc)
+        self.app.ingest.tell_operator(
+            "operator/mailbox-down",
+            f"mailbox-down-{self.box.key}-{int(time.time() // 60)}",
+            {"mailbox": self.box.key, "minutes": minutes, "error": str(exc)},
+        )
 
 
 def _sender_loop(app: App, stop: threading.Event, health: Health) -> None:
@@ -256,7 +282,7 @@ class Daemon:
 
     def serve(self) -> int:
         app = self.app
-        presence = app.presence().__enter__()
+        presence = app.presence(self.health).__enter__()
         generation = threading.Event()
         workers = self.start(app, generation)
         systemd.notify("READY=1")
@@ -273,7 +299,7 @@ class Daemon:
                 app, workers, generation = self._reload(app, workers, generation)
                 if presence.db is not app.db:
                     presence.__exit__()
-                    presence = app.presence().__enter__()
+                    presence = app.presence(self.health).__enter__()
         systemd.notify("STOPPING=1")
         self._stop_workers(workers, generation, app)
         presence.__exit__()

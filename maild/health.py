@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 GRACE_SECONDS = 30.0  # how late a beat may be before the worker counts as stuck
 
@@ -26,7 +27,21 @@ class Beat:
 class Health:
     grace: float = GRACE_SECONDS
     beats: dict[str, Beat] = field(default_factory=dict)
+    facts: dict[str, dict[str, Any]] = field(default_factory=dict)  # for `maild status`
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def note(self, worker: str, **facts: Any) -> None:
+        """What `maild status` shows of a worker (a mailbox's last check, its mode)."""
+        with self.lock:
+            self.facts.setdefault(worker, {}).update(facts)
+
+    def snapshot(self) -> dict[str, dict[str, Any]]:
+        late = set(self.stuck())
+        with self.lock:
+            return {
+                w: {"state": b.state, "stuck": w in late, **self.facts.get(w, {})}
+                for w, b in sorted(self.beats.items())
+            }
 
     def beat(self, worker: str, state: str, within: float) -> None:
         with self.lock:
@@ -35,6 +50,7 @@ class Health:
     def forget(self, worker: str) -> None:
         with self.lock:
             self.beats.pop(worker, None)
+            self.facts.pop(worker, None)
 
     def stuck(self, now: float | None = None) -> list[str]:
         at = time.monotonic() if now is None else now

@@ -148,6 +148,15 @@ class ImapMailbox:
         if client.has_capability("UIDPLUS"):
             client.uid_expunge(list(uids))
 
+    def waiting(self) -> int:
+        """Mail in the folder now (STATUS MESSAGES): what the next check will take."""
+        status = self._c().folder_status(self.config.folder, ["MESSAGES"])
+        return int(status[b"MESSAGES"])
+
+    def mode(self) -> str:
+        """IDLE when the server offers it and the config allows it, else polling."""
+        return "IDLE" if self.config.idle and self._c().has_capability("IDLE") else "polling"
+
     def wait_for_mail(self, stop: Event, beat: Callable[[], None] = lambda: None) -> None:
         """Return when new mail may be there, when stop is set, or after a while.
         Raises (an ERRORS kind) when the connection is gone. `beat` is called about

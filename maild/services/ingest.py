@@ -359,6 +359,21 @@ class Ingest:
         self._tell_operator(store, row, now)
         return Outcome("quarantined", reason=f"quarantine #{row.id}: {error}")
 
+    def tell_operator(self, template: str, key: str, context: dict[str, Any]) -> None:
+        """A mail to [support] operator about maild itself (a mailbox down ...)."""
+        if self.operator is None:
+            return
+        now = self.clock()
+        operator = Person(self.operator, "Operator", Role.OPERATOR)
+        out = notices.notice(template, operator, 0, key, self.addressing, context)
+        try:
+            with self.db.transaction() as store:
+                self.queue(store, [out], now)
+        except DBAPIError as exc:
+            log.error("could not tell the operator (%s): %s", template, exc)
+            return
+        self.on_queued()
+
     def _tell_operator(self, store: Store, row: Quarantine, now: datetime) -> None:
         if self.operator is None:
             return

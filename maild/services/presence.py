@@ -21,6 +21,7 @@ from sqlalchemy.exc import DBAPIError
 
 from maild.adapters.db.models import Instance
 from maild.adapters.db.store import Database
+from maild.health import Health
 
 log = logging.getLogger(__name__)
 EVERY_SECONDS = 3.0
@@ -41,6 +42,7 @@ class Presence:
     instance: str
     stop: threading.Event = field(default_factory=threading.Event)
     started_at: datetime | None = None
+    health: Health | None = None  # the daemon's workers, shown by `maild status`
 
     def beat(self) -> None:
         now = self.clock()
@@ -51,6 +53,7 @@ class Presence:
             pid=os.getpid(),
             started_at=self.started_at,
             seen_at=now,
+            status=self.health.snapshot() if self.health else None,
         )
         with self.db.transaction() as store:
             if self.started_at == now:  # the first beat: sweep the long dead

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from tests.conftest import mail
-from tests.e2e.test_imap import cli, setup  # noqa: F401  (setup is a fixture)
+from tests.e2e.test_imap import cli
 from tests.integration.staff import answer
 from tests.unit.test_reply import CLIENTS
 
@@ -31,7 +31,7 @@ STYLES["gmail html-only"] = ("", GMAIL_HTML)
 STYLES["outlook web html-only"] = ("", OUTLOOK_HTML)
 
 
-def test_replies_from_every_client_reach_their_customer_without_the_quote(setup):  # noqa: F811
+def test_replies_from_every_client_reach_their_customer_without_the_quote(setup):
     cfg, dovecot, user, sink = setup
     styles = sorted(STYLES)
     for i, style in enumerate(styles):
@@ -61,7 +61,7 @@ def test_replies_from_every_client_reach_their_customer_without_the_quote(setup)
     assert json.loads(cli(cfg, "ledger", "--json").output) == []  # the quoted #credit never ran
 
 
-def test_over_the_limit_the_manager_approves_by_mail(setup):  # noqa: F811
+def test_over_the_limit_the_manager_approves_by_mail(setup):
     cfg, dovecot, user, sink = setup
     dovecot.append(user, mail(subject="Broken kettle"))
     assert cli(cfg, "run", "--once").exit_code == 0

@@ -24,7 +24,6 @@ from maild.cli import main
 from maild.daemon import Daemon
 from maild.services.outbox import LEASE
 from tests.conftest import mail
-from tests.peers import maild_config
 
 pytestmark = pytest.mark.dovecot
 
@@ -48,15 +47,6 @@ LATIN1 = (
     b"Content-Type: text/plain; charset=iso-8859-1\r\nContent-Transfer-Encoding: 8bit\r\n"
     b"\r\nDie Rechnung f\xfcr M\xe4rz fehlt.\r\n"
 )
-
-
-@pytest.fixture
-def setup(tmp_path, dovecot, imap_user, sink, monkeypatch):
-    monkeypatch.setenv("TEST_IMAP_PASSWORD", dovecot.password)
-    cfg = maild_config(
-        tmp_path / "maild.toml", dovecot, imap_user, sink.port, password_env="TEST_IMAP_PASSWORD"
-    )
-    return cfg, dovecot, imap_user, sink
 
 
 @contextmanager

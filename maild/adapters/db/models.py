@@ -118,6 +118,8 @@ class Instance(SQLModel, table=True):
     pid: int
     started_at: datetime
     seen_at: datetime
+    # its workers and what each is doing (maild status), written with each beat
+    status: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
 class Quarantine(SQLModel, table=True):

@@ -178,11 +178,28 @@ class Store:
         if found is None:
             self.session.add(instance)
         else:
-            found.seen_at = instance.seen_at
+            found.seen_at, found.status = instance.seen_at, instance.status
 
     def forget_instances(self, before: datetime) -> None:
         """Rows of processes long dead (killed, never signed off)."""
         self.session.execute(delete(Instance).where(col(Instance.seen_at) < before))
+
+    def instances(self) -> Sequence[Instance]:
+        return self.session.exec(select(Instance).order_by(col(Instance.seen_at).desc())).all()
+
+    def outbox_counts(self) -> list[tuple[str, bool, int, datetime | None]]:
+        """(status, deferred?, count, oldest created_at) for the outbox summary."""
+        deferred = func.length(Outbox.last_error) > 0
+        query = select(Outbox.status, deferred, func.count(), func.min(Outbox.created_at)).group_by(
+            Outbox.status, deferred
+        )
+        return [(s, bool(d), int(n), t) for s, d, n, t in self.session.execute(query).all()]
+
+    def last_job_runs(self) -> list[tuple[str, str, datetime]]:
+        query = select(JobRun.job, func.max(JobRun.period), func.max(JobRun.started_at)).group_by(
+            JobRun.job
+        )
+        return [(j, p, t) for j, p, t in self.session.execute(query).all()]
 
     def gone(self, instance_id: str) -> None:
         """This process stops: its leases (none, after a clean stop) end at once."""

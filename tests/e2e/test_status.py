@@ -1,0 +1,54 @@
+"""`maild status` as an administrator reads it, against a running daemon and a real Dovecot."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from tests.conftest import mail
+from tests.e2e.test_imap import cli, running
+from tests.peers import free_port
+
+
+def _status(cfg) -> dict:
+    result = cli(cfg, "status", "--json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def test_status_shows_the_mailbox_the_outbox_and_the_jobs(setup):
+    cfg, dovecot, user, sink = setup
+    with running(cfg):
+        dovecot.append(user, mail(subject="status", sender="s1@example.com"))
+        assert len(sink.handler.wait_for(2, timeout=10)) == 2
+        time.sleep(3.5)  # one presence beat
+        found = _status(cfg)
+        dovecot.append(user, mail(subject="waiting", sender="s2@example.com"))
+        text = cli(cfg, "status").output
+    [me] = [i for i in found["instances"] if i["alive"]]
+    assert me["workers"]["imap-0"]["connected"] is True
+    assert {"imap-0", "outbox", "scheduler"} <= set(me["workers"])
+    [box] = found["mailboxes"]
+    assert box["connected"] and box["mode"] == "IDLE" and box["last_check"]
+    assert box["waiting"] == 0
+    assert found["outbox"]["sent"] == 2 and found["outbox"]["queued"] == 0
+    assert {j["job"] for j in found["scheduler"]} >= {"approvals", "escalations"}
+    assert "mailbox" in text and "connected (IDLE)" in text and "outbox: 0 queued" in text
+
+
+def test_a_mailbox_down_too_long_is_an_error_and_the_operator_is_told(setup, tmp_path, caplog):
+    cfg, dovecot, _user, sink = setup
+    text = cfg.read_text().replace(f"port = {dovecot.port}", f"port = {free_port()}")
+    text = text.replace("[support]\n", '[support]\noperator = "ops@acme.example"\n')
+    cfg.write_text(text.replace("username =", "alert_after_minutes = 0.03\nusername =", 1))
+    with running(cfg) as daemon:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not sink.handler.to("ops@acme.example"):
+            time.sleep(0.2)
+        time.sleep(3.5)
+        [box] = _status(cfg)["mailboxes"]
+        assert daemon.stop.is_set() is False  # still running, still trying
+    [alert] = sink.handler.to("ops@acme.example")
+    assert "not checked for" in str(alert.msg["Subject"])
+    assert any("not checked for" in r.message and r.levelname == "ERROR" for r in caplog.records)
+    assert box["connected"] is False and "Connection refused" in box.get("error", "")
