@@ -284,6 +284,11 @@ class Approvals(Strict):
     expire_after_hours: float = Field(default=72, gt=0)
 
 
+class Metrics(Strict):
+    # "127.0.0.1:9464" serves Prometheus metrics at /metrics (needs maild[metrics]).
+    listen: str | None = None
+
+
 class Retention(Strict):
     # Raw mail and attachments older than this are dropped (text, events and the
     # ledger stay). At least a week: a held credit re-runs its raw mail on #approve.
@@ -363,6 +368,7 @@ class Settings(Strict):
     approvals: Approvals = Approvals()
     summary: SummarySettings = SummarySettings()
     retention: Retention = Retention()
+    metrics: Metrics = Metrics()
 
     _timezone = field_validator("timezone")(classmethod(lambda cls, v: _check_timezone(v)))
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy.exc import DBAPIError
 
-from maild import config
+from maild import config, metrics
 from maild.adapters import systemd
 from maild.adapters.db.engine import mailbox_lock
 from maild.adapters.imap import ERRORS, ImapMailbox
@@ -116,6 +116,7 @@ class MailboxWorker:
         self.health.forget(self.name)
 
     def backoff(self, failures: int, exc: BaseException) -> None:
+        metrics.reconnect(self.box.key)
         self.alarm(exc)
         delay = min(RECONNECT_MAX_SECONDS, 0.5 * 2 ** (failures - 1))
         log.warning("mailbox %s: %s; reconnecting in %.1f s", self.box.key, exc, delay)
@@ -194,6 +195,11 @@ def _scheduler_loop(app: App, stop: threading.Event, health: Health) -> None:
         health.beat("scheduler", "idle", SCHEDULER_SECONDS)
         stop.wait(SCHEDULER_SECONDS)
     health.forget("scheduler")
+
+
+def quarantine_held(app: App) -> float:
+    with app.db.transaction() as store:
+        return float(store.quarantine_held())
 
 
 @dataclass
@@ -285,6 +291,8 @@ class Daemon:
         presence = app.presence(self.health).__enter__()
         generation = threading.Event()
         workers = self.start(app, generation)
+        if app.settings.metrics.listen:
+            metrics.enable(app.settings.metrics.listen, lambda: quarantine_held(app))
         systemd.notify("READY=1")
         log.info(
             "maild running: %d mailbox(es), state in %s",

@@ -28,6 +28,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import col
 
+from maild import metrics
 from maild.adapters.db.engine import is_transient
 from maild.adapters.db.models import Inbound, Quarantine, Ticket
 from maild.adapters.db.store import Database, Store
@@ -89,6 +90,10 @@ class Ingest:
                 ]
         except DBAPIError as exc:
             raise TransientError(f"database: {exc.orig or exc}") from exc
+        for outcome in outcomes:
+            metrics.taken(outcome.verdict)
+            if outcome.verdict == "staff":
+                metrics.staff(_staff_outcome(outcome.reason or ""))
         if any(o.verdict in {"ticket", "joined", "staff"} for o in outcomes):
             self.on_queued()
         return outcomes
@@ -391,6 +396,15 @@ class Ingest:
             "operator/quarantined", operator, 0, f"quarantine-{row.id}", self.addressing, context
         )
         self.queue(store, [out], now)
+
+
+def _staff_outcome(reason: str) -> str:
+    """applied, waiting for approval, refused, unproven, replay: for the metrics."""
+    if reason.startswith("not proven"):
+        return "unproven"
+    if reason.startswith("replay"):
+        return "replay"
+    return reason.rpartition(": ")[2] if " mail: " in reason else "refused"
 
 
 def _dry(role: str, ticket: int | None, text: str, errors: list[str]) -> dict[str, Any]:

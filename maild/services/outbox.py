@@ -21,6 +21,7 @@ from typing import Protocol
 
 from sqlalchemy.exc import DBAPIError
 
+from maild import metrics
 from maild.adapters.db.engine import is_transient
 from maild.adapters.db.models import Outbox
 from maild.adapters.db.store import Database, Store
@@ -127,10 +128,13 @@ class Sender:
     def _report(store: Store, row: Outbox, now: datetime) -> None:
         """Sent is INFO; anything else is a WARNING with the server's answer, and a
         failed mail is an event on its ticket, where an agent looks."""
+        what = "deferred" if row.status == "queued" else row.status
+        metrics.delivery(what)
+        if row.status == "sent" and row.template == "customer/ack" and row.created_at:
+            metrics.ack_latency((now - row.created_at).total_seconds())
         if row.status == "sent" and not row.last_error:
             log.info("outbox %s (%s): sent", row.id, row.message_id)
             return
-        what = "deferred" if row.status == "queued" else row.status
         log.warning(
             "outbox %s (%s, %s to %s): %s: %s",
             row.id,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+import urllib.request
 
 from tests.conftest import mail
 from tests.e2e.test_imap import cli, running
@@ -52,3 +53,24 @@ def test_a_mailbox_down_too_long_is_an_error_and_the_operator_is_told(setup, tmp
     assert "not checked for" in str(alert.msg["Subject"])
     assert any("not checked for" in r.message and r.levelname == "ERROR" for r in caplog.records)
     assert box["connected"] is False and "Connection refused" in box.get("error", "")
+
+
+def test_prometheus_metrics_count_what_happens(setup):
+    cfg, dovecot, user, sink = setup
+    port = free_port()
+    cfg.write_text(cfg.read_text() + f'\n[metrics]\nlisten = "127.0.0.1:{port}"\n')
+    with running(cfg):
+        dovecot.append(user, mail(subject="metrics", sender="m1@example.com"))
+        assert len(sink.handler.wait_for(2, timeout=10)) == 2
+        time.sleep(0.5)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as page:
+            text = page.read().decode()
+    values = {
+        line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line.startswith("maild_")
+    }
+    assert values['maild_mails_taken_total{verdict="ticket"}'] >= 1
+    assert values['maild_outbox_total{result="sent"}'] >= 2
+    assert values["maild_ack_latency_seconds_count"] >= 1
+    assert values["maild_quarantine_held"] == 0

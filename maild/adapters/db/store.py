@@ -320,6 +320,10 @@ class Store:
         query = select(Quarantine).order_by(col(Quarantine.id).desc()).limit(limit)
         return self.session.exec(query).all()
 
+    def quarantine_held(self) -> int:
+        query = select(func.count()).select_from(Quarantine).where(Quarantine.status == "held")
+        return int(self.session.exec(query).one())
+
     def quarantined_since(self, since: datetime) -> int:
         query = select(func.count()).select_from(Quarantine).where(Quarantine.created_at >= since)
         return int(self.session.exec(query).one())
