@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from maild.adapters.db.store import Store
+from maild.core.mail import glance
 
 BATCH = 5_000  # rows an hour's run touches at most: a short transaction, a backlog in steps
 JOBS_KEPT = timedelta(days=30)
@@ -58,6 +59,11 @@ def forget(store: Store, address: str, now: datetime) -> dict[str, int]:
     alias = pseudonym(address)
     tickets = store.tickets_of(address)
     counts = store.erase_customer(address, alias, tickets)
+    held = [q for q in store.quarantined(limit=100_000) if address in glance(q.raw)["from"].lower()]
+    for row in held:  # quarantined mail has no ticket: its From says whose it is
+        row.raw, row.traceback = b"", ""
+        row.error = f"raw mail erased: {alias} was forgotten"
+    counts["quarantined mails"] = len(held)
     for ticket_id in tickets:
         store.event(ticket_id, now, "forgotten", "operator", customer=alias)
     return {"tickets": len(tickets), **counts}

@@ -13,6 +13,7 @@ from maild.adapters.db.models import (
     Ledger,
     Message,
     Outbox,
+    Quarantine,
     Ticket,
 )
 from maild.services.retention import forget
@@ -60,9 +61,12 @@ def test_forget_erases_a_customer_and_keeps_the_audit(make_app):
     take(app, answer(note, "#credit 10 sorry\n\nHi Sam, here is a credit."))
     take(app, mail(sender="Other <other@example.com>"))
     assert len(rows(app, Ledger)) == 1
+    with app.db.transaction() as store:  # a mail of Sam's that once crashed the intake
+        store.add(Quarantine(source="box", error="boom", raw=mail(), created_at=app.ingest.clock()))
     with app.db.transaction() as store:
         erased = forget(store, "Sam@Example.com", app.ingest.clock())
     assert erased["tickets"] == 1 and erased["credits"] == 1
+    assert erased["quarantined mails"] == 1 and rows(app, Quarantine)[0].raw == b""
     mine = next(t for t in rows(app, Ticket) if t.id == 1)
     assert mine.customer.startswith("forgotten-") and mine.customer_name == ""
     assert mine.subject == "(forgotten)"
