@@ -244,6 +244,17 @@ def start_sink() -> SmtpSink:
     return SmtpSink(handler, controller, port)
 
 
+# One team, its manager and one agent: the people most tests' configs need.
+PEOPLE = """[[teams]]
+name = "tier1"
+manager = "maria@acme.example"
+[[agents]]
+email = "dana@acme.example"
+name = "Dana Agent"
+team = "tier1"
+"""
+
+
 def maild_config(
     path: Path,
     server: Dovecot,
@@ -278,14 +289,7 @@ security = "none"
 username = "{user}"
 {password}
 {smtp}
-[[teams]]
-name = "tier1"
-manager = "maria@acme.example"
-[[agents]]
-email = "dana@acme.example"
-name = "Dana Agent"
-team = "tier1"
-[summary]
+{PEOPLE}[summary]
 enabled = {"true" if summaries else "false"}
 """)
     return path

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import unavailable
-from tests.peers import SmtpSink, free_port, wait_for_port
+from tests.peers import PEOPLE, SmtpSink, free_port, wait_for_port
 
 ROOT = Path(__file__).resolve().parents[2]
 SUPPORT = "support@acme.example"
@@ -206,14 +206,7 @@ listen = "127.0.0.1:{intake}"
 host = "127.0.0.1"
 port = {sink.port}
 security = "none"
-[[teams]]
-name = "tier1"
-manager = "maria@acme.example"
-[[agents]]
-email = "dana@acme.example"
-name = "Dana Agent"
-team = "tier1"
-[summary]
+{PEOPLE}[summary]
 enabled = false
 """)
     shutil.chown(cfg, "root", "maild")

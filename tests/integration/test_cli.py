@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from maild.cli import main
 from tests.conftest import mail
-from tests.peers import free_port
+from tests.peers import PEOPLE, free_port
 
 POISON = b"From: nobody (no address)\r\nSubject: x\r\n\r\nbody\r\n"
 
@@ -202,11 +202,7 @@ def test_check_config_warns_of_what_would_surprise_a_newcomer(tmp_path, monkeypa
 
 
 def test_a_newcomer_answers_a_ticket_as_an_agent_from_the_command_line(tmp_path):
-    people = (
-        '[[teams]]\nname = "tier1"\nmanager = "maria@acme.example"\n'
-        '[[agents]]\nemail = "dana@acme.example"\nname = "Dana Agent"\nteam = "tier1"\n'
-    )
-    cfg = make_config(tmp_path, people)
+    cfg = make_config(tmp_path, PEOPLE)
     assert run("--config", cfg, "ingest", "-", input=mail()).exit_code == 0
     words = "#credit 10 late\n#close\n\nHi Sam, sorry for the wait.\n\nDana"
     result = run("--config", cfg, "reply", "1", "--as", "dana@acme.example", words)
