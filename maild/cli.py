@@ -433,7 +433,7 @@ def reply(ctx: click.Context, ticket: int, person: str, text: str | None) -> Non
         sent = store.latest_to(ticket, person.lower())
     if sent is None:
         raise click.ClickException(f"maild sent {person} nothing about ticket #{ticket}")
-    words = text if text is not None else click.get_text_stream("stdin").read()
+    words = text if text is not None else sys.stdin.read()
     raw = compose.reply_to(sent.raw, person, words, app.ingest.clock())
     [outcome] = app.ingest([RawMail(raw, "cli")])
     click.echo(f"{outcome.verdict} #{outcome.ticket_id}: {outcome.reason or ''}".rstrip(": "))

@@ -295,7 +295,8 @@ class Retention(Strict):
     raw_days: int = Field(default=90, ge=7)
 
 
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+DAYS: tuple[Day, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 class SummaryTimes(Strict):
@@ -513,7 +514,7 @@ def _check_references(s: Settings, origin: str) -> None:
             problems.append(f"mailboxes[{i}].team: no [[teams]] entry named '{box.team}'")
     agents = {a.email for a in s.agents}
     escalations = {e.name for e in s.escalation}
-    overrides = [("limits", s.limits.escalate_to)]
+    overrides: list[tuple[str, list[str] | None]] = [("limits", s.limits.escalate_to)]
     overrides += [(f"limits.teams.{k}", v.escalate_to) for k, v in s.limits.teams.items()]
     overrides += [(f'limits.agents."{k}"', v.escalate_to) for k, v in s.limits.agents.items()]
     for where, names in overrides:

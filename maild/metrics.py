@@ -13,6 +13,7 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
+prom: Any
 try:  # an optional extra: maild runs without it
     import prometheus_client as prom
 except ImportError:  # pragma: no cover - depends on the installation

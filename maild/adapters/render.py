@@ -40,7 +40,7 @@ class _Wire(Compat32):
             and "\n" not in value
         ):
             return f"{name}: {value}{self.linesep}"
-        return str(super()._fold(name, value, sanitize))
+        return str(super()._fold(name, value, sanitize))  # type: ignore[misc]  # compat32's own
 
 
 _WIRE = _Wire(linesep="\r\n", max_line_length=78)
@@ -99,9 +99,9 @@ class Renderer:
         msg["From"] = _address(notice.from_name or self.support_name, self.support)
         msg["To"] = _address(notice.to_name, notice.to_addr)
         msg["Reply-To"] = _address(self.support_name, notice.reply_to)
-        msg["Subject"] = _header(one_line(self._render(notice, "subject"), 300))
+        msg["Subject"] = _header(one_line(self._render(notice, "subject"), 300))  # type: ignore[assignment]  # a Header folds non-ASCII
         msg["Date"] = format_datetime(now)
-        msg["Message-ID"] = _header(notice.message_id)
+        msg["Message-ID"] = _header(notice.message_id)  # type: ignore[assignment]  # a Header folds non-ASCII
         if notice.in_reply_to and _MSGID.match(notice.in_reply_to):
             msg["In-Reply-To"] = notice.in_reply_to
         refs = [r for r in notice.references if _MSGID.match(r)]

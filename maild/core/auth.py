@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import authres  # type: ignore[import-untyped]
+import authres
 
 from maild.core import route, tokens
 from maild.core.model import InboundMail, Person

@@ -27,8 +27,10 @@ log = logging.getLogger(__name__)
 
 
 class MailboxPort(Protocol):
-    key: str
     uidvalidity: int
+
+    @property
+    def key(self) -> str: ...
 
     def pending(self) -> list[int]: ...
     def sizes(self, uids: Sequence[int]) -> dict[int, int]: ...

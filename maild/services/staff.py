@@ -32,6 +32,7 @@ from typing import Any
 from maild.adapters.db.models import Action, Approval, Ledger, Message, Ticket
 from maild.adapters.db.store import Store
 from maild.core import apply, auth, commands, mail, notices, policy, reply
+from maild.core.auth import Verdict
 from maild.core.commands import Block, Context, TicketState, Update
 from maild.core.model import InboundMail, Person, Role
 from maild.core.people import Directory
@@ -63,9 +64,9 @@ def state_of(t: Ticket) -> TicketState:
     return TicketState(t.id, t.customer, t.status, t.priority, t.agent, t.team)
 
 
-def _no_ticket(verdict: auth.Verdict) -> auth.Verdict:
+def _no_ticket(verdict: Verdict) -> Verdict:
     detail = "the mail names no ticket: answer that ticket's notification"
-    return auth.Verdict((*verdict.checks, auth.Check("ticket", False, detail)), None)
+    return Verdict((*verdict.checks, auth.Check("ticket", False, detail)), None)
 
 
 def _jsonable(args: Mapping[str, object]) -> dict[str, object]:
@@ -110,7 +111,7 @@ class StaffDesk:
         text = reply.new_text(m.text)
         block = commands.parse_block(text, person.role)
         verdict = auth.prove(m, person, self.auth)
-        ticket = store.ticket(verdict.ticket_id if verdict.ok else routed or 0)
+        ticket = store.ticket((verdict.ticket_id if verdict.ok else routed) or 0)
         ticket_id = ticket.id if ticket is not None else None
         # Only a proven mail that can act claims a replay key: an unproven one
         # (a forgery under a genuine Message-ID) must not lock the genuine one out.
@@ -140,7 +141,7 @@ class StaffDesk:
         text = reply.new_text(m.text)
         block = commands.parse_block(text, person.role)
         verdict = auth.prove(m, person, self.auth)
-        ticket = store.ticket(verdict.ticket_id if verdict.ok else routed or 0)
+        ticket = store.ticket((verdict.ticket_id if verdict.ok else routed) or 0)
         errors = [f"line {e.line} '{e.raw}': {e.reason}" for e in block.errors]
         key = fingerprint(person.email, m, text, ticket.id if ticket else None)
         seen = store.action_seen(key, m.message_id) if verdict.ok else None
@@ -188,7 +189,7 @@ class StaffDesk:
         person: Person,
         ticket: Ticket | None,
         block: Block,
-        verdict: auth.Verdict,
+        verdict: Verdict,
         action: Action,
         now: datetime,
     ) -> Result:
@@ -227,7 +228,7 @@ class StaffDesk:
         person: Person,
         ticket: Ticket | None,
         seen: Action,
-        verdict: auth.Verdict,
+        verdict: Verdict,
         now: datetime,
     ) -> Result:
         """A proven mail acted on already, again: recorded, nothing runs, and the
@@ -328,8 +329,12 @@ class StaffDesk:
             problem = f"nothing on ticket #{ticket.id} waits for your decision (decided or expired)"
         if ticket is None or ticket.id is None:
             action.status = "refused"
-            context = {"headline": "nothing decided", "outcome": f"Nothing was decided: {problem}."}
-            self._receipt(store, manager, None, m, {**context, "lines": []}, now)
+            context: dict[str, Any] = {
+                "headline": "nothing decided",
+                "outcome": f"Nothing was decided: {problem}.",
+                "lines": [],
+            }
+            self._receipt(store, manager, None, m, context, now)
             return Result(None, str(problem))
         for c in block.commands:
             store.event(
@@ -813,7 +818,7 @@ class StaffDesk:
         person: Person,
         ticket_id: int | None,
         key: str | None,
-        verdict: auth.Verdict,
+        verdict: Verdict,
         now: datetime,
     ) -> Action:
         return store.add(  # type: ignore[no-any-return]

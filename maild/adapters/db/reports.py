@@ -58,7 +58,7 @@ def facts(
         select(count).where(in_teams, Ticket.created_at >= start, Ticket.created_at < end)
     ).one()
     solved = store.session.exec(
-        select(count).where(in_teams, Ticket.closed_at >= start, Ticket.closed_at < end)
+        select(count).where(in_teams, col(Ticket.closed_at) >= start, col(Ticket.closed_at) < end)
     ).one()
     # Open at the end: never closed, or closed after it. Two range counts on the
     # covering (team, closed_at, created_at) index; an OR would scan the whole team.
@@ -68,12 +68,12 @@ def facts(
     )
     first = store.session.exec(
         select(Ticket.created_at, Ticket.first_response_at).where(
-            in_teams, Ticket.first_response_at >= start, Ticket.first_response_at < end
+            in_teams, col(Ticket.first_response_at) >= start, col(Ticket.first_response_at) < end
         )
     ).all()
     resolved = store.session.exec(
         select(Ticket.created_at, Ticket.closed_at).where(
-            in_teams, Ticket.closed_at >= start, Ticket.closed_at < end
+            in_teams, col(Ticket.closed_at) >= start, col(Ticket.closed_at) < end
         )
     ).all()
 
@@ -85,7 +85,9 @@ def facts(
             store,
             select(Ticket.agent, count)
             .where(
-                col(Ticket.agent).in_(emails), Ticket.closed_at >= d_start, Ticket.closed_at < d_end
+                col(Ticket.agent).in_(emails),
+                col(Ticket.closed_at) >= d_start,
+                col(Ticket.closed_at) < d_end,
             )
             .group_by(col(Ticket.agent)),
         )

@@ -109,7 +109,9 @@ class Store:
     def insert(self, model: type[SQLModel], **values: Any) -> int:
         """A Core INSERT: no ORM object to build or flush on the hot path."""
         result = self.session.connection().execute(_insert(model), values)
-        return int(result.inserted_primary_key[0])
+        key = result.inserted_primary_key
+        assert key is not None
+        return int(key[0])
 
     def insert_many(self, model: type[SQLModel], rows: Sequence[dict[str, Any]]) -> None:
         if rows:
@@ -269,22 +271,22 @@ class Store:
                 delete(Attachment).where(col(Attachment.message_id).in_(messages))
             ),
         }
-        self._update(update(Message).where(Message.author == customer).values(author=alias))
-        mine = or_(col(Inbound.ticket_id).in_(tickets), Inbound.sender == customer)
+        self._update(update(Message).where(col(Message.author) == customer).values(author=alias))
+        mine = or_(col(Inbound.ticket_id).in_(tickets), col(Inbound.sender) == customer)
         done["raw mails"] = self._update(
             update(Inbound).where(mine).values(raw=b"", sender=alias, subject="")
         )
         sent = col(Outbox.ticket_id).in_(tickets)
         self._update(
             update(Outbox)
-            .where(sent, Outbox.status == "queued")
+            .where(sent, col(Outbox.status) == "queued")
             .values(status="failed", last_error="customer forgotten before it was sent")
         )
         done["sent mails"] = self._update(update(Outbox).where(sent).values(raw=b""))
         done["credits"] = self._update(
-            update(Ledger).where(Ledger.customer == customer).values(customer=alias)
+            update(Ledger).where(col(Ledger.customer) == customer).values(customer=alias)
         )
-        self._update(update(Event).where(Event.actor == customer).values(actor=alias))
+        self._update(update(Event).where(col(Event.actor) == customer).values(actor=alias))
         # Events say what happened in words ("credited USD 10.00 to sam@..."): the
         # address goes from those words too.
         for event in self.session.exec(select(Event).where(col(Event.ticket_id).in_(tickets))):
@@ -298,7 +300,7 @@ class Store:
         )
         self._update(
             update(BudgetLock)
-            .where(BudgetLock.key == f"customer:{customer}")
+            .where(col(BudgetLock.key) == f"customer:{customer}")
             .values(key=f"customer:{alias}")
         )
         return done
@@ -337,7 +339,7 @@ class Store:
         proven mail that was acted on claims them)."""
         query = select(Action).where(
             col(Action.fingerprint).is_not(None),
-            or_(Action.fingerprint == fingerprint, Action.message_id == message_id),
+            or_(col(Action.fingerprint) == fingerprint, col(Action.message_id) == message_id),
         )
         return self.session.exec(query.limit(1)).first()
 
