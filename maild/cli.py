@@ -22,8 +22,8 @@ from maild.adapters.db.engine import backup as engine_backup
 from maild.adapters.db.engine import db_cause, ping
 from maild.bootstrap import App, build
 from maild.core import compose
+from maild.core.intake import RawMail, TransientError
 from maild.services import retention
-from maild.services.ingest import RawMail, TransientError
 
 EX_TEMPFAIL = 75
 log = logging.getLogger("maild")

@@ -27,8 +27,8 @@ from maild.adapters.imap import ERRORS, ImapMailbox
 from maild.adapters.intake_smtp import start_intake
 from maild.bootstrap import App, build
 from maild.config import Mailbox, Settings
+from maild.core.intake import Outcome, RawMail, TransientError
 from maild.health import Health
-from maild.services.ingest import Outcome, RawMail, TransientError
 from maild.services.intake import Plan, drain
 
 log = logging.getLogger(__name__)

@@ -15,7 +15,7 @@ import click
 
 from maild import config
 from maild.bootstrap import App, build
-from maild.services.ingest import RawMail
+from maild.core.intake import RawMail
 
 SETTINGS = {
     "support": {"address": "support@acme.example", "name": "Acme Support"},

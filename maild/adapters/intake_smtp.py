@@ -20,7 +20,7 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, syntax
 
-from maild.services.ingest import Outcome, RawMail, TransientError
+from maild.core.intake import Outcome, RawMail, TransientError
 
 log = logging.getLogger(__name__)
 

@@ -34,6 +34,7 @@ from maild.adapters.db.models import Inbound, Quarantine, Ticket
 from maild.adapters.db.store import Database, Store
 from maild.config import Intake
 from maild.core import flood, mail, notices, route
+from maild.core.intake import Outcome, RawMail, TransientError
 from maild.core.model import InboundMail, Person, Role
 from maild.core.people import Directory
 from maild.services.rows import Queue, record_message
@@ -43,26 +44,6 @@ log = logging.getLogger(__name__)
 
 
 OPERATOR_MAILS_PER_HOUR = 10
-
-
-class TransientError(Exception):
-    """Nothing was committed; try the same mails again later."""
-
-
-@dataclass(frozen=True)
-class RawMail:
-    raw: bytes
-    source: str = "pipe"
-    uidvalidity: int | None = None
-    uid: int | None = None
-    size: int | None = None  # the whole mail's, when only its first bytes were read
-
-
-@dataclass(frozen=True)
-class Outcome:
-    verdict: str  # ticket, joined, staff, ignored, quarantined, duplicate
-    ticket_id: int | None = None
-    reason: str | None = None
 
 
 @dataclass

@@ -20,8 +20,8 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Protocol
 
+from maild.core.intake import Outcome, RawMail
 from maild.core.model import Fetched
-from maild.services.ingest import Outcome, RawMail
 
 log = logging.getLogger(__name__)
 

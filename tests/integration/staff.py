@@ -9,7 +9,7 @@ from email.utils import format_datetime
 
 from maild.adapters.db.models import Outbox
 from maild.bootstrap import App
-from maild.services.ingest import Outcome, RawMail
+from maild.core.intake import Outcome, RawMail
 from tests.conftest import START, mail
 from tests.integration.helpers import outbox, parsed
 

@@ -5,7 +5,7 @@ import threading
 import pytest
 
 from maild.adapters.db.models import Approval, Ledger
-from maild.services.ingest import RawMail, TransientError
+from maild.core.intake import RawMail, TransientError
 from tests.integration.helpers import outbox, rows
 from tests.integration.staff import answer, last, open_ticket
 

@@ -6,7 +6,7 @@ from click.testing import CliRunner
 
 from maild.adapters.db.models import Message, Quarantine, Ticket
 from maild.cli import main
-from maild.services.ingest import RawMail, TransientError
+from maild.core.intake import RawMail, TransientError
 from tests.conftest import mail
 from tests.integration.helpers import rows
 

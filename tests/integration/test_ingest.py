@@ -1,7 +1,7 @@
 """A mail in, the ticket and the queued mails out: on a real SQLite database."""
 
 from maild.adapters.db.models import Attachment, Event, Inbound, Message, Quarantine, Ticket
-from maild.services.ingest import RawMail
+from maild.core.intake import RawMail
 from tests.conftest import mail
 from tests.integration.helpers import counts, outbox, parsed, rows
 

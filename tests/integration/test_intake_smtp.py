@@ -6,7 +6,7 @@ import pytest
 
 from maild.adapters.db.models import Inbound, Ticket
 from maild.adapters.intake_smtp import start_intake
-from maild.services.ingest import TransientError
+from maild.core.intake import TransientError
 from tests.conftest import mail
 from tests.integration.helpers import rows
 from tests.peers import free_port

@@ -3,7 +3,7 @@
 from email.header import Header
 
 from maild.adapters.db.models import Event, Outbox
-from maild.services.ingest import RawMail
+from maild.core.intake import RawMail
 from tests.conftest import mail
 from tests.integration.helpers import rows
 from tests.peers import free_port

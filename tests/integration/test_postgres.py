@@ -3,7 +3,7 @@
 import pytest
 
 from maild.adapters.db.models import Outbox, Ticket
-from maild.services.ingest import RawMail
+from maild.core.intake import RawMail
 from tests.conftest import mail
 from tests.integration.helpers import counts, rows
 

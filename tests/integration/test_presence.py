@@ -6,7 +6,7 @@ from datetime import timedelta
 from sqlmodel import select
 
 from maild.adapters.db.models import Instance, Outbox
-from maild.services.ingest import RawMail
+from maild.core.intake import RawMail
 from tests.conftest import mail
 from tests.integration.helpers import rows
 

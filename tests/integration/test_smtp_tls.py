@@ -8,7 +8,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from maild.adapters.db.models import Outbox
-from maild.services.ingest import RawMail
+from maild.core.intake import RawMail
 from tests.conftest import mail
 from tests.integration.helpers import rows
 from tests.peers import SinkHandler, free_port

@@ -9,9 +9,9 @@ import time
 
 import pytest
 
+from maild.core.intake import RawMail
 from maild.daemon import Daemon
 from maild.health import Health
-from maild.services.ingest import RawMail
 from tests.conftest import mail
 
 
