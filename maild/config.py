@@ -196,7 +196,9 @@ class Escalation(Strict):
 
     name: str = Field(pattern=r"^[A-Za-z0-9_-]+$")
     public_name: str | None = None  # what customers are told, e.g. "Engineering"
-    owner: str | list[str]  # an address, or a rota: the first is the default owner
+    # An address, or a list: the first gets every new escalation (no rotation yet);
+    # the others are known as owners and may act when an escalation names them.
+    owner: str | list[str]
     update_every: str = "2d"
     notify_customer_when_stale: bool = False
 

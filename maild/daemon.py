@@ -15,7 +15,6 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.exc import DBAPIError
@@ -152,7 +151,7 @@ class MailboxWorker:
     def checked(self, taken: int) -> None:
         """A successful check: the alarm clock starts again."""
         self.last_ok, self.alerted = time.monotonic(), False
-        self.health.note(self.name, last_check=datetime.now(UTC).isoformat(), taken=taken)
+        self.health.note(self.name, last_check=self.app.ingest.clock().isoformat(), taken=taken)
 
     def alarm(self, exc: BaseException) -> None:
         """Not checked for alert_after_minutes: an ERROR and the operator told, once."""
@@ -165,7 +164,7 @@ class MailboxWorker:
         log.error("mailbox %s: not checked for %d minutes: %s", self.box.key, minutes, exc)
         self.app.ingest.tell_operator(
             "operator/mailbox-down",
-            f"mailbox-down-{self.box.key}-{int(time.time() // 60)}",
+            f"mailbox-down-{self.box.key}-{self.app.ingest.clock():%Y%m%d%H%M}",
             {"mailbox": self.box.key, "minutes": minutes, "error": str(exc)},
         )
 

@@ -1,4 +1,6 @@
-"""The only place that reads the wall clock. Tests pass their own."""
+"""The wall clock, handed to every service by bootstrap; tests and the demo pass their own
+(a ManualClock). Timeouts, backoffs and the watchdog use time.monotonic(): they measure
+intervals, not the business day."""
 
 from __future__ import annotations
 

@@ -207,15 +207,6 @@ def _optional_text(key: str) -> Callable[[str], dict[str, object]]:
     return lambda args: {key: args.strip()}
 
 
-def _required_text(key: str, what: str) -> Callable[[str], dict[str, object]]:
-    def parse(args: str) -> dict[str, object]:
-        if not args.strip():
-            raise ArgumentError(f"missing {what}")
-        return {key: args.strip()}
-
-    return parse
-
-
 # effects: pure (ticket, args) -> Change, or Refused -------------------------
 def _credit_effect(ctx: Context, args: Mapping[str, object]) -> Change:
     amount = args["amount"]

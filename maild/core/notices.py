@@ -138,8 +138,3 @@ def notice(
         context={"ticket_id": ticket_id, "support_name": a.support_name, **context},
         from_name=from_name,
     )
-
-
-def root_id(person: str, ticket_id: int, a: Addressing) -> str:
-    """The Message-ID every mail to this person about this ticket threads under."""
-    return tokens.message_id(tokens.sign(a.key, ticket_id, person), "root", a.domain)

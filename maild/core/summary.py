@@ -2,7 +2,8 @@
 plain rows the database already aggregated.
 
 Pure: facts in (counts, a day's durations, per-agent totals for the day and
-the seven days before it), a Summary out with medians, 90th percentiles,
+the seven days before it), a Summary out with nearest-rank medians and 90th
+percentiles,
 budget shares, trend bars and the flags.
 
 How a flag is decided (the summary prints this too): over the eight days

@@ -2,8 +2,8 @@
 
 A job names its period for a given moment (a date for a daily job); the
 JobRun table's unique (job, period) key makes a second instance, or a daemon
-that restarts, skip a period that already ran. Later features register their
-jobs here (approval reminders, the escalation watch, daily summaries).
+that restarts, skip a period that already ran. bootstrap.build() lists the jobs
+(approval reminders, the escalation watch, daily summaries, housekeeping).
 """
 
 from __future__ import annotations

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 
+from maild import config
 from maild.adapters.db.models import (
     Attachment,
     Event,
@@ -16,6 +17,8 @@ from maild.adapters.db.models import (
     Quarantine,
     Ticket,
 )
+from maild.bootstrap import build
+from maild.core.intake import RawMail
 from maild.services.retention import forget
 from tests.conftest import mail
 from tests.integration.helpers import rows
@@ -98,18 +101,20 @@ def test_forget_without_yes_changes_nothing_and_backup_copies_a_live_database(tm
     assert done.exit_code == 0 and "erased sam@example.com" in done.output
     assert "sam@example.com" not in run("--config", cfg, "tickets").output
 
-    writer_done = threading.Event()
+    # Another process's worth of writes while the backup runs (not through CliRunner,
+    # which swaps sys.stdout and is no place for two threads).
+    writer_app = build(config.load(cfg)[0])
 
     def keep_writing() -> None:
         for n in range(30):
-            run("--config", cfg, "ingest", "-", input=mail(sender=f"w{n}@example.com"))
-        writer_done.set()
+            writer_app.ingest([RawMail(mail(sender=f"w{n}@example.com"))])
 
     writer = threading.Thread(target=keep_writing)
     writer.start()
     copy = tmp_path / "backup.db"
     result = run("--config", cfg, "backup", str(copy))
     writer.join()
+    writer_app.db.engine.dispose()
     assert result.exit_code == 0, result.output
     with sqlite3.connect(copy) as db:
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
