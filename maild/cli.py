@@ -24,6 +24,7 @@ from maild.bootstrap import App, build
 from maild.core import compose
 from maild.core.intake import RawMail, TransientError
 from maild.services import retention
+from maild.services.inspect import inspect as dry_run_inspect
 
 EX_TEMPFAIL = 75
 log = logging.getLogger("maild")
@@ -446,7 +447,7 @@ def reply(ctx: click.Context, ticket: int, person: str, text: str | None) -> Non
 @click.pass_context
 def inspect(ctx: click.Context, source: Any, as_json: bool) -> None:
     """Dry run: what maild would do with the mail in FILE (or -), changing nothing."""
-    result = _app(ctx).ingest.inspect(source.read())
+    result = dry_run_inspect(_app(ctx).ingest, source.read())
     if as_json:
         click.echo(json.dumps(result, indent=2, default=str))
         return

@@ -66,7 +66,7 @@ class Ingest:
                 outcomes = [
                     Outcome("duplicate", reason="this UID was taken already")
                     if (item.source, item.uidvalidity, item.uid) in taken
-                    else self._one(store, item)
+                    else self.take_one(store, item)
                     for item in batch
                 ]
         except DBAPIError as exc:
@@ -91,7 +91,8 @@ class Ingest:
             for uid in store.seen_uids(source, validity, uids)
         }
 
-    def _one(self, store: Store, item: RawMail) -> Outcome:
+    def take_one(self, store: Store, item: RawMail) -> Outcome:
+        """One mail's story in the caller's transaction (a batch, or inspect's dry run)."""
         try:
             parsed = mail.parse(
                 item.raw,
@@ -117,51 +118,6 @@ class Ingest:
             return self._quarantine(store, item, exc)
         except Exception as exc:
             return self._quarantine(store, item, exc)
-
-    def inspect(self, raw: bytes) -> dict[str, Any]:
-        """What this mail would do, changing nothing: the dry run behind `maild inspect`."""
-        now = self.clock()
-        try:
-            m = mail.parse(
-                raw,
-                max_attachment_bytes=self.limits.max_attachment_bytes,
-                max_message_bytes=self.limits.max_message_bytes,
-            )
-        except Exception as exc:
-            return _dry("-", None, "", [f"would be quarantined: {type(exc).__name__}: {exc}"])
-        with self.db.transaction() as store:
-            try:
-                decision = self._decide(store, m)
-                if isinstance(decision, route.StaffMail):
-                    return self.desk.preview(store, m, decision.person, decision.ticket_id, now)
-                person = self.directory.person(m.from_addr)
-                role = str(person.role) if person else str(Role.CUSTOMER)
-                errors = (
-                    ["this mail was taken already"]
-                    if store.seen_content(m.message_id, m.content_hash)
-                    else []
-                )
-                match decision:
-                    case route.Ignore():
-                        result = _dry(
-                            str(Role.ROBOT) if m.robot else role,
-                            decision.ticket_id,
-                            m.text,
-                            [*errors, f"ignored: {decision.reason}"],
-                        )
-                    case route.Join():
-                        result = _dry(role, decision.ticket_id, m.text, errors)
-                        result["outcome"] = f"joins ticket #{decision.ticket_id} ({decision.via})"
-                    case _:
-                        result = _dry(role, None, m.text, errors)
-                        result["outcome"] = "opens a new ticket" + (
-                            f": {decision.note}"
-                            if isinstance(decision, route.Open) and decision.note
-                            else ""
-                        )
-                return result
-            finally:
-                store.session.rollback()
 
     def _decide(self, store: Store, m: InboundMail) -> route.Decision:
         sender = self.directory.person(m.from_addr)
@@ -386,17 +342,3 @@ def _staff_outcome(reason: str) -> str:
     if reason.startswith("replay"):
         return "replay"
     return reason.rpartition(": ")[2] if " mail: " in reason else "refused"
-
-
-def _dry(role: str, ticket: int | None, text: str, errors: list[str]) -> dict[str, Any]:
-    """A dry run's answer for mail that carries no commands: customers, robots."""
-    return {
-        "role": role,
-        "ticket": ticket,
-        "new_text": text,
-        "reply": None,
-        "commands": [],
-        "auth": {"ok": False, "checks": []},
-        "errors": errors,
-        "outcome": "ignored" if errors else "recorded",
-    }

@@ -134,53 +134,6 @@ class StaffDesk:
         plan = self._act(store, m, person, ticket, block, action, now)
         return Result(ticket.id, f"{person.role} mail: {plan.status}")
 
-    def preview(
-        self, store: Store, m: InboundMail, person: Person, routed: int | None, now: datetime
-    ) -> dict[str, Any]:
-        """What handle() would do with this mail, changing nothing (`maild inspect`)."""
-        text = reply.new_text(m.text)
-        block = commands.parse_block(text, person.role)
-        verdict = auth.prove(m, person, self.auth)
-        ticket = store.ticket((verdict.ticket_id if verdict.ok else routed) or 0)
-        errors = [f"line {e.line} '{e.raw}': {e.reason}" for e in block.errors]
-        key = fingerprint(person.email, m, text, ticket.id if ticket else None)
-        seen = store.action_seen(key, m.message_id) if verdict.ok else None
-        if seen is not None:
-            errors.append(f"replay of a mail acted on already (action #{seen.id}): nothing runs")
-        if not verdict.ok:
-            errors.append(f"not proven to come from {person.email}: {verdict.reason}")
-        lines: list[dict[str, Any]] = [
-            {"line": c.line, "raw": c.raw, "name": c.name, "args": _jsonable(c.args)}
-            for c in block.commands
-        ]
-        outcome = "nothing runs" if errors else "recorded"
-        if ticket is not None and person.role is Role.MANAGER:
-            waiting = store.waiting_approvals(ticket.id, person.email)
-            decision, reason = (
-                ("allowed", f"decides approval #{waiting[0].id}")
-                if waiting
-                else ("denied", f"nothing on ticket #{ticket.id} waits for your decision")
-            )
-            lines = [{**x, "decision": decision, "reason": reason} for x in lines]
-        elif ticket is not None:
-            limits = self.limits(person)
-            usage = self.usage(store, person, ticket.customer, limits, now)
-            ctx = self._context(store, ticket, person, limits)
-            plan = apply.plan(block, ctx, limits, usage, approver=self.manager_of(person))
-            lines = [_line_dict(x) for x in plan.lines if x.name is not None]
-            if not errors:
-                outcome = str(plan.status)
-        return {
-            "role": str(person.role),
-            "ticket": ticket.id if ticket else None,
-            "new_text": text,
-            "reply": block.reply,
-            "commands": lines,
-            "auth": verdict.as_dict(),
-            "errors": errors,
-            "outcome": outcome,
-        }
-
     # 3. a mail that is not proven -------------------------------------------
     def _unproven(
         self,
