@@ -144,12 +144,19 @@ Effect = Callable[[Context, Mapping[str, object]], Change]
 
 @dataclass(frozen=True)
 class Spec:
+    """Everything the desk needs to know of a command: who, its grammar, its effect,
+    and what it asks of the desk. The services read these, never command names."""
+
     name: str
     roles: frozenset[Role]
     parse: Callable[[str], dict[str, object]]
     usage: str
     effect: Effect
     help: str
+    locks_budget: bool = False  # reads and spends a budget: lock it first (race-free)
+    decides: str | None = None  # a manager's decision on a held mail: "approved", "denied"
+    reason_required: str | None = None  # refused without words after it, with this reason
+    lists_help: bool = False  # the receipt lists the sender's commands and limits
 
 
 @dataclass(frozen=True)
@@ -353,6 +360,7 @@ REGISTRY: Mapping[str, Spec] = {
             "#credit AMOUNT [CUR] [reason]",
             _credit_effect,
             "credit the ticket's customer, within your limits",
+            locks_budget=True,
         ),
         Spec(
             "assign",
@@ -444,6 +452,7 @@ REGISTRY: Mapping[str, Spec] = {
             "#help",
             _nothing("your commands and limits are listed below"),
             "this list, your limits and what is left today",
+            lists_help=True,
         ),
         Spec(
             "approve",
@@ -452,6 +461,7 @@ REGISTRY: Mapping[str, Spec] = {
             "#approve [note]",
             _nothing("approved"),
             "let a held mail take effect",
+            decides="approved",
         ),
         Spec(
             "deny",
@@ -460,9 +470,16 @@ REGISTRY: Mapping[str, Spec] = {
             "#deny reason",
             _nothing("denied"),
             "refuse a held mail; the agent is told your reason",
+            decides="denied",
+            reason_required="#deny needs a reason for the agent",
         ),
     )
 }
+
+
+def spec(command: Command) -> Spec:
+    """The registry's entry for a parsed command (parsing only yields registered names)."""
+    return REGISTRY[command.name]
 
 
 def split_block(text: str) -> tuple[list[tuple[int, str]], str]:

@@ -260,7 +260,7 @@ class StaffDesk:
     ) -> Result:
         """#approve / #deny in a reply to an approval request (its token names the
         ticket), or in a reply to the daily summary (`#approve 123`: the number does)."""
-        decisions = [c for c in block.commands if c.name in {"approve", "deny"}]
+        decisions = [c for c in block.commands if commands.spec(c).decides]
         problem, words = None, ""
         if block.errors:
             problem = "; ".join(f"line {e.line} '{e.raw}': {e.reason}" for e in block.errors)
@@ -275,8 +275,9 @@ class StaffDesk:
                 problem = f"there is no ticket #{named}"
         else:
             words = str(decisions[0].args["text"])
-        if problem is None and decisions[0].name == "deny" and not words:
-            problem = "#deny needs a reason for the agent"
+        needs = commands.spec(decisions[0]).reason_required if decisions else None
+        if problem is None and needs and not words:
+            problem = needs
         waiting = store.waiting_approvals(ticket.id, manager.email) if ticket else []
         if problem is None and ticket is not None and not waiting:
             problem = f"nothing on ticket #{ticket.id} waits for your decision (decided or expired)"
@@ -322,7 +323,7 @@ class StaffDesk:
         action.lines = [
             {"line": decision.line, "raw": decision.raw, "status": "applied", "reason": ""}
         ]
-        if decision.name == "deny":
+        if commands.spec(decision).decides == "denied":
             reason = words
             approval.status, approval.note = "denied", reason
             held.status, held.updated_at = "denied", now
@@ -364,7 +365,7 @@ class StaffDesk:
                 "(the ticket changed since): they have the details."
             )
         context = {
-            "headline": "approved" if decision.name == "approve" else "denied",
+            "headline": commands.spec(decision).decides,
             "outcome": outcome,
             "lines": [],
         }
@@ -403,7 +404,7 @@ class StaffDesk:
         assert ticket.id is not None
         limits = self.limits(person)
         manager = self.manager_of(person)
-        if any(c.name == "credit" for c in block.commands):
+        if any(commands.spec(c).locks_budget for c in block.commands):
             store.lock_budgets([f"agent:{person.email}", f"customer:{ticket.customer}"])
         usage = self.usage(store, person, ticket.customer, limits, now)
         ctx = self._context(store, ticket, person, limits)
@@ -745,7 +746,7 @@ class StaffDesk:
         return "Everything in your mail was applied."
 
     def _with_help(self, context: dict[str, Any], person: Person, block: Block) -> dict[str, Any]:
-        if not any(c.name == "help" for c in block.commands):
+        if not any(commands.spec(c).lists_help for c in block.commands):
             return context
         specs = commands.commands_for(person.role)
         limits = self.limits(person) if person.role is Role.AGENT else None
