@@ -8,18 +8,9 @@ from tests.conftest import mail
 from tests.integration.helpers import outbox
 from tests.integration.staff import answer
 from tests.integration.test_cli import run
+from tests.peers import PEOPLE
 
-STAFF = """
-[[teams]]
-name = "tier1"
-manager = "maria@acme.example"
-[[agents]]
-email = "dana@acme.example"
-name = "Dana Agent"
-team = "tier1"
-[limits]
-credit_per_ticket = 50
-"""
+STAFF = PEOPLE + "[limits]\ncredit_per_ticket = 50\n"
 
 
 def setup(tmp_path):
