@@ -285,7 +285,7 @@ def outbox(ctx: click.Context, as_json: bool, status: str | None, limit: int) ->
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
 def quarantine(ctx: click.Context, as_json: bool) -> None:
-    """Mails the parser choked on, kept with their raw bytes (default: list)."""
+    """Mail maild could not read or act on, kept with its raw bytes (default: list)."""
     ctx.obj["json"] = as_json
     if ctx.invoked_subcommand is None:
         ctx.invoke(quarantine_list)
