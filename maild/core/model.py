@@ -16,6 +16,38 @@ class Role(StrEnum):
     OPERATOR = "operator"  # the administrator: told of quarantined mail, acts by CLI
 
 
+class TicketStatus(StrEnum):
+    OPEN = "open"
+    PENDING = "pending"  # waiting for the customer
+    CLOSED = "closed"
+
+
+class OutboxStatus(StrEnum):
+    QUEUED = "queued"  # due now or later (a deferral is queued with a last_error)
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class ActionStatus(StrEnum):
+    """What became of one staff mail (the action row)."""
+
+    RECEIVED = "received"
+    APPLIED = "applied"
+    HELD = "waiting for approval"
+    REFUSED = "refused"
+    UNPROVEN = "unproven"
+    REPLAY = "replay"
+    DENIED = "denied"
+    EXPIRED = "expired"
+
+
+class ApprovalStatus(StrEnum):
+    WAITING = "waiting"
+    APPROVED = "approved"
+    DENIED = "denied"
+    EXPIRED = "expired"
+
+
 @dataclass(frozen=True)
 class Person:
     email: str

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from maild.core import tokens
-from maild.core.model import InboundMail, Person, Role, TicketFacts
+from maild.core.model import InboundMail, Person, Role, TicketFacts, TicketStatus
 
 _SUBJECT_TAG = re.compile(r"\[#(\d{1,12})\]")
 
@@ -95,7 +95,7 @@ def route(
         return Ignore(f"robot: {mail.robot}", own[0].ticket_id if own else None)
     if own:
         ticket = tickets[own[0].ticket_id]
-        return Join(ticket.id, own[0].source, reopen=ticket.status == "closed")
+        return Join(ticket.id, own[0].source, reopen=ticket.status == TicketStatus.CLOSED)
     if known:
         named = ", ".join(f"#{r.ticket_id}" for r in known)
         return Open(f"named {named} but the sender is not that ticket's customer")

@@ -35,7 +35,7 @@ from maild.adapters.db.store import Database, Store
 from maild.config import Intake
 from maild.core import flood, mail, notices, route
 from maild.core.intake import Outcome, RawMail, TransientError
-from maild.core.model import InboundMail, Person, Role
+from maild.core.model import InboundMail, Person, Role, TicketStatus
 from maild.core.people import Directory
 from maild.services.rows import Queue, record_message
 from maild.services.staff import StaffDesk
@@ -161,7 +161,7 @@ class Ingest:
         team = self.default_team
         ticket_id = store.insert(
             Ticket,
-            status="open",
+            status=TicketStatus.OPEN,
             priority="normal",
             customer=m.from_addr,
             customer_name=m.from_name,
@@ -197,7 +197,7 @@ class Ingest:
         ticket = store.ticket(d.ticket_id)
         assert ticket is not None and ticket.id is not None
         if d.reopen:
-            ticket.status, ticket.closed_at = "open", None
+            ticket.status, ticket.closed_at = TicketStatus.OPEN, None
             store.event(ticket.id, now, "reopened", m.from_addr, reason="the customer wrote again")
         ticket.updated_at = now
         inbound_id = self._inbound(store, item, m, "joined", ticket.id, d.via, now)

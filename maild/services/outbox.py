@@ -26,6 +26,7 @@ from maild.adapters.db.engine import is_transient
 from maild.adapters.db.models import Outbox
 from maild.adapters.db.store import Database, Store
 from maild.adapters.transport import Deferred, Refusals, Rejected
+from maild.core.model import OutboxStatus
 from maild.core.retry import backoff_seconds
 from maild.services.presence import DEAD_AFTER
 
@@ -128,11 +129,11 @@ class Sender:
     def _report(store: Store, row: Outbox, now: datetime) -> None:
         """Sent is INFO; anything else is a WARNING with the server's answer, and a
         failed mail is an event on its ticket, where an agent looks."""
-        what = "deferred" if row.status == "queued" else row.status
+        what = "deferred" if row.status == OutboxStatus.QUEUED else row.status
         metrics.delivery(what)
-        if row.status == "sent" and row.template == "customer/ack" and row.created_at:
+        if row.status == OutboxStatus.SENT and row.template == "customer/ack" and row.created_at:
             metrics.ack_latency((now - row.created_at).total_seconds())
-        if row.status == "sent" and not row.last_error:
+        if row.status == OutboxStatus.SENT and not row.last_error:
             log.info("outbox %s (%s): sent", row.id, row.message_id)
             return
         log.warning(
@@ -144,7 +145,7 @@ class Sender:
             what,
             row.last_error,
         )
-        if row.status == "failed" and row.ticket_id is not None:
+        if row.status == OutboxStatus.FAILED and row.ticket_id is not None:
             store.event(
                 row.ticket_id,
                 now,
@@ -159,7 +160,7 @@ class Sender:
         statuses = [row.results[r]["status"] for r in row.recipients]
         if "deferred" not in statuses:
             accepted = "accepted" in statuses
-            row.status = "sent" if accepted else "failed"
+            row.status = OutboxStatus.SENT if accepted else OutboxStatus.FAILED
             row.sent_at = now if accepted else None
             refused = [
                 f"{r}: {row.results[r]['reply']}"
@@ -175,7 +176,7 @@ class Sender:
         ]
         row.last_error = "; ".join(deferred)
         if now - row.created_at >= self.retry_for:
-            row.status = "failed"
+            row.status = OutboxStatus.FAILED
             row.last_error = f"gave up after {row.attempts} attempts: {row.last_error}"
         else:
             row.next_attempt_at = now + timedelta(seconds=backoff_seconds(row.attempts))

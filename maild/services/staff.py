@@ -34,7 +34,14 @@ from maild.adapters.db.store import Store
 from maild.core import apply, auth, commands, mail, notices, policy, reply
 from maild.core.auth import Verdict
 from maild.core.commands import Block, Context, TicketState, Update
-from maild.core.model import InboundMail, Person, Role
+from maild.core.model import (
+    ActionStatus,
+    ApprovalStatus,
+    InboundMail,
+    Person,
+    Role,
+    TicketStatus,
+)
 from maild.core.people import Directory
 from maild.services.escalations import Escalations
 from maild.services.rows import Queue, record_message
@@ -147,7 +154,9 @@ class StaffDesk:
         now: datetime,
     ) -> Result:
         why = f"not proven to come from {person.email}: {verdict.reason}"
-        action.status = "unproven"  # also a proven mail naming no ticket: nothing can run
+        action.status = (
+            ActionStatus.UNPROVEN
+        )  # also a proven mail naming no ticket: nothing can run
         action.lines = [
             {"line": c.line, "raw": c.raw, "status": "not run", "reason": why}
             for c in block.commands
@@ -189,7 +198,7 @@ class StaffDesk:
         why = f"replay of a mail acted on already (action #{seen.id})"
         ticket_id = ticket.id if ticket is not None else None
         action = self._action(store, inbound_id, m, person, ticket_id, None, verdict, now)
-        action.status = "replay"
+        action.status = ActionStatus.REPLAY
         if ticket_id is not None:
             store.event(ticket_id, now, "replay_ignored", person.email, reason=why)
         log.warning("%s from %s: %s", m.message_id, person.email, why)
@@ -233,7 +242,7 @@ class StaffDesk:
     ) -> Result:
         assert ticket.id is not None
         why = f"ticket #{ticket.id} is not escalated to you (any more)"
-        action.status = "refused"
+        action.status = ActionStatus.REFUSED
         action.lines = [
             {"line": c.line, "raw": c.raw, "status": "refused", "reason": why}
             for c in block.commands
@@ -282,7 +291,7 @@ class StaffDesk:
         if problem is None and ticket is not None and not waiting:
             problem = f"nothing on ticket #{ticket.id} waits for your decision (decided or expired)"
         if ticket is None or ticket.id is None:
-            action.status = "refused"
+            action.status = ActionStatus.REFUSED
             context: dict[str, Any] = {
                 "headline": "nothing decided",
                 "outcome": f"Nothing was decided: {problem}.",
@@ -304,7 +313,7 @@ class StaffDesk:
                 reason=problem or "",
             )
         if problem is not None:
-            action.status = "refused"
+            action.status = ActionStatus.REFUSED
             store.event(ticket.id, now, "decision_refused", manager.email, reason=problem)
             context = {
                 "headline": "nothing decided",
@@ -319,14 +328,14 @@ class StaffDesk:
         held = store.action(approval.action_id)
         agent = self.directory.person(approval.agent)
         assert held is not None and agent is not None
-        action.status = "applied"
+        action.status = ActionStatus.APPLIED
         action.lines = [
             {"line": decision.line, "raw": decision.raw, "status": "applied", "reason": ""}
         ]
         if commands.spec(decision).decides == "denied":
             reason = words
-            approval.status, approval.note = "denied", reason
-            held.status, held.updated_at = "denied", now
+            approval.status, approval.note = ApprovalStatus.DENIED, reason
+            held.status, held.updated_at = ActionStatus.DENIED, now
             store.event(
                 ticket.id,
                 now,
@@ -353,7 +362,7 @@ class StaffDesk:
             outcome = f"Denied. {agent.name} has been told your reason."
         else:
             note = words
-            approval.status, approval.note = "approved", note
+            approval.status, approval.note = ApprovalStatus.APPROVED, note
             store.event(
                 ticket.id, now, "approval_approved", manager.email, approval=approval.id, note=note
             )
@@ -467,7 +476,7 @@ class StaffDesk:
         assert ticket.id is not None and action.id is not None
         after = plan.ticket_after
         if after.status != ticket.status:
-            ticket.closed_at = now if after.status == "closed" else None
+            ticket.closed_at = now if after.status == TicketStatus.CLOSED else None
         ticket.status, ticket.priority, ticket.agent, ticket.team = (
             after.status,
             after.priority,
@@ -670,10 +679,10 @@ class StaffDesk:
             if ticket is None or agent is None:
                 continue
             if now - approval.requested_at >= self.expire_after:
-                approval.status, approval.decided_at = "expired", now
+                approval.status, approval.decided_at = ApprovalStatus.EXPIRED, now
                 held = store.action(approval.action_id)
                 assert held is not None
-                held.status, held.updated_at = "expired", now
+                held.status, held.updated_at = ActionStatus.EXPIRED, now
                 store.event(ticket.id or 0, now, "approval_expired", None, approval=approval.id)
                 lines = [{**x, "status": "not applied", "reason": "expired"} for x in held.lines]
                 hours = int(self.expire_after.total_seconds() // 3600)
@@ -782,7 +791,7 @@ class StaffDesk:
                 actor=person.email,
                 message_id=m.message_id,
                 fingerprint=key,
-                status="received",
+                status=ActionStatus.RECEIVED,
                 lines=[],
                 auth=verdict.as_dict(),
                 created_at=now,

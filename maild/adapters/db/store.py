@@ -31,7 +31,7 @@ from maild.adapters.db.models import (
     Quarantine,
     Ticket,
 )
-from maild.core.model import TicketFacts
+from maild.core.model import ApprovalStatus, OutboxStatus, TicketFacts
 from maild.core.policy import CENT, Usage
 
 # Hot-path statements built once: building a select costs more than running it.
@@ -158,7 +158,7 @@ class Store:
             .where(
                 col(Outbox.leased_by).is_not(None),
                 col(Outbox.leased_by).not_in(live),
-                Outbox.status == "queued",
+                Outbox.status == OutboxStatus.QUEUED,
             )
             .limit(limit)
             .with_for_update(skip_locked=True)
@@ -166,7 +166,7 @@ class Store:
         rows = list(self.session.exec(orphaned).all())
         due = (
             select(Outbox)
-            .where(Outbox.status == "queued", Outbox.next_attempt_at <= now)
+            .where(Outbox.status == OutboxStatus.QUEUED, Outbox.next_attempt_at <= now)
             .order_by(col(Outbox.next_attempt_at))
             .limit(limit - len(rows))
             .with_for_update(skip_locked=True)
@@ -280,7 +280,7 @@ class Store:
         self._update(
             update(Outbox)
             .where(sent, col(Outbox.status) == "queued")
-            .values(status="failed", last_error="customer forgotten before it was sent")
+            .values(status=OutboxStatus.FAILED, last_error="customer forgotten before it was sent")
         )
         done["sent mails"] = self._update(update(Outbox).where(sent).values(raw=b""))
         done["credits"] = self._update(
@@ -421,7 +421,7 @@ class Store:
     def waiting_approvals(
         self, ticket_id: int | None = None, manager: str | None = None
     ) -> Sequence[Approval]:
-        query = select(Approval).where(Approval.status == "waiting")
+        query = select(Approval).where(Approval.status == ApprovalStatus.WAITING)
         if ticket_id is not None:
             query = query.where(Approval.ticket_id == ticket_id)
         if manager is not None:
