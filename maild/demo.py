@@ -16,6 +16,7 @@ import click
 from maild import config
 from maild.bootstrap import App, build
 from maild.core.intake import RawMail
+from maild.core.policy import Money
 
 SETTINGS = {
     "support": {"address": "support@acme.example", "name": "Acme Support"},
@@ -254,7 +255,7 @@ def run_demo(keep: str | None = None) -> None:
         for c in store.ledger():
             click.echo(
                 f"   #{c.ticket_id} {c.agent} -> {c.customer}: {c.currency} "
-                f"{c.amount_cents / 100:.2f} {c.reason!r}"
+                f"{Money.from_cents(c.amount_cents, c.currency).amount} {c.reason!r}"
                 + (f", approved by {c.approved_by}" if c.approved_by else "")
             )
         click.secho("\n== Tickets", fg="cyan", bold=True)

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from maild.adapters.db.models import Event, Ledger, Message, Outbox, Quarantine, Ticket
 from maild.core import mail
-from maild.core.policy import CENT
+from maild.core.policy import Money
 
 
 def _t(value: datetime | None) -> str | None:
@@ -97,7 +96,7 @@ def ledger(c: Ledger) -> dict[str, Any]:
         "ticket": c.ticket_id,
         "agent": c.agent,
         "customer": c.customer,
-        "amount": str(Decimal(c.amount_cents) * CENT),
+        "amount": str(Money.from_cents(c.amount_cents, c.currency).amount),
         "currency": c.currency,
         "reason": c.reason,
         "approved_by": c.approved_by,

@@ -76,8 +76,28 @@ class Denied:
 Decision = Allowed | NeedsApproval | Denied
 
 
+@dataclass(frozen=True)
+class Money:
+    """An amount and its currency. Cents exist at the database's edge only
+    (`from_cents`, `cents`): exact on SQLite and PostgreSQL alike."""
+
+    amount: Decimal
+    currency: str
+
+    @classmethod
+    def from_cents(cls, cents: int, currency: str) -> Money:
+        return cls(Decimal(int(cents)) * CENT, currency)
+
+    @property
+    def cents(self) -> int:
+        return int((self.amount / CENT).to_integral_value())
+
+    def __str__(self) -> str:
+        return f"{self.currency} {self.amount.quantize(CENT)}"
+
+
 def money(amount: Decimal, currency: str) -> str:
-    return f"{currency} {amount.quantize(CENT)}"
+    return str(Money(amount, currency))
 
 
 def crossed(limits: Limits, usage: Usage, amount: Decimal) -> list[tuple[str, str]]:

@@ -12,7 +12,6 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from maild.adapters.db.models import Escalation, Ticket
@@ -23,7 +22,7 @@ from maild.core.commands import Escalate, EscalationState, Ping, Return, Signal,
 from maild.core.model import Person, Role
 from maild.core.notices import Addressing, Notice
 from maild.core.people import Directory
-from maild.core.policy import CENT
+from maild.core.policy import Money
 from maild.services.rows import Queue
 
 log = logging.getLogger(__name__)
@@ -189,7 +188,7 @@ class Escalations:
             if m.kind == "customer"
         ][-5:]
         credits = [
-            f"{c.currency} {Decimal(c.amount_cents) * CENT} by {c.agent}"
+            f"{Money.from_cents(c.amount_cents, c.currency)} by {c.agent}"
             + (f" ({c.reason})" if c.reason else "")
             for c in store.ledger(ticket=ticket.id)
         ]

@@ -10,6 +10,7 @@ from maild.core.policy import (
     Allowed,
     Denied,
     Limits,
+    Money,
     NeedsApproval,
     Usage,
     decide_credit,
@@ -91,3 +92,10 @@ def test_days_and_months_are_local_including_daylight_saving_days():
     # 00:30 in Berlin on 1 Dec is still 30 Nov in UTC: the local month has begun.
     day, month, _ = periods(datetime(2026, 11, 30, 23, 30, tzinfo=UTC), "Europe/Berlin")
     assert day == month and month.astimezone(UTC) == datetime(2026, 11, 30, 23, 0, tzinfo=UTC)
+
+
+@given(st.integers(min_value=1, max_value=10**9))
+def test_money_round_trips_through_cents_exactly(cents):
+    money = Money.from_cents(cents, "EUR")
+    assert money.cents == cents
+    assert str(money) == f"EUR {cents // 100}.{cents % 100:02d}"

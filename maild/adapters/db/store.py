@@ -32,7 +32,7 @@ from maild.adapters.db.models import (
     Ticket,
 )
 from maild.core.model import ApprovalStatus, OutboxStatus, TicketFacts
-from maild.core.policy import CENT, Usage
+from maild.core.policy import Money, Usage
 
 # Hot-path statements built once: building a select costs more than running it.
 _SEEN_CONTENT = select(Inbound.id).where(
@@ -382,7 +382,7 @@ class Store:
             query = select(func.coalesce(func.sum(Ledger.amount_cents), 0)).where(
                 Ledger.currency == currency, *where
             )
-            return Decimal(int(self.session.exec(query).one())) * CENT
+            return Money.from_cents(int(self.session.exec(query).one()), currency).amount
 
         mine = Ledger.agent == agent
         return Usage(
