@@ -24,3 +24,4 @@ class Outcome:
     verdict: str  # ticket, joined, staff, ignored, quarantined, duplicate
     ticket_id: int | None = None
     reason: str | None = None
+    status: str | None = None  # staff mail: what became of it (applied, refused, unproven ...)

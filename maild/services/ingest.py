@@ -73,8 +73,8 @@ class Ingest:
             raise TransientError(f"database: {exc.orig or exc}") from exc
         for outcome in outcomes:
             metrics.taken(outcome.verdict)
-            if outcome.verdict == "staff":
-                metrics.staff(_staff_outcome(outcome.reason or ""))
+            if outcome.status is not None:
+                metrics.staff(outcome.status)
         if any(o.verdict in {"ticket", "joined", "staff"} for o in outcomes):
             self.on_queued()
         return outcomes
@@ -224,7 +224,7 @@ class Ingest:
             .where(col(Inbound.id) == inbound_id)
             .values(ticket_id=result.ticket_id, reason=result.reason)
         )
-        return Outcome("staff", result.ticket_id, result.reason)
+        return Outcome("staff", result.ticket_id, result.reason, result.status)
 
     def _ignore(
         self, store: Store, item: RawMail, m: InboundMail, d: route.Ignore, now: datetime
@@ -305,12 +305,10 @@ class Ingest:
         """A mail to [support] operator about maild itself (a mailbox down ...)."""
         if self.operator is None:
             return
-        now = self.clock()
-        operator = Person(self.operator, "Operator", Role.OPERATOR)
-        out = notices.notice(template, operator, 0, key, self.addressing, context)
+        out = self._to_operator(template, key, context)
         try:
             with self.db.transaction() as store:
-                self.queue(store, [out], now)
+                self.queue(store, [out], self.clock())
         except DBAPIError as exc:
             log.error("could not tell the operator (%s): %s", template, exc)
             return
@@ -321,7 +319,6 @@ class Ingest:
             return
         if store.quarantined_since(now - timedelta(hours=1)) > OPERATOR_MAILS_PER_HOUR:
             return  # a flood of poison: the log and `maild quarantine list` have the rest
-        operator = Person(self.operator, "Operator", Role.OPERATOR)
         context = {
             "number": row.id,
             "source": row.source,
@@ -329,16 +326,10 @@ class Ingest:
             "size": len(row.raw),
             "head": row.raw[:2000].decode("utf-8", errors="replace"),
         }
-        out = notices.notice(
-            "operator/quarantined", operator, 0, f"quarantine-{row.id}", self.addressing, context
-        )
-        self.queue(store, [out], now)
+        out = self._to_operator("operator/quarantined", f"quarantine-{row.id}", context)
+        self.queue(store, [out], now)  # in the quarantine's own commit
 
-
-def _staff_outcome(reason: str) -> str:
-    """applied, waiting for approval, refused, unproven, replay: for the metrics."""
-    if reason.startswith("not proven"):
-        return "unproven"
-    if reason.startswith("replay"):
-        return "replay"
-    return reason.rpartition(": ")[2] if " mail: " in reason else "refused"
+    def _to_operator(self, template: str, key: str, context: dict[str, Any]) -> notices.Notice:
+        assert self.operator is not None
+        operator = Person(self.operator, "Operator", Role.OPERATOR)
+        return notices.notice(template, operator, 0, key, self.addressing, context)

@@ -56,6 +56,7 @@ UNPROVEN_RECEIPTS_PER_HOUR = 5
 class Result:
     ticket_id: int | None
     reason: str
+    status: str  # what became of the mail: an ActionStatus (applied, refused, ...)
 
 
 def fingerprint(person: str, m: InboundMail, text: str, ticket_id: int | None) -> str:
@@ -139,7 +140,7 @@ class StaffDesk:
         if person.role is Role.OWNER and not self.escalations.is_owner(store, ticket.id, person):
             return self._not_yours(store, m, person, ticket, block, action, now)
         plan = self._act(store, m, person, ticket, block, action, now)
-        return Result(ticket.id, f"{person.role} mail: {plan.status}")
+        return Result(ticket.id, f"{person.role} mail: {plan.status}", plan.status)
 
     # 3. a mail that is not proven -------------------------------------------
     def _unproven(
@@ -180,7 +181,7 @@ class StaffDesk:
             "auth_failed": verdict.reason,
         }
         self._capped_receipt(store, person, ticket, m, context, now)
-        return Result(ticket.id if ticket else None, why)
+        return Result(ticket.id if ticket else None, why, ActionStatus.UNPROVEN)
 
     def _replay(
         self,
@@ -209,7 +210,7 @@ class StaffDesk:
             "lines": [],
         }
         self._capped_receipt(store, person, ticket, m, context, now, cause="replay")
-        return Result(ticket_id, why)
+        return Result(ticket_id, why, ActionStatus.REPLAY)
 
     def _capped_receipt(
         self,
@@ -254,7 +255,7 @@ class StaffDesk:
             "lines": action.lines,
         }
         self._receipt(store, owner, ticket, m, context, now)
-        return Result(ticket.id, why)
+        return Result(ticket.id, why, ActionStatus.REFUSED)
 
     # 4. a manager decides a held mail -----------------------------------------
     def _decide(
@@ -298,7 +299,7 @@ class StaffDesk:
                 "lines": [],
             }
             self._receipt(store, manager, None, m, context, now)
-            return Result(None, str(problem))
+            return Result(None, str(problem), ActionStatus.REFUSED)
         for c in block.commands:
             store.event(
                 ticket.id,
@@ -321,7 +322,7 @@ class StaffDesk:
                 "lines": [],
             }
             self._receipt(store, manager, ticket, m, self._with_help(context, manager, block), now)
-            return Result(ticket.id, problem)
+            return Result(ticket.id, problem, ActionStatus.REFUSED)
         [decision] = decisions
         approval = waiting[0]
         approval.decided_at, approval.decided_by = now, manager.email
@@ -379,7 +380,9 @@ class StaffDesk:
             "lines": [],
         }
         self._receipt(store, manager, ticket, m, context, now)
-        return Result(ticket.id, f"{decision.name} of approval #{approval.id}")
+        return Result(
+            ticket.id, f"{decision.name} of approval #{approval.id}", ActionStatus.APPLIED
+        )
 
     def _apply_held(
         self,
