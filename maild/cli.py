@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import os
@@ -23,6 +24,7 @@ from maild.adapters.db.engine import db_cause, ping
 from maild.bootstrap import App, build
 from maild.core import compose
 from maild.core.intake import RawMail, TransientError
+from maild.core.retry import backoff_seconds
 from maild.services import retention
 from maild.services.inspect import inspect as dry_run_inspect
 
@@ -70,10 +72,7 @@ def _app(ctx: click.Context, *, wait_for_database: bool = False, quiet: bool = F
 
 def retry_delays() -> Iterator[float]:
     """1 s, 2 s, 4 s ... at most a minute apart, for ever."""
-    delay = 1.0
-    while True:
-        yield delay
-        delay = min(delay * 2, 60.0)
+    return (backoff_seconds(n, base=1, cap=60) for n in itertools.count(1))
 
 
 def _print(rows: list[dict[str, Any]], as_json: bool, columns: list[str]) -> None:

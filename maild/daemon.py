@@ -27,6 +27,7 @@ from maild.adapters.intake_smtp import start_intake
 from maild.bootstrap import App, build
 from maild.config import Mailbox, Settings
 from maild.core.intake import Outcome, RawMail, TransientError
+from maild.core.retry import backoff_seconds
 from maild.health import Health
 from maild.services.intake import Plan, drain
 
@@ -117,7 +118,7 @@ class MailboxWorker:
     def backoff(self, failures: int, exc: BaseException) -> None:
         metrics.reconnect(self.box.key)
         self.alarm(exc)
-        delay = min(RECONNECT_MAX_SECONDS, 0.5 * 2 ** (failures - 1))
+        delay = backoff_seconds(failures, base=0.5, cap=RECONNECT_MAX_SECONDS)
         log.warning("mailbox %s: %s; reconnecting in %.1f s", self.box.key, exc, delay)
         self.health.beat(self.name, f"reconnecting in {delay:.0f} s: {exc}", delay)
         self.stop.wait(delay)

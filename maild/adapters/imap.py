@@ -11,7 +11,7 @@ Waiting never misses mail and never sits on a dead connection:
   IDLE returns at once when one came in since the last SEARCH;
 - imapclient's idle_check() answers [] both on a quiet second and on a closed
   connection. An early [] (the socket woke us with nothing to read) is
-  checked with a NOOP, and so is the connection every heartbeat_seconds;
+  checked with a NOOP, and so is the connection every HEARTBEAT_SECONDS;
   TCP keepalive finds a peer that vanished without a word. A dead connection
   raises, and the caller reconnects with its backoff.
 """
@@ -36,7 +36,8 @@ from maild.core.model import Fetched
 log = logging.getLogger(__name__)
 ERRORS = (IMAPClientError, OSError, EOFError)
 HEARTBEAT_SECONDS = 30  # a NOOP outside IDLE this often proves the connection alive
-NEWS = (b"EXISTS", b"RECENT")
+NEWS = (b"EXISTS", b"RECENT")  # as idle_check() parses them
+KEPT_NEWS = ("EXISTS", "RECENT")  # as imaplib keeps them between commands
 
 
 def _keepalive(sock: socket.socket) -> None:
@@ -107,14 +108,14 @@ class ImapMailbox:
     def pending(self) -> list[int]:
         client = self._c()
         # News reported before this SEARCH is answered by it; what comes after stays.
-        for kind in ("EXISTS", "RECENT"):
+        for kind in KEPT_NEWS:
             client._imap.untagged_responses.pop(kind, None)
         return sorted(int(u) for u in client.search(["UNDELETED"]))
 
     def _news_waiting(self) -> bool:
         """EXISTS or RECENT seen in any answer since the last SEARCH."""
         kept = self._c()._imap.untagged_responses
-        return any(kept.get(kind) for kind in ("EXISTS", "RECENT"))
+        return any(kept.get(kind) for kind in KEPT_NEWS)
 
     def sizes(self, uids: Sequence[int]) -> dict[int, int]:
         data = self._c().fetch(list(uids), ["RFC822.SIZE"]) if uids else {}
@@ -164,7 +165,7 @@ class ImapMailbox:
         client = self._c()
         if self._news_waiting():
             return
-        if not (self.config.idle and client.has_capability("IDLE")):
+        if self.mode() == "polling":
             self._poll(stop, beat)
             return
         renew = time.monotonic() + self.config.idle_renew_seconds
