@@ -26,7 +26,7 @@ from maild.services.presence import Presence, new_instance_id
 from maild.services.retention import Housekeeping
 from maild.services.rows import Queue
 from maild.services.scheduler import Hourly, Job, Scheduler
-from maild.services.staff import StaffDesk
+from maild.services.staff.desk import StaffDesk, Staffing
 from maild.services.summary import Summaries, SummaryJob
 
 
@@ -115,7 +115,7 @@ def build(
         addressing=addressing,
         queue=queue,
     )
-    desk = StaffDesk(
+    staffing = Staffing(
         directory=people,
         addressing=addressing,
         auth=auth.Policy(
@@ -128,10 +128,9 @@ def build(
         managers={t.name: t.manager for t in settings.teams if t.manager},
         timezone=settings.timezone,
         receipts=settings.receipts.mode,
-        queue=queue,
-        escalations=escalations,
         expire_after=timedelta(hours=settings.approvals.expire_after_hours),
     )
+    desk = StaffDesk(staffing, queue, escalations)
     ingest = Ingest(
         db=db,
         directory=people,
@@ -174,7 +173,7 @@ def build(
         Hourly(
             "approvals",
             db,
-            lambda store, now: desk.remind_and_expire(store, now, remind_every),
+            lambda store, now: desk.approvals.remind_and_expire(store, now, remind_every),
             wakeup.set,
         ),
         Hourly("escalations", db, escalations.run_watch, wakeup.set),

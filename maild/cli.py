@@ -23,7 +23,8 @@ from maild.adapters.db.engine import backup as engine_backup
 from maild.adapters.db.engine import db_cause, ping
 from maild.bootstrap import App, build
 from maild.core import compose
-from maild.core.intake import RawMail, TransientError
+from maild.core.intake import RawMail, TransientError, Verdict
+from maild.core.model import OutboxStatus, QuarantineStatus, TicketStatus
 from maild.core.retry import backoff_seconds
 from maild.services import retention
 from maild.services.inspect import inspect as dry_run_inspect
@@ -223,7 +224,7 @@ def ingest(ctx: click.Context, source: Any) -> None:
 
 @main.command()
 @click.option("--json", "as_json", is_flag=True)
-@click.option("--status", type=click.Choice(["open", "pending", "closed"]))
+@click.option("--status", type=click.Choice([str(s) for s in TicketStatus]))
 @click.option("--limit", default=100, show_default=True)
 @click.pass_context
 def tickets(ctx: click.Context, as_json: bool, status: str | None, limit: int) -> None:
@@ -268,7 +269,7 @@ def ticket(ctx: click.Context, number: int, as_json: bool) -> None:
 
 @main.command()
 @click.option("--json", "as_json", is_flag=True)
-@click.option("--status", type=click.Choice(["queued", "sent", "failed"]))
+@click.option("--status", type=click.Choice([str(s) for s in OutboxStatus]))
 @click.option("--limit", default=100, show_default=True)
 @click.pass_context
 def outbox(ctx: click.Context, as_json: bool, status: str | None, limit: int) -> None:
@@ -330,17 +331,17 @@ def quarantine_retry(ctx: click.Context, number: int) -> None:
         row = store.quarantine(number)
         if row is None:
             raise click.ClickException(f"no quarantined mail #{number}")
-        if row.status == "released":
+        if row.status == QuarantineStatus.RELEASED:
             raise click.ClickException(f"#{number} was released already")
         raw = row.raw
     [outcome] = app.ingest([RawMail(raw, f"quarantine:{number}")])
-    if outcome.verdict == "quarantined":
+    if outcome.verdict is Verdict.QUARANTINED:
         click.echo(f"still failing: {outcome.reason}", err=True)
         ctx.exit(1)
     with app.db.transaction() as store:
         row = store.quarantine(number)
         assert row is not None
-        row.status = "released"
+        row.status = QuarantineStatus.RELEASED
         row.released_ticket_id = outcome.ticket_id
     click.echo(
         f"released: {outcome.verdict}{' #' + str(outcome.ticket_id) if outcome.ticket_id else ''}"

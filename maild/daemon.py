@@ -26,6 +26,7 @@ from maild.adapters.imap import ERRORS, ImapMailbox
 from maild.adapters.intake_smtp import start_intake
 from maild.bootstrap import App, build
 from maild.config import Mailbox, Settings
+from maild.core.contexts import MailboxDown
 from maild.core.intake import Outcome, RawMail, TransientError
 from maild.core.retry import backoff_seconds
 from maild.health import Health
@@ -166,7 +167,7 @@ class MailboxWorker:
         self.app.ingest.tell_operator(
             "operator/mailbox-down",
             f"mailbox-down-{self.box.key}-{self.app.ingest.clock():%Y%m%d%H%M}",
-            {"mailbox": self.box.key, "minutes": minutes, "error": str(exc)},
+            MailboxDown(mailbox=self.box.key, minutes=minutes, error=str(exc)),
         )
 
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
-from maild.core.model import Person, Role
+from maild.core.model import Person, Role, TicketStatus
 
 _AMOUNT = re.compile(r"^\d{1,9}(?:\.\d{1,2})?$")
 CURRENCIES = frozenset(
@@ -284,7 +284,7 @@ def _escalate_effect(ctx: Context, args: Mapping[str, object]) -> Change:
         raise Refused(f"the ticket is escalated to {team} already (#ping nudges its owner)")
     public = ctx.teams[team]
     return Change(
-        replace(ctx.ticket, status="open"),
+        replace(ctx.ticket, status=TicketStatus.OPEN),
         f"escalated to {team}" + (f" (was {ctx.escalation.team})" if ctx.escalation else ""),
         announce=f"Your request has gone to our {public} team. {ctx.actor.name} stays your "
         "contact and will keep you posted.",
@@ -313,7 +313,7 @@ def _update_effect(ctx: Context, args: Mapping[str, object]) -> Change:
 def _return_effect(ctx: Context, args: Mapping[str, object]) -> Change:
     _escalated(ctx, owner_only=True)
     return Change(
-        replace(ctx.ticket, status="open"),
+        replace(ctx.ticket, status=TicketStatus.OPEN),
         "handed back to the ticket's agent",
         internal=True,
         signal=Return(str(args["note"])),
@@ -394,7 +394,7 @@ REGISTRY: Mapping[str, Spec] = {
             _AGENT,
             _no_args,
             "#reopen",
-            _status("open", None),
+            _status(TicketStatus.OPEN, None),
             "open the ticket again",
         ),
         Spec(

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 
 class TransientError(Exception):
@@ -19,9 +20,20 @@ class RawMail:
     size: int | None = None  # the whole mail's, when only its first bytes were read
 
 
+class Verdict(StrEnum):
+    """What became of one mail at the door (the inbound row's verdict)."""
+
+    TICKET = "ticket"  # opened a ticket
+    JOINED = "joined"  # a customer's mail on their ticket
+    STAFF = "staff"  # a staff member's mail: the desk's Outcome.status says more
+    IGNORED = "ignored"  # a robot's: recorded, never answered
+    QUARANTINED = "quarantined"  # unreadable: its raw bytes kept for the operator
+    DUPLICATE = "duplicate"  # taken already
+
+
 @dataclass(frozen=True)
 class Outcome:
-    verdict: str  # ticket, joined, staff, ignored, quarantined, duplicate
+    verdict: Verdict
     ticket_id: int | None = None
     reason: str | None = None
     status: str | None = None  # staff mail: what became of it (applied, refused, unproven ...)

@@ -41,6 +41,18 @@ class ActionStatus(StrEnum):
     EXPIRED = "expired"
 
 
+class EscalationStatus(StrEnum):
+    OPEN = "open"  # with its owner; at most one per ticket
+    RETURNED = "returned"  # handed back to the agent (#return)
+    MOVED = "moved"  # escalated on to another team
+    CLOSED = "closed"  # the ticket closed
+
+
+class QuarantineStatus(StrEnum):
+    HELD = "held"
+    RELEASED = "released"
+
+
 class ApprovalStatus(StrEnum):
     WAITING = "waiting"
     APPROVED = "approved"

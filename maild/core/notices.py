@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from maild.core import tokens
+from maild.core.contexts import Ack, AttachmentShown, CustomerMail, View
 from maild.core.model import InboundMail, Person
 
 
@@ -56,17 +57,17 @@ def _addressed(
     return msgid, tokens.reply_address(a.support, token), root
 
 
-def mail_context(mail: InboundMail) -> dict[str, object]:
-    return {
-        "text": mail.text,
-        "from_name": mail.from_name,
-        "from_addr": mail.from_addr,
-        "attachments": [
-            {"filename": x.filename, "size": x.size, "kept": x.content is not None}
-            for x in mail.attachments
-        ],
-        "notes": list(mail.notes),
-    }
+def customer_mail(subject: str, mail: InboundMail) -> CustomerMail:
+    return CustomerMail(
+        subject=subject,
+        text=mail.text,
+        from_name=mail.from_name,
+        from_addr=mail.from_addr,
+        attachments=tuple(
+            AttachmentShown(x.filename, x.size, x.content is not None) for x in mail.attachments
+        ),
+        notes=tuple(mail.notes),
+    )
 
 
 def ack(customer: Person, ticket_id: int, subject: str, mail: InboundMail, a: Addressing) -> Notice:
@@ -83,9 +84,8 @@ def ack(customer: Person, ticket_id: int, subject: str, mail: InboundMail, a: Ad
         auto_submitted="auto-replied",
         context={
             "ticket_id": ticket_id,
-            "subject": subject,
             "support_name": a.support_name,
-            "customer_name": customer.name,
+            **Ack(subject=subject, customer_name=customer.name).values(),
         },
     )
 
@@ -100,11 +100,8 @@ def staff_notices(
 ) -> list[Notice]:
     """Tell each staff member about a customer mail ("new" ticket or "reply")."""
     template = f"agent/{event}"
-    notices = []
-    for person in staff:
-        context = {"subject": subject, "agent_name": person.name, **mail_context(mail)}
-        notices.append(notice(template, person, ticket_id, mail.content_hash, a, context))
-    return notices
+    context = customer_mail(subject, mail)
+    return [notice(template, p, ticket_id, mail.content_hash, a, context) for p in staff]
 
 
 def notice(
@@ -113,7 +110,7 @@ def notice(
     ticket_id: int,
     cause: str,
     a: Addressing,
-    context: Mapping[str, object],
+    context: Mapping[str, object] | View,
     *,
     thread: Sequence[str] = (),
     from_name: str = "",
@@ -124,6 +121,7 @@ def notice(
     outbox's unique key refuses to queue twice. `thread` holds Message-IDs the
     mail answers (oldest first), after the recipient's own root."""
     msgid, reply_to, root = _addressed(template, to, ticket_id, cause, a)
+    values = context.values() if isinstance(context, View) else context
     chain = (root, *(t for t in thread if t != root))[-10:]
     return Notice(
         template=template,
@@ -135,6 +133,6 @@ def notice(
         in_reply_to=chain[-1],
         references=chain,
         auto_submitted="auto-generated",
-        context={"ticket_id": ticket_id, "support_name": a.support_name, **context},
+        context={"ticket_id": ticket_id, "support_name": a.support_name, **values},
         from_name=from_name,
     )

@@ -1,7 +1,7 @@
 """Escalations: a ticket handed to a team's owner, and the watch that keeps the
 customer from waiting a week.
 
-The desk (services.staff) calls in here when a mail's plan carries an
+The desk (services.staff.desk) calls in here when a mail's plan carries an
 escalation signal (#escalate, #ping, #return, an owner's #update) and
 whenever the customer hears from a person; the scheduler runs the watch.
 """
@@ -10,20 +10,22 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from maild.adapters.db.models import Escalation, Ticket
 from maild.adapters.db.store import Store
 from maild.config import Escalation as Team
-from maild.core import notices, watch
+from maild.core import commands, notices, watch
 from maild.core.commands import Escalate, EscalationState, Ping, Return, Signal, Update
-from maild.core.model import Person, Role
+from maild.core.contexts import OwnerHistory, OwnerMail, StillWorking
+from maild.core.model import EscalationStatus, Person, Role, TicketStatus
 from maild.core.notices import Addressing, Notice
 from maild.core.people import Directory
 from maild.core.policy import Money
 from maild.services.rows import Queue
+from maild.services.staff.mail import StaffMail
 
 log = logging.getLogger(__name__)
 
@@ -44,83 +46,55 @@ class Escalations:
         return EscalationState(row.team, row.owner) if row else None
 
     # what a staff mail's signals do -----------------------------------------
-    def carry_out(
-        self,
-        store: Store,
-        person: Person,
-        ticket: Ticket,
-        signals: tuple[Signal, ...],
-        cause: str,
-        now: datetime,
-    ) -> None:
-        assert ticket.id is not None
+    def carry_out(self, sm: StaffMail, signals: tuple[Signal, ...]) -> None:
+        ticket = sm.ticket
+        assert ticket is not None and ticket.id is not None
         for signal in signals:
-            current = store.open_escalation(ticket.id)
+            current = sm.store.open_escalation(ticket.id)
             match signal:
                 case Escalate():
-                    self._escalate(store, person, ticket, signal, current, cause, now)
+                    self._escalate(sm, signal, current)
                 case Ping() if current is not None:
-                    self._tell_owner(
-                        store, "owner/ping", current, ticket, cause, now, note=signal.note
-                    )
-                    store.event(ticket.id, now, "escalation_pinged", person.email, note=signal.note)
+                    self._tell_owner(sm, "owner/ping", current, note=signal.note)
+                    sm.event("escalation_pinged", note=signal.note)
                 case Return() if current is not None:
-                    current.status, current.ended_at = "returned", now
-                    store.event(
-                        ticket.id, now, "escalation_returned", person.email, note=signal.note
-                    )
-        if ticket.status == "closed":
-            current = store.open_escalation(ticket.id)
+                    current.status, current.ended_at = EscalationStatus.RETURNED, sm.now
+                    sm.event("escalation_returned", note=signal.note)
+        if ticket.status == TicketStatus.CLOSED:
+            current = sm.store.open_escalation(ticket.id)
             if current is not None:
-                current.status, current.ended_at = "closed", now
-                store.event(ticket.id, now, "escalation_closed", person.email)
+                current.status, current.ended_at = EscalationStatus.CLOSED, sm.now
+                sm.event("escalation_closed")
 
-    def _escalate(
-        self,
-        store: Store,
-        agent: Person,
-        ticket: Ticket,
-        signal: Escalate,
-        current: Escalation | None,
-        cause: str,
-        now: datetime,
-    ) -> None:
-        assert ticket.id is not None
+    def _escalate(self, sm: StaffMail, signal: Escalate, current: Escalation | None) -> None:
+        ticket = sm.ticket
+        assert ticket is not None and ticket.id is not None
         team = self.teams[signal.team]
         if current is not None:
-            current.status, current.ended_at = "moved", now
-            self._tell_owner(store, "owner/moved", current, ticket, cause, now, to_team=team.name)
+            current.status, current.ended_at = EscalationStatus.MOVED, sm.now
+            self._tell_owner(sm, "owner/moved", current, to_team=team.name)
         owner_name, owner = team.owners[0]
-        row = store.add(
+        row = sm.store.add(
             Escalation(
                 ticket_id=ticket.id,
                 team=team.name,
                 owner=owner,
-                agent=ticket.agent or agent.email,
+                agent=ticket.agent or sm.person.email,
                 note=signal.note,
-                escalated_at=now,
-                last_customer_update_at=now,  # the customer is told in this same mail
+                escalated_at=sm.now,
+                last_customer_update_at=sm.now,  # the customer is told in this same mail
             )
         )
-        store.event(
-            ticket.id, now, "escalated", agent.email, team=team.name, owner=owner, note=signal.note
-        )
-        self._tell_owner(store, "owner/escalated", row, ticket, cause, now, note=signal.note)
+        sm.event("escalated", team=team.name, owner=owner, note=signal.note)
+        self._tell_owner(sm, "owner/escalated", row, note=signal.note)
         log.info("ticket #%s escalated to %s (%s)", ticket.id, team.name, owner_name)
 
-    def owner_mail(
-        self,
-        store: Store,
-        owner: Person,
-        ticket: Ticket,
-        text: str,
-        signals: tuple[Signal, ...],
-        cause: str,
-        now: datetime,
-    ) -> None:
+    def owner_mail(self, sm: StaffMail, signals: tuple[Signal, ...]) -> None:
         """An owner's words reach the ticket's agent: as a note, the copy of an update,
         or with the ticket handed back."""
-        row = store.latest_escalation(ticket.id or 0, owner.email)
+        ticket = sm.ticket
+        assert ticket is not None
+        row = sm.store.latest_escalation(ticket.id or 0, sm.person.email)
         agent = self.directory.person(row.agent if row else ticket.agent)
         if agent is None or row is None:
             return
@@ -129,24 +103,19 @@ class Escalations:
             kind = "return"
         elif any(isinstance(s, Update) for s in signals):
             kind = "update"
-        note = next((s.note for s in signals if isinstance(s, Return)), "")
-        context = {
-            "subject": ticket.subject,
-            "kind": kind,
-            "owner_name": owner.name,
-            "team": self.teams[row.team].shown_name if row.team in self.teams else row.team,
-            "text": text,
-            "note": note,
-        }
-        self.queue(
-            store,
-            [
-                notices.notice(
-                    "agent/owner-mail", agent, row.ticket_id, cause, self.addressing, context
-                )
-            ],
-            now,
+        context = OwnerMail(
+            subject=ticket.subject,
+            kind=kind,
+            owner_name=sm.person.name,
+            team=self.teams[row.team].shown_name if row.team in self.teams else row.team,
+            text=sm.block.reply,
+            note=next((s.note for s in signals if isinstance(s, Return)), ""),
         )
+        cause = sm.mail.content_hash
+        out = notices.notice(
+            "agent/owner-mail", agent, row.ticket_id, cause, self.addressing, context
+        )
+        self.queue(sm.store, [out], sm.now)
 
     def customer_heard(self, store: Store, ticket_id: int, now: datetime) -> None:
         """A person's words reached the customer: the watch's clock starts again."""
@@ -161,24 +130,17 @@ class Escalations:
         return row is not None and row.owner == person.email
 
     # mails to owners ---------------------------------------------------------------
-    def _tell_owner(
-        self,
-        store: Store,
-        template: str,
-        row: Escalation,
-        ticket: Ticket,
-        cause: str,
-        now: datetime,
-        **extra: Any,
-    ) -> None:
+    def _tell_owner(self, sm: StaffMail, template: str, row: Escalation, **extra: Any) -> None:
+        assert sm.ticket is not None
         owner = self.directory.known(row.owner, Role.OWNER)
-        context = {**self._history(store, row, ticket, now), **extra}
+        context = replace(self._history(sm.store, row, sm.ticket, sm.now), **extra)
+        cause = sm.mail.content_hash
         out = notices.notice(template, owner, row.ticket_id, cause, self.addressing, context)
-        self.queue(store, [out], now)
+        self.queue(sm.store, [out], sm.now)
 
     def _history(
         self, store: Store, row: Escalation, ticket: Ticket, now: datetime
-    ) -> dict[str, Any]:
+    ) -> OwnerHistory:
         assert ticket.id is not None
         team = self.teams.get(row.team)
         agent = self.directory.person(row.agent)
@@ -187,35 +149,26 @@ class Escalations:
             for m in store.messages(ticket.id)
             if m.kind == "customer"
         ][-5:]
-        credits = [
+        credits = tuple(
             f"{Money.from_cents(c.amount_cents, c.currency)} by {c.agent}"
             + (f" ({c.reason})" if c.reason else "")
             for c in store.ledger(ticket=ticket.id)
-        ]
-        return {
-            "subject": ticket.subject,
-            "customer": ticket.customer,
-            "status": ticket.status,
-            "team": team.shown_name if team else row.team,
-            "team_key": row.team,
-            "agent_name": agent.name if agent else (row.agent or "nobody"),
-            "agent_email": row.agent or "",
-            "escalation_note": row.note,
-            "customer_words": words,
-            "credits": credits,
-            "escalated_at": f"{row.escalated_at:%Y-%m-%d %H:%M}",
-            "days_since_update": watch.days_since(row.last_customer_update_at, now),
-            "update_every": team.update_every if team else "",
-            "commands": [
-                ("#update", "your text goes to the customer (the agent gets a copy)"),
-                ("#return [note]", "hand the ticket back to the agent"),
-                (
-                    "#note",
-                    "keep it internal (the default: without #update only the agent reads it)",
-                ),
-                ("#help", "your commands"),
-            ],
-        }
+        )
+        return OwnerHistory(
+            subject=ticket.subject,
+            customer=ticket.customer,
+            status=ticket.status,
+            team=team.shown_name if team else row.team,
+            agent_name=agent.name if agent else (row.agent or "nobody"),
+            agent_email=row.agent or "",
+            escalation_note=row.note,
+            customer_words=tuple(words),
+            credits=credits,
+            escalated_at=f"{row.escalated_at:%Y-%m-%d %H:%M}",
+            days_since_update=watch.days_since(row.last_customer_update_at, now),
+            update_every=team.update_every if team else "",
+            commands=tuple((s.usage, s.help) for s in commands.commands_for(Role.OWNER)),
+        )
 
     # the watch ------------------------------------------------------------------------
     def run_watch(self, store: Store, now: datetime) -> list[str]:
@@ -270,7 +223,7 @@ class Escalations:
                         row.ticket_id,
                         cause,
                         self.addressing,
-                        {**context, "to_role": role},
+                        replace(context, to_role=role),
                     )
                 )
         store.event(
@@ -279,7 +232,7 @@ class Escalations:
             "escalation_reminder",
             None,
             owner=row.owner,
-            days_since_update=context["days_since_update"],
+            days_since_update=context.days_since_update,
         )
         self.queue(store, out, now)
 
@@ -289,12 +242,12 @@ class Escalations:
         customer = self.directory.customer(ticket.customer, ticket.customer_name)
         agent = self.directory.person(row.agent)
         last = store.last_customer_message_id(row.ticket_id, ticket.customer)
-        context = {
-            "subject": ticket.subject,
-            "customer_name": ticket.customer_name,
-            "team": self.teams[row.team].shown_name,
-            "agent_name": agent.name if agent else self.addressing.support_name,
-        }
+        context = StillWorking(
+            subject=ticket.subject,
+            customer_name=ticket.customer_name,
+            team=self.teams[row.team].shown_name,
+            agent_name=agent.name if agent else self.addressing.support_name,
+        )
         out = notices.notice(
             "customer/still-working",
             customer,

@@ -8,7 +8,7 @@ The story of a mail, top to bottom:
   5. fold a flood of new tickets from one sender into their latest ticket;
   6. carry out the decision: rows, events and rendered notices, in the outbox;
      staff mail (an agent's answer, a manager's decision) goes to the desk,
-     services.staff, which tells its own story;
+     services.staff.desk, which tells its own story;
   7. commit the whole batch; only then may the caller move the mails on.
 Database trouble (locked, gone away, a timeout) is transient: nothing is
 committed, the caller leaves the mails where they are and tries again. Data
@@ -22,7 +22,6 @@ import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.exc import DBAPIError
@@ -34,11 +33,13 @@ from maild.adapters.db.models import Inbound, Quarantine, Ticket
 from maild.adapters.db.store import Database, Store
 from maild.config import Intake
 from maild.core import flood, mail, notices, route
-from maild.core.intake import Outcome, RawMail, TransientError
+from maild.core.contexts import Quarantined, View
+from maild.core.intake import Outcome, RawMail, TransientError, Verdict
 from maild.core.model import InboundMail, Person, Role, TicketStatus
 from maild.core.people import Directory
+from maild.services.arrival import Arrival
 from maild.services.rows import Queue, record_message
-from maild.services.staff import StaffDesk
+from maild.services.staff.desk import StaffDesk
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +65,7 @@ class Ingest:
             with self.db.transaction() as store:
                 taken = self._taken_uids(store, batch)
                 outcomes = [
-                    Outcome("duplicate", reason="this UID was taken already")
+                    Outcome(Verdict.DUPLICATE, reason="this UID was taken already")
                     if (item.source, item.uidvalidity, item.uid) in taken
                     else self.take_one(store, item)
                     for item in batch
@@ -75,7 +76,7 @@ class Ingest:
             metrics.taken(outcome.verdict)
             if outcome.status is not None:
                 metrics.staff(outcome.status)
-        if any(o.verdict in {"ticket", "joined", "staff"} for o in outcomes):
+        if any(o.verdict in {Verdict.TICKET, Verdict.JOINED, Verdict.STAFF} for o in outcomes):
             self.on_queued()
         return outcomes
 
@@ -103,7 +104,7 @@ class Ingest:
         except Exception as exc:
             return self._quarantine(store, item, exc)
         if store.seen_content(parsed.message_id, parsed.content_hash):
-            return Outcome("duplicate", reason="this mail was taken already")
+            return Outcome(Verdict.DUPLICATE, reason="this mail was taken already")
         try:
             with self.db.savepoint(store):
                 return self._route(store, item, parsed)
@@ -114,7 +115,7 @@ class Ingest:
             # and hold up every mail behind it. Unless a racing instance took the
             # same mail meanwhile (a unique key), it goes to the quarantine alone.
             if store.seen_content(parsed.message_id, parsed.content_hash):
-                return Outcome("duplicate", reason="this mail was taken already")
+                return Outcome(Verdict.DUPLICATE, reason="this mail was taken already")
             return self._quarantine(store, item, exc)
         except Exception as exc:
             return self._quarantine(store, item, exc)
@@ -126,40 +127,33 @@ class Ingest:
         return route.route(m, sender, refs, tickets)
 
     def _route(self, store: Store, item: RawMail, m: InboundMail) -> Outcome:
-        now = self.clock()
+        a = Arrival(store, item, m, self.clock())
         decision = self._decide(store, m)
         acks = 0
         if isinstance(decision, route.Open) and m.from_addr:
             opened, latest, acks = store.sender_history(
-                m.from_addr, now - timedelta(hours=1), now - timedelta(days=1)
+                m.from_addr, a.now - timedelta(hours=1), a.now - timedelta(days=1)
             )
             decision = flood.fold_flood(
                 decision, opened, self.limits.tickets_per_sender_per_hour, latest
             )
         match decision:
             case route.Open():
-                return self._open(store, item, m, decision, now, acks)
+                return self._open(a, decision, acks)
             case route.Join():
-                return self._join(store, item, m, decision, now)
+                return self._join(a, decision)
             case route.StaffMail():
-                return self._staff(store, item, m, decision, now)
+                return self._staff(a, decision)
             case route.Ignore():
-                return self._ignore(store, item, m, decision, now)
+                return self._ignore(a, decision)
 
     # the four destinations -------------------------------------------------
-    def _open(
-        self,
-        store: Store,
-        item: RawMail,
-        m: InboundMail,
-        d: route.Open,
-        now: datetime,
-        acks: int,
-    ) -> Outcome:
+    def _open(self, a: Arrival, d: route.Open, acks: int) -> Outcome:
+        m = a.mail
         assert m.from_addr is not None
         subject = route.clean_subject(m.subject)
         team = self.default_team
-        ticket_id = store.insert(
+        ticket_id = a.store.insert(
             Ticket,
             status=TicketStatus.OPEN,
             priority="normal",
@@ -168,86 +162,74 @@ class Ingest:
             subject=subject,
             agent=None,
             team=team,
-            created_at=now,
-            updated_at=now,
+            created_at=a.now,
+            updated_at=a.now,
         )
-        inbound_id = self._inbound(store, item, m, "ticket", ticket_id, d.note, now)
-        record_message(store, ticket_id, inbound_id, m, "customer", now)
-        store.event(ticket_id, now, "opened", m.from_addr, message_id=m.message_id, note=d.note)
-        customer = self.directory.customer(m.from_addr, m.from_name)
-        out = []
-        if flood.ack_allowed(acks, self.limits.acks_per_sender_per_day):
-            out.append(notices.ack(customer, ticket_id, subject, m, self.addressing))
-        else:
-            store.event(
-                ticket_id,
-                now,
-                "ack_suppressed",
-                None,
-                reason=f"{acks} acknowledgements to this sender in the last day",
-            )
+        inbound_id = self._inbound(a, Verdict.TICKET, ticket_id, d.note)
+        record_message(a, ticket_id, inbound_id, "customer")
+        a.store.event(ticket_id, a.now, "opened", m.from_addr, message_id=m.message_id, note=d.note)
+        out = self._ack(a, ticket_id, subject, acks)
         staff = self.directory.to_notify(None, team)
         out += notices.staff_notices("new", staff, ticket_id, subject, m, self.addressing)
-        self.queue(store, out, now)
-        return Outcome("ticket", ticket_id, d.note)
+        self.queue(a.store, out, a.now)
+        return Outcome(Verdict.TICKET, ticket_id, d.note)
 
-    def _join(
-        self, store: Store, item: RawMail, m: InboundMail, d: route.Join, now: datetime
-    ) -> Outcome:
+    def _ack(self, a: Arrival, ticket_id: int, subject: str, acks: int) -> list[notices.Notice]:
+        """The customer's acknowledgement, unless they had enough of them today."""
+        if not flood.ack_allowed(acks, self.limits.acks_per_sender_per_day):
+            why = f"{acks} acknowledgements to this sender in the last day"
+            a.store.event(ticket_id, a.now, "ack_suppressed", None, reason=why)
+            return []
+        customer = self.directory.customer(a.mail.from_addr or "", a.mail.from_name)
+        return [notices.ack(customer, ticket_id, subject, a.mail, self.addressing)]
+
+    def _join(self, a: Arrival, d: route.Join) -> Outcome:
+        m, store = a.mail, a.store
         ticket = store.ticket(d.ticket_id)
         assert ticket is not None and ticket.id is not None
         if d.reopen:
             ticket.status, ticket.closed_at = TicketStatus.OPEN, None
-            store.event(ticket.id, now, "reopened", m.from_addr, reason="the customer wrote again")
-        ticket.updated_at = now
-        inbound_id = self._inbound(store, item, m, "joined", ticket.id, d.via, now)
-        record_message(store, ticket.id, inbound_id, m, "customer", now)
+            store.event(
+                ticket.id, a.now, "reopened", m.from_addr, reason="the customer wrote again"
+            )
+        ticket.updated_at = a.now
+        inbound_id = self._inbound(a, Verdict.JOINED, ticket.id, d.via)
+        record_message(a, ticket.id, inbound_id, "customer")
         store.event(
-            ticket.id, now, "customer_replied", m.from_addr, via=d.via, message_id=m.message_id
+            ticket.id, a.now, "customer_replied", m.from_addr, via=d.via, message_id=m.message_id
         )
         staff = self.directory.to_notify(ticket.agent, ticket.team)
         self.queue(
             store,
             notices.staff_notices("reply", staff, ticket.id, ticket.subject, m, self.addressing),
-            now,
+            a.now,
         )
-        return Outcome("joined", ticket.id, d.via)
+        return Outcome(Verdict.JOINED, ticket.id, d.via)
 
-    def _staff(
-        self, store: Store, item: RawMail, m: InboundMail, d: route.StaffMail, now: datetime
-    ) -> Outcome:
+    def _staff(self, a: Arrival, d: route.StaffMail) -> Outcome:
         # The desk decides which ticket: the one a token signed for this person names.
-        inbound_id = self._inbound(store, item, m, "staff", d.ticket_id, None, now)
-        result = self.desk.handle(store, inbound_id, m, d.person, d.ticket_id, now)
-        store.session.execute(
+        inbound_id = self._inbound(a, Verdict.STAFF, d.ticket_id, None)
+        result = self.desk.handle(a, inbound_id, d)
+        a.store.session.execute(
             update(Inbound)
             .where(col(Inbound.id) == inbound_id)
             .values(ticket_id=result.ticket_id, reason=result.reason)
         )
-        return Outcome("staff", result.ticket_id, result.reason, result.status)
+        return Outcome(Verdict.STAFF, result.ticket_id, result.reason, result.status)
 
-    def _ignore(
-        self, store: Store, item: RawMail, m: InboundMail, d: route.Ignore, now: datetime
-    ) -> Outcome:
-        inbound_id = self._inbound(store, item, m, "ignored", d.ticket_id, d.reason, now)
+    def _ignore(self, a: Arrival, d: route.Ignore) -> Outcome:
+        m = a.mail
+        inbound_id = self._inbound(a, Verdict.IGNORED, d.ticket_id, d.reason)
         if d.ticket_id is not None:
-            record_message(store, d.ticket_id, inbound_id, m, "robot", now)
-            store.event(d.ticket_id, now, "robot_mail", m.from_addr, reason=d.reason)
+            record_message(a, d.ticket_id, inbound_id, "robot")
+            a.store.event(d.ticket_id, a.now, "robot_mail", m.from_addr, reason=d.reason)
         log.info("ignored %s from %s: %s", m.message_id, m.from_addr, d.reason)
-        return Outcome("ignored", d.ticket_id, d.reason)
+        return Outcome(Verdict.IGNORED, d.ticket_id, d.reason)
 
     # rows: Core inserts, no ORM objects on the hot path -----------------------
-    def _inbound(
-        self,
-        store: Store,
-        item: RawMail,
-        m: InboundMail,
-        verdict: str,
-        ticket_id: int | None,
-        reason: str | None,
-        now: datetime,
-    ) -> int:
-        return store.insert(
+    def _inbound(self, a: Arrival, verdict: str, ticket_id: int | None, reason: str | None) -> int:
+        m, item = a.mail, a.item
+        return a.store.insert(
             Inbound,
             source=item.source,
             uidvalidity=item.uidvalidity,
@@ -261,7 +243,7 @@ class Ingest:
             ticket_id=ticket_id,
             size=m.size,
             raw=item.raw,
-            received_at=now,
+            received_at=a.now,
         )
 
     def _quarantine(self, store: Store, item: RawMail, exc: Exception) -> Outcome:
@@ -270,7 +252,7 @@ class Ingest:
         # A stand-in Message-ID: the real one may be what broke the parser.
         stand_in = f"<{digest[:32]}@quarantine.maild>"
         if store.seen_content(stand_in, digest):
-            return Outcome("quarantined", reason="quarantined already")
+            return Outcome(Verdict.QUARANTINED, reason="quarantined already")
         error = f"{type(exc).__name__}: {exc}".replace("\x00", "")
         with self.db.savepoint(store):
             inbound = store.add(
@@ -280,7 +262,7 @@ class Ingest:
                     uid=item.uid,
                     message_id=stand_in,
                     content_hash=digest,
-                    verdict="quarantined",
+                    verdict=Verdict.QUARANTINED,
                     reason=error,
                     size=len(item.raw),
                     raw=item.raw,
@@ -299,9 +281,9 @@ class Ingest:
             )
         log.error("quarantined mail %s from %s as #%s: %s", item.uid, item.source, row.id, error)
         self._tell_operator(store, row, now)
-        return Outcome("quarantined", reason=f"quarantine #{row.id}: {error}")
+        return Outcome(Verdict.QUARANTINED, reason=f"quarantine #{row.id}: {error}")
 
-    def tell_operator(self, template: str, key: str, context: dict[str, Any]) -> None:
+    def tell_operator(self, template: str, key: str, context: View) -> None:
         """A mail to [support] operator about maild itself (a mailbox down ...)."""
         if self.operator is None:
             return
@@ -319,17 +301,17 @@ class Ingest:
             return
         if store.quarantined_since(now - timedelta(hours=1)) > OPERATOR_MAILS_PER_HOUR:
             return  # a flood of poison: the log and `maild quarantine list` have the rest
-        context = {
-            "number": row.id,
-            "source": row.source,
-            "error": row.error,
-            "size": len(row.raw),
-            "head": row.raw[:2000].decode("utf-8", errors="replace"),
-        }
+        context = Quarantined(
+            number=row.id,
+            source=row.source,
+            error=row.error,
+            size=len(row.raw),
+            head=row.raw[:2000].decode("utf-8", errors="replace"),
+        )
         out = self._to_operator("operator/quarantined", f"quarantine-{row.id}", context)
         self.queue(store, [out], now)  # in the quarantine's own commit
 
-    def _to_operator(self, template: str, key: str, context: dict[str, Any]) -> notices.Notice:
+    def _to_operator(self, template: str, key: str, context: View) -> notices.Notice:
         assert self.operator is not None
         operator = Person(self.operator, "Operator", Role.OPERATOR)
         return notices.notice(template, operator, 0, key, self.addressing, context)

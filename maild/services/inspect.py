@@ -16,8 +16,8 @@ from sqlmodel import col, select
 from maild.adapters.db.models import Action, Outbox
 from maild.adapters.db.store import Store
 from maild.core import commands, mail, reply
-from maild.core.intake import Outcome, RawMail
-from maild.core.model import Role
+from maild.core.intake import Outcome, RawMail, Verdict
+from maild.core.model import ActionStatus, Role
 from maild.services.ingest import Ingest
 
 
@@ -71,7 +71,7 @@ def _text_and_role(ingest: Ingest, raw: bytes, outcome: Outcome) -> dict[str, An
     except Exception:  # unreadable: the outcome says why
         return {"role": "-", "new_text": "", "reply": None}
     person = ingest.directory.person(m.from_addr)
-    if outcome.verdict == "staff" and person is not None:
+    if outcome.verdict is Verdict.STAFF and person is not None:
         text = reply.new_text(m.text)
         block = commands.parse_block(text, person.role)
         return {"role": str(person.role), "new_text": text, "reply": block.reply}
@@ -80,11 +80,15 @@ def _text_and_role(ingest: Ingest, raw: bytes, outcome: Outcome) -> dict[str, An
 
 
 def _problems(outcome: Outcome, action: Action | None) -> list[str]:
-    if action is not None and action.status in ("unproven", "replay", "refused"):
+    if action is not None and action.status in (
+        ActionStatus.UNPROVEN,
+        ActionStatus.REPLAY,
+        ActionStatus.REFUSED,
+    ):
         return [outcome.reason] if outcome.reason and "mail: " not in outcome.reason else []
-    if outcome.verdict == "duplicate":
+    if outcome.verdict is Verdict.DUPLICATE:
         return ["this mail was taken already"]
-    if outcome.verdict in ("ignored", "quarantined"):
+    if outcome.verdict in (Verdict.IGNORED, Verdict.QUARANTINED):
         return [f"{outcome.verdict}: {outcome.reason}"]
     return []
 

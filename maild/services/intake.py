@@ -20,7 +20,7 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Protocol
 
-from maild.core.intake import Outcome, RawMail
+from maild.core.intake import Outcome, RawMail, Verdict
 from maild.core.model import Fetched
 
 log = logging.getLogger(__name__)
@@ -102,7 +102,7 @@ def _take(box: MailboxPort, ingest: Ingest, uids: list[int], plan: Plan) -> Coun
                 if index + 1 < len(chunks):
                     wait([ahead])  # the connection is free again
             pairs = list(zip(fetched, outcomes, strict=True))
-            held = {f.uid for f, o in pairs if o.verdict == "quarantined"}
+            held = {f.uid for f, o in pairs if o.verdict is Verdict.QUARANTINED}
             box.move([f.uid for f in fetched if f.uid not in held], plan.processed_folder)
             box.move([f.uid for f in fetched if f.uid in held], plan.quarantine_folder)
             counts.update(o.verdict for o in outcomes)

@@ -9,20 +9,15 @@ from datetime import datetime
 from maild.adapters.db.models import Attachment, Message, Outbox
 from maild.adapters.db.store import Store
 from maild.adapters.render import Renderer
-from maild.core.model import InboundMail
+from maild.core.model import OutboxStatus
 from maild.core.notices import Notice
+from maild.services.arrival import Arrival
 
 
-def record_message(
-    store: Store,
-    ticket_id: int,
-    inbound_id: int | None,
-    m: InboundMail,
-    kind: str,
-    now: datetime,
-) -> None:
+def record_message(a: Arrival, ticket_id: int, inbound_id: int | None, kind: str) -> None:
     """The mail, its text and attachments, on the ticket (Core inserts: the hot path)."""
-    message_id = store.insert(
+    m = a.mail
+    message_id = a.store.insert(
         Message,
         ticket_id=ticket_id,
         inbound_id=inbound_id,
@@ -34,9 +29,9 @@ def record_message(
         text=m.text,
         text_source=m.text_source,
         notes=list(m.notes),
-        created_at=now,
+        created_at=a.now,
     )
-    store.insert_many(
+    a.store.insert_many(
         Attachment,
         [
             {
@@ -70,7 +65,7 @@ class Queue:
                     "recipients": [n.to_addr],
                     "envelope_from": self.envelope_from,
                     "raw": self.renderer.render(n, now),
-                    "status": "queued",
+                    "status": OutboxStatus.QUEUED,
                     "attempts": 0,
                     "next_attempt_at": now,
                     "last_error": None,

@@ -25,6 +25,7 @@ from maild.adapters.db.models import Summary as SummaryRow
 from maild.adapters.db.store import Database, Store
 from maild.config import SummarySettings
 from maild.core import notices, summary
+from maild.core.contexts import Summary as SummaryView
 from maild.core.model import Person, Role
 from maild.core.notices import Addressing, Notice
 from maild.core.people import Directory
@@ -79,7 +80,7 @@ class Summaries:
             0,  # about no one ticket: a reply carries a token for the manager alone
             f"summary-{s.facts.manager}-{s.facts.day.isoformat()}",
             self.addressing,
-            {"s": s, "day": f"{s.facts.day:%A, %d %B %Y}", "teams": ", ".join(s.facts.teams)},
+            SummaryView(s=s, day=f"{s.facts.day:%A, %d %B %Y}", teams=", ".join(s.facts.teams)),
         )
 
     def send(

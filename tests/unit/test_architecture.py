@@ -4,6 +4,7 @@ import ast
 from pathlib import Path
 
 import maild.core
+from maild.core.commands import REGISTRY
 
 CORE = Path(maild.core.__file__).parent
 FORBIDDEN = {
@@ -59,3 +60,46 @@ def test_core_never_reads_the_clock_or_files():
                 func = node.func
                 name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
                 assert name not in FORBIDDEN_CALLS, f"{path.name} calls {name}()"
+
+
+SERVICES = CORE.parent / "services"
+MAX_LINES, MAX_PARAMS = 40, 5
+
+
+def test_services_functions_are_short_with_few_parameters():
+    """A step that needs more than five values takes a value object (Arrival,
+    StaffMail) instead; one longer than 40 lines is several steps."""
+    too_big = []
+    for path in sorted(SERVICES.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                a = node.args
+                params = [
+                    x.arg
+                    for x in (*a.posonlyargs, *a.args, *a.kwonlyargs)
+                    if x.arg not in ("self", "cls")
+                ]
+                lines = (node.end_lineno or node.lineno) - node.lineno + 1
+                if lines > MAX_LINES or len(params) > MAX_PARAMS:
+                    where = path.relative_to(SERVICES)
+                    too_big.append(f"{where}:{node.name}: {lines} lines, {len(params)} parameters")
+    assert not too_big, "\n".join(too_big)
+
+
+def test_services_never_test_command_names():
+    """What a command needs (a budget lock, a reason, a ticket number) is in its
+    spec (core.commands); the services ask the spec, never the name."""
+    for path in sorted(SERVICES.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Compare) and isinstance(node.left, ast.Attribute):
+                named = node.left.attr == "name"
+                command = any(
+                    isinstance(c, ast.Constant) and c.value in REGISTRY for c in node.comparators
+                )
+                assert not (named and command), f"{path.name}:{node.lineno} tests a command name"
+
+
+def test_staff_package_files_are_small_rooms():
+    for path in sorted((SERVICES / "staff").glob("*.py")):
+        lines = len(path.read_text().splitlines())
+        assert lines <= 250, f"{path.name}: {lines} lines"

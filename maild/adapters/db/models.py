@@ -8,6 +8,14 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from maild.core.model import (
+    ApprovalStatus,
+    EscalationStatus,
+    OutboxStatus,
+    QuarantineStatus,
+    TicketStatus,
+)
+
 
 class Ticket(SQLModel, table=True):
     __table_args__ = (
@@ -18,7 +26,7 @@ class Ticket(SQLModel, table=True):
         Index("ix_ticket_agent_closed", "agent", "closed_at"),
     )
     id: int | None = Field(default=None, primary_key=True)
-    status: str = Field(default="open", index=True)
+    status: str = Field(default=TicketStatus.OPEN, index=True)
     priority: str = "normal"
     customer: str = Field(index=True)
     customer_name: str = ""
@@ -97,7 +105,7 @@ class Outbox(SQLModel, table=True):
     recipients: list[str] = Field(sa_column=Column(JSON, nullable=False))
     envelope_from: str
     raw: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
-    status: str = "queued"  # queued, sent, failed
+    status: str = OutboxStatus.QUEUED
     attempts: int = 0
     next_attempt_at: datetime
     last_error: str | None = None
@@ -129,7 +137,7 @@ class Quarantine(SQLModel, table=True):
     error: str
     traceback: str = ""
     raw: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
-    status: str = "held"  # held, released
+    status: str = QuarantineStatus.HELD
     released_ticket_id: int | None = None
     created_at: datetime
 
@@ -160,7 +168,7 @@ class Action(SQLModel, table=True):
     actor: str = Field(index=True)
     message_id: str = Field(index=True)
     fingerprint: str | None = Field(default=None, unique=True)
-    status: str  # applied, waiting for approval, refused, unproven, replay, expired
+    status: str  # an ActionStatus
     # per line: {line, raw, name, args, status, reason, decision}
     lines: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
     auth: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
@@ -176,7 +184,7 @@ class Approval(SQLModel, table=True):
     inbound_id: int = Field(foreign_key="inbound.id")
     agent: str
     manager: str = Field(index=True)
-    status: str = "waiting"  # waiting, approved, denied, expired
+    status: str = ApprovalStatus.WAITING
     crosses: str  # the limits the held mail crosses, in words
     words: str = ""  # the agent's new text, as the manager sees it
     amount_cents: int = 0
@@ -228,7 +236,7 @@ class Escalation(SQLModel, table=True):
     owner: str
     agent: str | None = None
     note: str = ""
-    status: str = "open"  # open, returned, moved, closed
+    status: str = EscalationStatus.OPEN
     escalated_at: datetime
     ended_at: datetime | None = None
     last_customer_update_at: datetime  # a person's words to the customer, not auto-mails

@@ -19,7 +19,7 @@ from sqlmodel import col, select
 from maild.adapters.db.models import Action, Approval, Escalation, Ledger, Message, Ticket
 from maild.adapters.db.store import Store
 from maild.core import summary, watch
-from maild.core.model import Person
+from maild.core.model import ActionStatus, ApprovalStatus, EscalationStatus, Person
 from maild.core.policy import Limits
 
 TREND_DAYS = 8  # the day itself and the seven before it
@@ -140,7 +140,7 @@ def facts(
         select(Action.actor, count)
         .where(
             col(Action.actor).in_(emails),
-            col(Action.status).in_(["refused", "unproven"]),
+            col(Action.status).in_([ActionStatus.REFUSED, ActionStatus.UNPROVEN]),
             Action.created_at >= start,
             Action.created_at < end,
         )
@@ -182,7 +182,9 @@ def facts(
 
     escalations = []
     for row in store.session.exec(
-        select(Escalation).where(Escalation.status == "open", col(Escalation.agent).in_(emails))
+        select(Escalation).where(
+            Escalation.status == EscalationStatus.OPEN, col(Escalation.agent).in_(emails)
+        )
     ).all():
         period = escalation_periods(row.team)
         stale = row.stale_at is not None or (
@@ -209,7 +211,7 @@ def facts(
         )
         for a in store.session.exec(
             select(Approval)
-            .where(Approval.status == "waiting", Approval.manager == manager)
+            .where(Approval.status == ApprovalStatus.WAITING, Approval.manager == manager)
             .order_by(col(Approval.requested_at))
         ).all()
     ]

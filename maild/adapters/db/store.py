@@ -31,7 +31,14 @@ from maild.adapters.db.models import (
     Quarantine,
     Ticket,
 )
-from maild.core.model import ApprovalStatus, OutboxStatus, TicketFacts
+from maild.core.intake import Verdict
+from maild.core.model import (
+    ApprovalStatus,
+    EscalationStatus,
+    OutboxStatus,
+    QuarantineStatus,
+    TicketFacts,
+)
 from maild.core.policy import Money, Usage
 
 # Hot-path statements built once: building a select costs more than running it.
@@ -238,7 +245,7 @@ class Store:
             .execute(
                 select(Outbox.id)
                 .where(
-                    col(Outbox.status).in_(["sent", "failed"]),
+                    col(Outbox.status).in_([OutboxStatus.SENT, OutboxStatus.FAILED]),
                     col(Outbox.created_at) < cutoff,
                     func.length(Outbox.raw) > 0,
                 )
@@ -279,7 +286,7 @@ class Store:
         sent = col(Outbox.ticket_id).in_(tickets)
         self._update(
             update(Outbox)
-            .where(sent, col(Outbox.status) == "queued")
+            .where(sent, col(Outbox.status) == OutboxStatus.QUEUED)
             .values(status=OutboxStatus.FAILED, last_error="customer forgotten before it was sent")
         )
         done["sent mails"] = self._update(update(Outbox).where(sent).values(raw=b""))
@@ -323,7 +330,11 @@ class Store:
         return self.session.exec(query).all()
 
     def quarantine_held(self) -> int:
-        query = select(func.count()).select_from(Quarantine).where(Quarantine.status == "held")
+        query = (
+            select(func.count())
+            .select_from(Quarantine)
+            .where(Quarantine.status == QuarantineStatus.HELD)
+        )
         return int(self.session.exec(query).one())
 
     def quarantined_since(self, since: datetime) -> int:
@@ -405,7 +416,9 @@ class Store:
             .where(
                 Inbound.ticket_id == ticket_id,
                 Inbound.sender == customer,
-                col(Inbound.verdict).in_(["ticket", "joined"]),  # not their out-of-office
+                col(Inbound.verdict).in_(
+                    [Verdict.TICKET, Verdict.JOINED]
+                ),  # not their out-of-office
             )
             .order_by(col(Inbound.id).desc())
             .limit(1)
@@ -447,7 +460,7 @@ class Store:
     # escalations -----------------------------------------------------------
     def open_escalation(self, ticket_id: int) -> Escalation | None:
         query = select(Escalation).where(
-            Escalation.ticket_id == ticket_id, Escalation.status == "open"
+            Escalation.ticket_id == ticket_id, Escalation.status == EscalationStatus.OPEN
         )
         return self.session.exec(query.limit(1)).first()
 
@@ -460,7 +473,11 @@ class Store:
         return self.session.exec(query.limit(1)).first()
 
     def open_escalations(self) -> Sequence[Escalation]:
-        query = select(Escalation).where(Escalation.status == "open").order_by(col(Escalation.id))
+        query = (
+            select(Escalation)
+            .where(Escalation.status == EscalationStatus.OPEN)
+            .order_by(col(Escalation.id))
+        )
         return self.session.exec(query).all()
 
     def claim_job(self, job: str, period: str, now: datetime) -> bool:

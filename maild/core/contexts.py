@@ -1,0 +1,209 @@
+"""What each template may use: one frozen dataclass per template.
+
+A notice carries one of these; the renderer hands its fields to Jinja2, and
+tests/unit/test_contexts.py checks that every variable a template reads is a
+field of its context (or one that notices.notice adds to every mail:
+`ticket_id`, `support_name`). A misspelt variable fails that test, not a
+customer's mail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+
+
+@dataclass(frozen=True)
+class View:
+    def values(self) -> dict[str, object]:
+        """The fields, one level deep: nested values stay objects Jinja2 reads by attribute."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+# a customer's mail ----------------------------------------------------------------
+@dataclass(frozen=True)
+class Ack(View):
+    """customer/ack: the customer's ticket number."""
+
+    subject: str
+    customer_name: str
+
+
+@dataclass(frozen=True)
+class AttachmentShown:
+    filename: str
+    size: int
+    kept: bool
+
+
+@dataclass(frozen=True)
+class CustomerMail(View):
+    """agent/new, agent/reply: a customer's mail, to the staff who should see it."""
+
+    subject: str
+    text: str
+    from_name: str | None
+    from_addr: str | None
+    attachments: tuple[AttachmentShown, ...]
+    notes: tuple[str, ...]
+
+
+# the staff desk ------------------------------------------------------------------
+@dataclass(frozen=True)
+class Budget:
+    today: str
+    month: str
+    per_ticket: str
+
+
+@dataclass(frozen=True)
+class HelpLine:
+    usage: str
+    help: str
+
+
+@dataclass(frozen=True)
+class LimitsShown:
+    currency: str
+    credit_per_ticket: str
+    credit_per_day: str
+    credit_per_month: str
+    credit_per_customer_30d: str
+
+
+@dataclass(frozen=True)
+class Receipt(View):
+    """staff/receipt: what became of each line of a staff member's mail."""
+
+    headline: str
+    outcome: str
+    lines: tuple[Mapping[str, object], ...] = ()
+    sent: str | None = None
+    budget: Budget | None = None
+    help: tuple[HelpLine, ...] = ()
+    limits: LimitsShown | None = None
+    auth_failed: str | None = None
+
+
+@dataclass(frozen=True)
+class Approval(View):
+    """manager/approval: a held mail waits for the manager's #approve or #deny."""
+
+    subject: str
+    customer: str
+    agent_name: str
+    agent_email: str
+    words: str
+    crosses: str
+    amount: str
+    month_count: int
+    month_total: str
+    reminder: int
+    requested_at: str
+    expires_at: str
+
+
+@dataclass(frozen=True)
+class CustomerReply(View):
+    """customer/reply: a person's words to the customer."""
+
+    subject: str
+    text: str
+    announcements: tuple[str, ...]
+    agent_name: str
+
+
+# escalations ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class OwnerMail(View):
+    """agent/owner-mail: an escalation owner's words to the ticket's agent."""
+
+    subject: str
+    kind: str  # note, update (a copy of what the customer got), return
+    owner_name: str
+    team: str
+    text: str
+    note: str
+
+
+@dataclass(frozen=True)
+class OwnerHistory(View):
+    """owner/escalated, owner/ping, owner/reminder, owner/moved: an escalation and
+    what led to it, for its owner (and, in a reminder, the agent: to_role)."""
+
+    subject: str
+    customer: str
+    status: str
+    team: str
+    agent_name: str
+    agent_email: str
+    escalation_note: str | None
+    customer_words: tuple[Mapping[str, str], ...]
+    credits: tuple[str, ...]
+    escalated_at: str
+    days_since_update: float
+    update_every: str
+    commands: tuple[tuple[str, str], ...]
+    note: str | None = None  # a ping's or an escalation's words
+    to_team: str | None = None  # moved: where it went
+    to_role: str = "owner"  # a reminder goes to the owner and to the agent
+
+
+@dataclass(frozen=True)
+class StillWorking(View):
+    """customer/still-working: the escalation is alive, in the customer's words."""
+
+    subject: str
+    customer_name: str | None
+    team: str
+    agent_name: str
+
+
+# the manager and the operator ---------------------------------------------------------
+@dataclass(frozen=True)
+class Summary(View):
+    """manager/summary: the day's summary (s: core.summary.Summary)."""
+
+    s: object
+    day: str
+    teams: str
+
+
+@dataclass(frozen=True)
+class MailboxDown(View):
+    """operator/mailbox-down."""
+
+    mailbox: str
+    minutes: int
+    error: str
+
+
+@dataclass(frozen=True)
+class Quarantined(View):
+    """operator/quarantined: a mail maild could not read, its head shown."""
+
+    number: int | None
+    source: str
+    error: str
+    size: int
+    head: str
+
+
+# Every template and the context it is rendered with (tests/unit/test_contexts.py).
+CONTEXTS: Mapping[str, type[View]] = {
+    "agent/new": CustomerMail,
+    "agent/reply": CustomerMail,
+    "agent/owner-mail": OwnerMail,
+    "customer/ack": Ack,
+    "customer/reply": CustomerReply,
+    "customer/still-working": StillWorking,
+    "manager/approval": Approval,
+    "manager/summary": Summary,
+    "operator/mailbox-down": MailboxDown,
+    "operator/quarantined": Quarantined,
+    "owner/escalated": OwnerHistory,
+    "owner/moved": OwnerHistory,
+    "owner/ping": OwnerHistory,
+    "owner/reminder": OwnerHistory,
+    "staff/receipt": Receipt,
+}

@@ -1,0 +1,228 @@
+"""The desk: one staff mail's story, top to bottom.
+
+  1. the new text above the quote (core.reply) and its command block
+     (core.commands);
+  2. prove the sender (core.auth): a mail that fails runs nothing, sends
+     nothing to the customer and claims no replay key; the receipt goes to
+     the person's configured address;
+  3. stop a replay: a proven mail with the same Message-ID, or the same
+     sender, Date, text and ticket, was acted on already;
+  4. a manager's #approve / #deny decides a held mail (approvals.py);
+  5. plan every line against the ticket and the agent's limits (core.apply,
+     core.policy), the budgets read under a lock;
+  6. refused: nothing applies; over a limit: the whole mail waits for the
+     manager; otherwise the ticket changes, credits go in the ledger, the
+     words go on (relay.py);
+  7. every line is an event on the ticket, and the sender gets a receipt
+     (receipts.py).
+The caller (services.ingest) holds the transaction: all of it commits, or
+none of it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+
+from maild.adapters.db.models import Ledger, Ticket
+from maild.core import apply, auth, commands, notices, policy, reply, route
+from maild.core.auth import Verdict
+from maild.core.commands import Context, TicketState
+from maild.core.contexts import Receipt
+from maild.core.model import Person, Role, TicketStatus
+from maild.core.people import Directory
+from maild.services.arrival import Arrival
+from maild.services.escalations import Escalations
+from maild.services.rows import Queue, record_message
+from maild.services.staff import receipts, stopped
+from maild.services.staff.approvals import Approvals
+from maild.services.staff.mail import (
+    Result,
+    StaffMail,
+    fingerprint,
+    line_record,
+    new_action,
+)
+from maild.services.staff.receipts import Receipts
+from maild.services.staff.relay import Relay
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Staffing:
+    """Who the desk serves and how: built once from the settings."""
+
+    directory: Directory
+    addressing: notices.Addressing
+    auth: auth.Policy
+    limits: Callable[[Person], policy.Limits]
+    managers: Mapping[str, str]  # team -> manager address
+    timezone: str
+    receipts: str  # "always" or "errors"
+    expire_after: timedelta = timedelta(hours=72)
+
+
+@dataclass
+class StaffDesk:
+    staffing: Staffing
+    queue: Queue
+    escalations: Escalations
+    receipts: Receipts = field(init=False)
+    relay: Relay = field(init=False)
+    approvals: Approvals = field(init=False)
+
+    def __post_init__(self) -> None:
+        s = self.staffing
+        self.receipts = Receipts(s.addressing, self.queue, s.limits, s.receipts)
+        self.relay = Relay(s.directory, s.addressing, self.queue, self.escalations)
+        self.approvals = Approvals(
+            s.directory,
+            s.addressing,
+            self.queue,
+            self.receipts,
+            s.timezone,
+            self.act,
+            s.expire_after,
+        )
+
+    @property
+    def limits(self) -> Callable[[Person], policy.Limits]:
+        return self.staffing.limits
+
+    # the story -----------------------------------------------------------------------
+    def handle(self, a: Arrival, inbound_id: int, d: route.StaffMail) -> Result:
+        person, m = d.person, a.mail
+        text = reply.new_text(m.text)
+        verdict = auth.prove(m, person, self.staffing.auth)
+        ticket = a.store.ticket((verdict.ticket_id if verdict.ok else d.ticket_id) or 0)
+        ticket_id = ticket.id if ticket is not None else None
+        # Only a proven mail that can act claims a replay key: an unproven one
+        # (a forgery under a genuine Message-ID) must not lock the genuine one out.
+        acts = verdict.ok and (ticket_id is not None or person.role is Role.MANAGER)
+        key = fingerprint(person.email, m, text, ticket_id) if acts else None
+        seen = a.store.action_seen(key, m.message_id) if key else None
+        action = new_action(a, inbound_id, person, ticket_id, verdict)
+        action.fingerprint = key if seen is None else None
+        block = commands.parse_block(text, person.role)
+        sm = StaffMail(a.store, m, person, block, a.store.add(action), a.now, ticket)
+        if seen is not None:
+            return stopped.replay(sm, seen.id, self.receipts)
+        if ticket_id is not None:
+            record_message(a, ticket_id, inbound_id, "staff")
+        return self._decide(sm, verdict)
+
+    def _decide(self, sm: StaffMail, verdict: Verdict) -> Result:
+        if not verdict.ok:
+            return stopped.unproven(sm, verdict, self.receipts)
+        if sm.person.role is Role.MANAGER:
+            return self.approvals.decide(sm)
+        if sm.ticket is None or sm.ticket.id is None:  # a token for no ticket (a receipt)
+            return stopped.unproven(sm, stopped.no_ticket(verdict), self.receipts)
+        if sm.person.role is Role.OWNER and not self.escalations.is_owner(
+            sm.store, sm.ticket.id, sm.person
+        ):
+            return stopped.not_yours(sm, self.receipts)
+        plan = self.act(sm)
+        return Result(sm.ticket.id, f"{sm.person.role} mail: {plan.status}", plan.status)
+
+    # an agent's or owner's commands ------------------------------------------------------
+    def act(self, sm: StaffMail) -> apply.Plan:
+        """Plan every line, then apply, hold or refuse the whole mail, and say so.
+        Also the path an approved held mail takes again (sm.approved_by)."""
+        assert sm.ticket is not None
+        limits = self.limits(sm.person)
+        manager = self.staffing.managers.get(sm.person.team or "")
+        if any(commands.spec(c).locks_budget for c in sm.block.commands):
+            sm.store.lock_budgets([f"agent:{sm.person.email}", f"customer:{sm.ticket.customer}"])
+        usage = self._usage(sm, limits)
+        approved = sm.approved_by is not None
+        plan = apply.plan(
+            sm.block, self._context(sm, limits), limits, usage, approver=manager, approved=approved
+        )
+        sm.action.status, sm.action.updated_at = str(plan.status), sm.now
+        approver = sm.approved_by.email if sm.approved_by else None
+        sm.record_lines((line_record(x) for x in plan.lines), approved_by=approver)
+        sent = None
+        if plan.status is apply.Status.APPLIED:
+            sent = self._carry_out(sm, plan)
+            usage = usage.plus(sum((c.amount for c in plan.credits), Decimal(0)))
+        elif plan.status is apply.Status.HELD:
+            assert manager is not None
+            self.approvals.hold(sm, plan, manager, limits.currency)
+        view = Receipt(
+            headline="approved and applied" if approved else str(plan.status),
+            outcome=receipts.outcome(plan, manager, sm.approved_by),
+            lines=tuple(sm.action.lines),
+            sent=sent,
+            budget=receipts.budget(limits, usage) if sm.person.role is Role.AGENT else None,
+        )
+        self.receipts.after_plan(sm, plan, view)
+        return plan
+
+    def _carry_out(self, sm: StaffMail, plan: apply.Plan) -> str | None:
+        ticket = sm.ticket
+        assert ticket is not None
+        after = plan.ticket_after
+        if after.status != ticket.status:
+            ticket.closed_at = sm.now if after.status == TicketStatus.CLOSED else None
+        ticket.status, ticket.priority = after.status, after.priority
+        ticket.agent, ticket.team = after.agent, after.team
+        if ticket.agent is None and sm.person.role is Role.AGENT:
+            ticket.agent = sm.person.email
+            sm.event("assigned", reason="first staff answer")
+        ticket.updated_at = sm.now
+        self._ledger(sm, plan)
+        self.escalations.carry_out(sm, plan.signals)
+        if sm.person.role is Role.OWNER:
+            return self.relay.owner_words(sm, plan)
+        return self.relay.agent_words(sm, plan)
+
+    @staticmethod
+    def _ledger(sm: StaffMail, plan: apply.Plan) -> None:
+        assert sm.ticket is not None
+        for credit in plan.credits:
+            sm.store.insert(
+                Ledger,
+                ticket_id=sm.ticket.id,
+                action_id=sm.action.id,
+                agent=sm.person.email,
+                customer=sm.ticket.customer,
+                amount_cents=policy.Money(credit.amount, credit.currency).cents,
+                currency=credit.currency,
+                reason=credit.reason,
+                approved_by=sm.approved_by.email if sm.approved_by else None,
+                message_id=sm.mail.message_id,
+                content_hash=sm.mail.content_hash,
+                auth=sm.action.auth,
+                created_at=sm.now,
+            )
+
+    # what a plan looks at -------------------------------------------------------------------
+    def _context(self, sm: StaffMail, limits: policy.Limits) -> Context:
+        ticket = sm.ticket
+        assert ticket is not None and ticket.id is not None
+        return Context(
+            state_of(ticket),
+            sm.person,
+            tuple(self.staffing.directory.agents()),
+            limits.currency,
+            escalation=self.escalations.state(sm.store, ticket.id),
+            teams=self.escalations.public_names(),
+            escalate_to=limits.escalate_to if sm.person.role is Role.AGENT else (),
+        )
+
+    def _usage(self, sm: StaffMail, limits: policy.Limits) -> policy.Usage:
+        assert sm.ticket is not None
+        day, month, since = policy.periods(sm.now, self.staffing.timezone)
+        return sm.store.usage(
+            sm.person.email, sm.ticket.customer, limits.currency, day, month, since
+        )
+
+
+def state_of(t: Ticket) -> TicketState:
+    assert t.id is not None
+    return TicketState(t.id, t.customer, t.status, t.priority, t.agent, t.team)

@@ -1,0 +1,98 @@
+"""A person's words on their way: to the customer, threaded into their
+conversation, or an owner's to the ticket's agent."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from maild.adapters.db.models import Message
+from maild.core import apply, notices
+from maild.core.commands import Update
+from maild.core.contexts import CustomerReply
+from maild.core.people import Directory
+from maild.services.escalations import Escalations
+from maild.services.rows import Queue
+from maild.services.staff.mail import StaffMail
+
+
+@dataclass(frozen=True)
+class Words:
+    text: str  # what the person wrote
+    shown: str  # what the ticket shows was sent: the text and any announcements
+    sender: str  # the From name the customer sees
+
+
+@dataclass
+class Relay:
+    directory: Directory
+    addressing: notices.Addressing
+    queue: Queue
+    escalations: Escalations
+
+    def agent_words(self, sm: StaffMail, plan: apply.Plan) -> str | None:
+        """An agent's reply and what their commands announce, unless kept internal."""
+        if plan.internal or not (sm.block.reply or plan.announcements):
+            return None
+        shown = "\n\n".join(x for x in (sm.block.reply, *plan.announcements) if x)
+        sender = f"{sm.person.name} ({self.addressing.support_name})"
+        return self.to_customer(sm, plan, Words(sm.block.reply, shown, sender))
+
+    def owner_words(self, sm: StaffMail, plan: apply.Plan) -> str | None:
+        """An owner's text goes to the agent; to the customer only with #update."""
+        owner, sent = sm.person, None
+        update = any(isinstance(s, Update) for s in plan.signals)
+        if update and sm.block.reply and not plan.internal:
+            team = self.escalations.teams.get(owner.team or "")
+            shown_team = team.shown_name if team else owner.team
+            sender = f"{owner.name} ({shown_team}, {self.addressing.support_name})"
+            sent = self.to_customer(sm, plan, Words(sm.block.reply, sm.block.reply, sender))
+        if sm.block.reply or plan.signals:
+            self.escalations.owner_mail(sm, plan.signals)
+        return sent
+
+    def to_customer(self, sm: StaffMail, plan: apply.Plan, words: Words) -> str:
+        ticket, store, now = sm.ticket, sm.store, sm.now
+        assert ticket is not None and ticket.id is not None
+        customer = self.directory.customer(ticket.customer, ticket.customer_name)
+        last = store.last_customer_message_id(ticket.id, ticket.customer)
+        context = CustomerReply(
+            subject=ticket.subject,
+            text=words.text,
+            announcements=plan.announcements,
+            agent_name=sm.person.name,
+        )
+        out = notices.notice(
+            "customer/reply",
+            customer,
+            ticket.id,
+            sm.mail.content_hash,
+            self.addressing,
+            context,
+            thread=(last,) if last else (),
+            from_name=words.sender,
+        )
+        self.queue(store, [out], now)
+        self._record(sm, words)
+        sm.event("replied", message_id=out.message_id)
+        if ticket.first_response_at is None:
+            ticket.first_response_at = now
+        self.escalations.customer_heard(store, ticket.id, now)
+        return words.shown
+
+    @staticmethod
+    def _record(sm: StaffMail, words: Words) -> None:
+        assert sm.ticket is not None
+        sm.store.insert(
+            Message,
+            ticket_id=sm.ticket.id,
+            inbound_id=None,
+            direction="out",
+            kind="reply",
+            author=sm.person.email,
+            author_name=sm.person.name,
+            subject=sm.ticket.subject,
+            text=words.shown,
+            text_source="plain",
+            notes=[],
+            created_at=sm.now,
+        )
