@@ -80,10 +80,11 @@ def maild(config_file: str) -> dict:
 
     from maild import config
     from maild.adapters.db.models import Outbox, Ticket
-    from maild.bootstrap import build
+    from maild.bootstrap import build, prepare
     from maild.daemon import drain_mailbox, open_mailbox
 
     settings, _ = config.load(config_file)
+    prepare(settings)
     app = build(settings)
     start = time.perf_counter()
     with open_mailbox(settings.mailboxes[0], 0) as mailbox:

@@ -27,7 +27,7 @@ import common  # puts the project on sys.path; also used for the work folder
 
 from maild import config
 from maild.adapters.clock import ManualClock
-from maild.bootstrap import build
+from maild.bootstrap import build, prepare
 
 DAY = date(2026, 11, 22)
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
@@ -181,7 +181,9 @@ def timed(app, manager: str) -> tuple[float, float, int]:
 def run(label: str, url: str | None, tickets: int, credits: int, data) -> None:
     work = common.workdir()
     try:
-        app = build(settings(work / "state", url), ManualClock(NOW))
+        chosen = settings(work / "state", url)
+        prepare(chosen)
+        app = build(chosen, ManualClock(NOW))
         app.summaries.teams["big@acme.example"] = [f"t{i}" for i in range(10)]
         start = time.perf_counter()
         load(app, *data)

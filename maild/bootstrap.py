@@ -9,11 +9,11 @@ from pathlib import Path
 from threading import Event
 
 from maild.adapters.clock import system_clock
-from maild.adapters.db.engine import make_engine, migrate
+from maild.adapters.db.engine import make_engine, make_room, migrate, schema_problem
 from maild.adapters.db.store import Database
 from maild.adapters.render import Renderer, default_templates_dir
 from maild.adapters.transport import MaildirTransport, SmtpTransport
-from maild.config import Settings, token_keys
+from maild.config import NoTokenKey, Settings, token_keys
 from maild.core import auth, policy
 from maild.core.model import Person, Role
 from maild.core.notices import Addressing
@@ -89,20 +89,42 @@ def transport_factory(settings: Settings) -> Callable[[], Transport]:
     )
 
 
-def build(
-    settings: Settings, clock: Callable[[], datetime] = system_clock, *, run_migrations: bool = True
-) -> App:
+class NotPrepared(Exception):
+    """The state is not set up for this maild: `maild migrate` (or run, or ingest) does it."""
+
+
+def prepare(settings: Settings) -> None:
+    """Everything that must exist before maild can work, made once, idempotently:
+    the state folder, the token key, the database schema at this maild's newest.
+    The commands that take mail or change things call it; read-only ones do not."""
     state = settings.state_path()
     state.mkdir(parents=True, exist_ok=True)
+    token_keys(state, create=True)
+    make_room(settings.database_url())
     engine = make_engine(settings.database_url())
-    if run_migrations:
-        migrate(engine)
+    try:
+        if schema_problem(engine) is not None:
+            migrate(engine)
+    finally:
+        engine.dispose()
+
+
+def build(settings: Settings, clock: Callable[[], datetime] = system_clock) -> App:
+    """Wire the app from the settings; it writes nothing (see prepare)."""
+    engine = make_engine(settings.database_url())
+    problem = schema_problem(engine)
+    try:
+        keys = token_keys(settings.state_path())
+    except NoTokenKey as exc:
+        problem = problem or str(exc)
+    if problem is not None:
+        engine.dispose()
+        raise NotPrepared(problem)
     db = Database(engine)
     support = settings.support
     wakeup = Event()
     templates = Path(settings.templates_dir) if settings.templates_dir else default_templates_dir()
     default_team = support.default_team or (settings.teams[0].name if settings.teams else None)
-    keys = token_keys(state)
     people = directory(settings)
     addressing = Addressing(support.address, support.name, keys[0])
     queue = Queue(

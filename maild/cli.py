@@ -21,7 +21,7 @@ from maild import config, views
 from maild.adapters import logs, memory, systemd
 from maild.adapters.db.engine import backup as engine_backup
 from maild.adapters.db.engine import db_cause, ping
-from maild.bootstrap import App, build
+from maild.bootstrap import App, NotPrepared, build, prepare
 from maild.core import compose
 from maild.core.intake import RawMail, TransientError, Verdict
 from maild.core.model import OutboxStatus, QuarantineStatus, TicketStatus
@@ -42,11 +42,19 @@ def _settings(ctx: click.Context) -> tuple[config.Settings, Path | None]:
         raise  # unreachable: ctx.exit raises
 
 
-def _app(ctx: click.Context, *, wait_for_database: bool = False, quiet: bool = False) -> App:
-    """The app for one command. An unreachable database is one line and exit 75
-    (try again later); the daemon instead waits for it, saying so in the log.
-    `quiet`: only warnings and errors on stderr (an MTA's pipe puts what a command
-    prints into its delivery status)."""
+def _app(
+    ctx: click.Context,
+    *,
+    writes: bool = False,
+    wait_for_database: bool = False,
+    quiet: bool = False,
+) -> App:
+    """The app for one command. `writes`: a command that takes mail or changes
+    things prepares the state first (folder, token key, schema); a read-only one
+    on a state never prepared says so and exits 1, creating nothing.
+    An unreachable database is one line and exit 75 (try again later); the daemon
+    instead waits for it, saying so in the log. `quiet`: only warnings and errors
+    on stderr (an MTA's pipe puts what a command prints into its delivery status)."""
     settings, _ = _settings(ctx)
     level = max(logging.getLevelName(settings.log_level), logging.WARNING if quiet else 0)
     logs.setup(level, settings.log_format)
@@ -56,7 +64,16 @@ def _app(ctx: click.Context, *, wait_for_database: bool = False, quiet: bool = F
             logging.getLogger(chatty).setLevel(logging.WARNING)
     for delay in retry_delays():
         try:
+            if writes:
+                prepare(settings)
             app = build(settings)
+        except NotPrepared as exc:
+            click.echo(
+                f"maild: not set up yet: {exc}. Run `maild migrate` first "
+                "(maild run and maild ingest do it themselves).",
+                err=True,
+            )
+            ctx.exit(1)
         except DBAPIError as exc:
             problem = f"database {settings.database_label()} unreachable: {db_cause(exc)}"
             if not wait_for_database:
@@ -193,7 +210,7 @@ def run(ctx: click.Context, once: bool) -> None:
     from maild.daemon import Daemon, run_once
 
     memory.return_big_buffers()
-    app = _app(ctx, wait_for_database=not once)
+    app = _app(ctx, writes=True, wait_for_database=not once)
     if once:
         ctx.exit(run_once(app))
     for warning in config_warnings(app.settings, ctx.obj.get("config")):
@@ -213,7 +230,7 @@ def ingest(ctx: click.Context, source: Any) -> None:
     """
     raw = source.read()
     try:
-        app = _app(ctx, quiet=True)
+        app = _app(ctx, writes=True, quiet=True)
         [outcome] = app.ingest([RawMail(raw, "pipe")])
     except (TransientError, OSError, DBAPIError) as exc:
         click.echo(f"maild: temporary failure, try again: {exc}", err=True)
@@ -230,7 +247,7 @@ def ingest(ctx: click.Context, source: Any) -> None:
 def tickets(ctx: click.Context, as_json: bool, status: str | None, limit: int) -> None:
     """List tickets, newest first."""
     with _app(ctx).db.transaction() as store:
-        rows = [views.ticket(t) for t in store.tickets(status, limit)]
+        rows = [views.TicketView.model_validate(t).dump() for t in store.tickets(status, limit)]
     _print(rows, as_json, ["id", "status", "customer", "agent", "subject"])
 
 
@@ -244,10 +261,10 @@ def ticket(ctx: click.Context, number: int, as_json: bool) -> None:
         row = store.ticket(number)
         if row is None:
             raise click.ClickException(f"no ticket #{number}")
-        timeline = [views.message(m) for m in store.messages(number)]
-        timeline += [views.event(e) for e in store.events(number)]
+        timeline = [views.MessageView.model_validate(m).dump() for m in store.messages(number)]
+        timeline += [views.EventView.model_validate(e).dump() for e in store.events(number)]
     timeline.sort(key=lambda x: (x["at"], x["type"] == "event", x["id"]))
-    data = {**views.ticket(row), "timeline": timeline}
+    data = {**views.TicketView.model_validate(row).dump(), "timeline": timeline}
     if as_json:
         click.echo(json.dumps([data], indent=2, default=str))
         return
@@ -275,7 +292,7 @@ def ticket(ctx: click.Context, number: int, as_json: bool) -> None:
 def outbox(ctx: click.Context, as_json: bool, status: str | None, limit: int) -> None:
     """Outgoing mail: queued, sent, failed (with the reason)."""
     with _app(ctx).db.transaction() as store:
-        rows = [views.outbox(o) for o in store.outbox(status, limit)]
+        rows = [views.OutboxView.model_validate(o).dump() for o in store.outbox(status, limit)]
     for row in rows:
         row["to"] = ", ".join(row["recipients"])
     _print(rows, as_json, ["id", "status", "ticket", "template", "to", "attempts", "last_error"])
@@ -297,7 +314,7 @@ def quarantine(ctx: click.Context, as_json: bool) -> None:
 def quarantine_list(ctx: click.Context, as_json: bool = False) -> None:
     """List quarantined mails."""
     with _app(ctx).db.transaction() as store:
-        rows = [views.quarantine(q) for q in store.quarantined()]
+        rows = [views.QuarantineView.of(q).dump() for q in store.quarantined()]
     columns = ["id", "status", "date", "from", "subject", "size", "error"]
     _print(rows, as_json or ctx.obj.get("json", False), columns)
 
@@ -312,7 +329,7 @@ def quarantine_show(ctx: click.Context, number: int, as_json: bool) -> None:
         row = store.quarantine(number)
         if row is None:
             raise click.ClickException(f"no quarantined mail #{number}")
-        data = views.quarantine(row, with_raw=True)
+        data = views.QuarantineView.of(row, with_raw=True).dump()
     if as_json or ctx.obj.get("json"):
         click.echo(json.dumps([data], indent=2, default=str))
         return
@@ -326,7 +343,7 @@ def quarantine_show(ctx: click.Context, number: int, as_json: bool) -> None:
 @click.pass_context
 def quarantine_retry(ctx: click.Context, number: int) -> None:
     """Feed a quarantined mail through intake again (after a fix or an upgrade)."""
-    app = _app(ctx)
+    app = _app(ctx, writes=True)
     with app.db.transaction() as store:
         row = store.quarantine(number)
         if row is None:
@@ -393,7 +410,7 @@ def status(ctx: click.Context, as_json: bool, no_imap: bool) -> None:
 def forget(ctx: click.Context, address: str, yes: bool) -> None:
     """Erase a customer's personal data: name, address, message texts, attachments,
     raw mail. Ticket numbers, counts and the ledger's amounts stay, pseudonymised."""
-    app = _app(ctx)
+    app = _app(ctx, writes=True)
     with app.db.transaction() as store:
         erased = retention.forget(store, address, app.ingest.clock())
         if not yes:
@@ -429,7 +446,7 @@ def reply(ctx: click.Context, ticket: int, person: str, text: str | None) -> Non
     carries that mail's token, and goes through intake like any mail: commands
     (#credit 20, #close) run, the words reach the customer, EMAIL gets a receipt.
     For trying the agent's side when outgoing mail goes to the local folder."""
-    app = _app(ctx)
+    app = _app(ctx, writes=True)
     with app.db.transaction() as store:
         sent = store.latest_to(ticket, person.lower())
     if sent is None:
@@ -447,7 +464,7 @@ def reply(ctx: click.Context, ticket: int, person: str, text: str | None) -> Non
 @click.pass_context
 def inspect(ctx: click.Context, source: Any, as_json: bool) -> None:
     """Dry run: what maild would do with the mail in FILE (or -), changing nothing."""
-    result = dry_run_inspect(_app(ctx).ingest, source.read())
+    result = dry_run_inspect(_app(ctx).ingest, source.read()).model_dump(mode="json")
     if as_json:
         click.echo(json.dumps(result, indent=2, default=str))
         return
@@ -486,7 +503,7 @@ def ledger(ctx: click.Context, as_json: bool, agent: str | None, since: Any) -> 
     app = _app(ctx)
     start = since.replace(tzinfo=ZoneInfo(app.settings.timezone)) if since else None
     with app.db.transaction() as store:
-        rows = [views.ledger(c) for c in store.ledger(agent, start)]
+        rows = [views.LedgerView.of(c).dump() for c in store.ledger(agent, start)]
     _print(
         rows,
         as_json,
@@ -511,7 +528,7 @@ def escalations(ctx: click.Context, as_json: bool) -> None:
     app = _app(ctx)
     desk = app.ingest.desk.escalations
     with app.db.transaction() as store:
-        rows = desk.listing(store, app.ingest.clock())
+        rows = [e.model_dump(mode="json") for e in desk.listing(store, app.ingest.clock())]
     _print(
         rows,
         as_json,
@@ -542,7 +559,7 @@ def summary(
     """Build one manager's daily summary on demand."""
     from datetime import timedelta
 
-    app = _app(ctx)
+    app = _app(ctx, writes=send)
     summaries = app.summaries
     manager = manager.lower()
     if manager not in summaries.teams:
@@ -573,8 +590,9 @@ def summary(
 @main.command()
 @click.pass_context
 def migrate(ctx: click.Context) -> None:
-    """Bring the database schema up to date (maild run does this too)."""
-    app = _app(ctx)
+    """Set up the state: folder, token key, database schema at the newest
+    (maild run and maild ingest do this too)."""
+    app = _app(ctx, writes=True)
     click.echo(f"database at the newest schema: {app.settings.database_url()}")
 
 

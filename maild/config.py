@@ -562,12 +562,19 @@ def _check_secrets(s: Settings, origin: str) -> None:
         raise ConfigError("\n".join(f"{origin}: {p}" for p in problems))
 
 
-def token_keys(state_dir: Path) -> list[bytes]:
-    """The signing keys, current first. Generated once into the state folder if none given."""
+class NoTokenKey(Exception):
+    """No signing key given and none generated yet."""
+
+
+def token_keys(state_dir: Path, *, create: bool = False) -> list[bytes]:
+    """The signing keys, current first. Without one given (environment, credential),
+    the state folder's: generated there once when `create` (bootstrap.prepare)."""
     current = os.environ.get("MAILD_TOKEN_KEY") or read_credential("token-key")
     previous = os.environ.get("MAILD_TOKEN_KEY_PREVIOUS") or read_credential("token-key-previous")
     if not current:
         path = state_dir / "token.key"
+        if not path.exists() and not create:
+            raise NoTokenKey(f"there is no token key at {path} yet")
         if not path.exists():
             state_dir.mkdir(parents=True, exist_ok=True)
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from maild import config
-from maild.bootstrap import App, build
+from maild.bootstrap import App, build, prepare
 from maild.core.intake import RawMail
 from maild.core.policy import Money
 
@@ -96,6 +96,7 @@ def _step(app: App, title: str, raw: bytes) -> None:
 def run_demo(keep: str | None = None) -> None:
     state = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="maild-demo-"))
     settings = config.parse({**SETTINGS, "state_dir": str(state)}, "demo")
+    prepare(settings)
     app = build(settings)
     box = mailbox.Maildir(str(settings.maildir_path()), create=True)
     seen: set[str] = set()

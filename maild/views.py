@@ -1,107 +1,148 @@
-"""Rows -> plain dicts for `--json` and for the tables the CLI prints."""
+"""What the CLI shows of a row: pydantic models read from the rows' attributes.
+
+`--json` prints model_dump(mode="json") of these, and the tables the CLI
+prints read the same dumps, so both show the same fields under the same names.
+Raw bytes and secrets never appear unless a command asks for them.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
-from maild.adapters.db.models import Event, Ledger, Message, Outbox, Quarantine, Ticket
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+
+from maild.adapters.db.models import Ledger, Quarantine
 from maild.core import mail
 from maild.core.policy import Money
 
 
-def _t(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
+class Row(BaseModel):
+    model_config = ConfigDict(from_attributes=True, populate_by_name=True)
+
+    def dump(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
 
 
-def ticket(t: Ticket) -> dict[str, Any]:
-    return {
-        "id": t.id,
-        "status": t.status,
-        "priority": t.priority,
-        "customer": t.customer,
-        "customer_name": t.customer_name,
-        "subject": t.subject,
-        "agent": t.agent,
-        "team": t.team,
-        "created_at": _t(t.created_at),
-        "updated_at": _t(t.updated_at),
-    }
+def _from(name: str) -> Any:
+    """A field read from the row's attribute `name` (shown under its own name)."""
+    return Field(validation_alias=AliasChoices(name))
 
 
-def message(m: Message) -> dict[str, Any]:
-    return {
-        "type": "message",
-        "id": m.id,
-        "at": _t(m.created_at),
-        "kind": m.kind,
-        "direction": m.direction,
-        "author": m.author,
-        "author_name": m.author_name,
-        "subject": m.subject,
-        "text": m.text,
-        "text_source": m.text_source,
-        "notes": m.notes,
-    }
+class TicketView(Row):
+    id: int
+    status: str
+    priority: str
+    customer: str
+    customer_name: str
+    subject: str
+    agent: str | None
+    team: str | None
+    created_at: datetime
+    updated_at: datetime
 
 
-def event(e: Event) -> dict[str, Any]:
-    return {
-        "type": "event",
-        "id": e.id,
-        "at": _t(e.at),
-        "kind": e.kind,
-        "actor": e.actor,
-        "detail": e.detail,
-    }
+class MessageView(Row):
+    type: Literal["message"] = "message"
+    id: int
+    at: datetime = _from("created_at")
+    kind: str
+    direction: str
+    author: str
+    author_name: str | None
+    subject: str
+    text: str
+    text_source: str
+    notes: list[str]
 
 
-def outbox(o: Outbox) -> dict[str, Any]:
-    return {
-        "id": o.id,
-        "status": o.status,
-        "ticket": o.ticket_id,
-        "template": o.template,
-        "recipients": o.recipients,
-        "message_id": o.message_id,
-        "attempts": o.attempts,
-        "next_attempt_at": _t(o.next_attempt_at),
-        "last_error": o.last_error,
-        "results": o.results,
-        "created_at": _t(o.created_at),
-        "sent_at": _t(o.sent_at),
-    }
+class EventView(Row):
+    type: Literal["event"] = "event"
+    id: int
+    at: datetime
+    kind: str
+    actor: str | None
+    detail: dict[str, Any]
 
 
-def quarantine(q: Quarantine, with_raw: bool = False) -> dict[str, Any]:
-    out = {
-        "id": q.id,
-        "status": q.status,
-        "source": q.source,
-        **mail.glance(q.raw),
-        "error": q.error,
-        "size": len(q.raw),
-        "created_at": _t(q.created_at),
-        "released_ticket": q.released_ticket_id,
-    }
-    if with_raw:
-        out["traceback"] = q.traceback
-        out["raw"] = q.raw.decode("utf-8", errors="replace")
-    return out
+class OutboxView(Row):
+    id: int
+    status: str
+    ticket: int | None = _from("ticket_id")
+    template: str
+    recipients: list[str]
+    message_id: str
+    attempts: int
+    next_attempt_at: datetime
+    last_error: str | None
+    results: dict[str, Any]
+    created_at: datetime
+    sent_at: datetime | None
 
 
-def ledger(c: Ledger) -> dict[str, Any]:
-    return {
-        "id": c.id,
-        "ticket": c.ticket_id,
-        "agent": c.agent,
-        "customer": c.customer,
-        "amount": str(Money.from_cents(c.amount_cents, c.currency).amount),
-        "currency": c.currency,
-        "reason": c.reason,
-        "approved_by": c.approved_by,
-        "created_at": _t(c.created_at),
-        "message_id": c.message_id,
-        "content_hash": c.content_hash,
-        "auth_ok": bool(c.auth.get("ok")),
-    }
+class QuarantineView(Row):
+    id: int
+    status: str
+    source: str
+    date: str  # the mail's From, Subject and Date, as written
+    from_: str = Field(serialization_alias="from", validation_alias="from")
+    subject: str
+    error: str
+    size: int
+    created_at: datetime
+    released_ticket: int | None
+    traceback: str | None = None  # `quarantine show` only, with the raw mail
+    raw: str | None = None
+
+    @classmethod
+    def of(cls, q: Quarantine, *, with_raw: bool = False) -> QuarantineView:
+        return cls.model_validate(
+            {
+                "id": q.id,
+                "status": q.status,
+                "source": q.source,
+                **mail.glance(q.raw),
+                "error": q.error,
+                "size": len(q.raw),
+                "created_at": q.created_at,
+                "released_ticket": q.released_ticket_id,
+                "traceback": q.traceback if with_raw else None,
+                "raw": q.raw.decode("utf-8", errors="replace") if with_raw else None,
+            }
+        )
+
+    def dump(self) -> dict[str, Any]:
+        hidden = set() if self.raw is not None else {"traceback", "raw"}
+        return self.model_dump(mode="json", by_alias=True, exclude=hidden)
+
+
+class LedgerView(Row):
+    id: int
+    ticket: int
+    agent: str
+    customer: str
+    amount: str  # a decimal string: JSON numbers would round cents
+    currency: str
+    reason: str
+    approved_by: str | None
+    created_at: datetime
+    message_id: str
+    content_hash: str
+    auth_ok: bool
+
+    @classmethod
+    def of(cls, c: Ledger) -> LedgerView:
+        return cls(
+            id=c.id or 0,
+            ticket=c.ticket_id,
+            agent=c.agent,
+            customer=c.customer,
+            amount=str(Money.from_cents(c.amount_cents, c.currency).amount),
+            currency=c.currency,
+            reason=c.reason,
+            approved_by=c.approved_by,
+            created_at=c.created_at,
+            message_id=c.message_id,
+            content_hash=c.content_hash,
+            auth_ok=bool(c.auth.get("ok")),
+        )

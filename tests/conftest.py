@@ -16,7 +16,7 @@ import pytest
 
 from maild import config
 from maild.adapters.clock import ManualClock
-from maild.bootstrap import App, build
+from maild.bootstrap import App, build, prepare
 from tests.peers import Dovecot, SmtpSink, start_dovecot, start_sink
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -64,7 +64,9 @@ def make_app(tmp_path: Path, clock: ManualClock) -> Iterator[Callable[..., App]]
 
     def make(**extra: Any) -> App:
         data = merge(merge(BASE, {"state_dir": str(tmp_path / "state")}), extra)
-        made.append(build(config.parse(data, "test"), clock))
+        settings = config.parse(data, "test")
+        prepare(settings)
+        made.append(build(settings, clock))
         return made[-1]
 
     yield make

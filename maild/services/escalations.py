@@ -14,6 +14,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from pydantic import BaseModel
+
 from maild.adapters.db.models import Escalation, Ticket
 from maild.adapters.db.store import Store
 from maild.config import Escalation as Team
@@ -260,7 +262,7 @@ class Escalations:
         store.event(row.ticket_id, now, "customer_told_still_working", None, team=row.team)
         self.queue(store, [out], now)
 
-    def listing(self, store: Store, now: datetime) -> list[dict[str, Any]]:
+    def listing(self, store: Store, now: datetime) -> list[OpenEscalation]:
         out = []
         for r in store.open_escalations():
             team = self.teams.get(r.team)
@@ -268,17 +270,32 @@ class Escalations:
                 watch.periods_since(r.last_customer_update_at, team.period, now) if team else 0
             )
             out.append(
-                {
-                    "ticket": r.ticket_id,
-                    "team": r.team,
-                    "owner": r.owner,
-                    "agent": r.agent,
-                    "escalated_at": r.escalated_at.isoformat(),
-                    "last_customer_update_at": r.last_customer_update_at.isoformat(),
-                    "days_since_customer_update": watch.days_since(r.last_customer_update_at, now),
-                    "update_every": team.update_every if team else None,
-                    "stale": r.stale_at is not None or periods >= 2,
-                    "reminders": r.reminded_period,
-                }
+                OpenEscalation(
+                    ticket=r.ticket_id,
+                    team=r.team,
+                    owner=r.owner,
+                    agent=r.agent,
+                    escalated_at=r.escalated_at,
+                    last_customer_update_at=r.last_customer_update_at,
+                    days_since_customer_update=watch.days_since(r.last_customer_update_at, now),
+                    update_every=team.update_every if team else None,
+                    stale=r.stale_at is not None or periods >= 2,
+                    reminders=r.reminded_period,
+                )
             )
-        return sorted(out, key=lambda x: (not x["stale"], -x["days_since_customer_update"]))
+        return sorted(out, key=lambda x: (not x.stale, -x.days_since_customer_update))
+
+
+class OpenEscalation(BaseModel):
+    """One open escalation, as `maild escalations` shows it."""
+
+    ticket: int
+    team: str
+    owner: str
+    agent: str | None
+    escalated_at: datetime
+    last_customer_update_at: datetime
+    days_since_customer_update: float
+    update_every: str | None
+    stale: bool
+    reminders: int

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy import func
 from sqlmodel import col, select
 
@@ -21,7 +22,26 @@ from maild.core.model import ActionStatus, Role
 from maild.services.ingest import Ingest
 
 
-def inspect(ingest: Ingest, raw: bytes) -> dict[str, Any]:
+class Send(BaseModel):
+    template: str
+    to: list[str]
+
+
+class Report(BaseModel):
+    """What the real path did with the mail, before the rollback (`maild inspect --json`)."""
+
+    role: str
+    new_text: str
+    reply: str | None
+    ticket: int | None
+    commands: list[dict[str, Any]]  # each line's verdict, as the action row keeps it
+    auth: dict[str, Any]  # the proof of sender: ok and every check
+    errors: list[str]
+    outcome: str
+    sends: list[Send]
+
+
+def inspect(ingest: Ingest, raw: bytes) -> Report:
     with ingest.db.transaction() as store:
         try:
             marks = _marks(store)
@@ -40,7 +60,7 @@ def _marks(store: Store) -> tuple[int, int]:
 
 def _report(
     ingest: Ingest, store: Store, raw: bytes, outcome: Outcome, marks: tuple[int, int]
-) -> dict[str, Any]:
+) -> Report:
     action = store.session.exec(
         select(Action).where(col(Action.id) > marks[0]).order_by(col(Action.id))
     ).first()
@@ -50,15 +70,15 @@ def _report(
     found = _text_and_role(ingest, raw, outcome)
     lines = action.lines if action is not None else []
     errors = [f"line {x['line']} '{x['raw']}': {x['reason']}" for x in lines if not x.get("name")]
-    return {
+    return Report(
         **found,
-        "ticket": outcome.ticket_id,
-        "commands": [x for x in lines if x.get("name")],
-        "auth": action.auth if action is not None else {"ok": False, "checks": []},
-        "errors": errors + _problems(outcome, action),
-        "outcome": _outcome(outcome, action),
-        "sends": [{"template": o.template, "to": o.recipients} for o in sends],
-    }
+        ticket=outcome.ticket_id,
+        commands=[x for x in lines if x.get("name")],
+        auth=action.auth if action is not None else {"ok": False, "checks": []},
+        errors=errors + _problems(outcome, action),
+        outcome=_outcome(outcome, action),
+        sends=[Send(template=o.template, to=o.recipients) for o in sends],
+    )
 
 
 def _text_and_role(ingest: Ingest, raw: bytes, outcome: Outcome) -> dict[str, Any]:

@@ -10,7 +10,7 @@ import pytest
 
 from maild import config
 from maild.adapters.clock import ManualClock
-from maild.bootstrap import build
+from maild.bootstrap import build, prepare
 from maild.daemon import run_once
 from tests.conftest import START, mail
 from tests.e2e.test_imap import cli
@@ -33,7 +33,9 @@ notify_customer_when_stale = true
 def test_escalation_watch_end_to_end(tmp_path, dovecot, imap_user, sink):
     cfg = maild_config(tmp_path / "maild.toml", dovecot, imap_user, sink.port, extra=ESCALATION)
     clock = ManualClock(START)
-    app = build(config.load(str(cfg))[0], clock)
+    settings = config.load(str(cfg))[0]
+    prepare(settings)
+    app = build(settings, clock)
     got = sink.handler
 
     def step(raw: bytes | None = None, **advance: float) -> None:

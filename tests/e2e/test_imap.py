@@ -19,7 +19,7 @@ from click.testing import CliRunner
 
 from maild import config
 from maild.adapters.imap import ImapMailbox
-from maild.bootstrap import build
+from maild.bootstrap import build, prepare
 from maild.cli import main
 from maild.daemon import Daemon
 from maild.services.outbox import LEASE
@@ -53,6 +53,7 @@ LATIN1 = (
 def running(cfg: Path) -> Iterator[Daemon]:
     """`maild run` in a thread of this process, stopped like SIGTERM stops it."""
     settings, _ = config.load(str(cfg))
+    prepare(settings)
     daemon = Daemon(build(settings), str(cfg))
     thread = threading.Thread(target=daemon.serve, daemon=True)
     thread.start()

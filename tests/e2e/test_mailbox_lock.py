@@ -6,7 +6,7 @@ import pytest
 
 from maild import config
 from maild.adapters.db.engine import mailbox_lock
-from maild.bootstrap import build
+from maild.bootstrap import build, prepare
 from maild.daemon import run_once
 from tests.conftest import mail
 from tests.peers import maild_config
@@ -24,6 +24,7 @@ def test_one_instance_at_a_time_reads_a_mailbox(tmp_path, dovecot, imap_user, pg
         tmp_path / "maild.toml", dovecot, imap_user, extra=f'[database]\nurl = "{pg_url}"\n'
     )
     settings = config.load(str(cfg))[0]
+    prepare(settings)
     first, second = build(settings), build(settings)
     key = settings.mailboxes[0].key
     dovecot.append(imap_user, mail(subject="Waiting"))

@@ -79,6 +79,7 @@ class Maild:
     peak_rss_kb: int = 0
 
     def start(self) -> Maild:
+        self.cli("migrate")  # as the README's install does: the CLI reads it at once
         with open(self.log, "ab") as out:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "maild", "--config", str(self.cfg), "run"],

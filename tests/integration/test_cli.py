@@ -50,6 +50,22 @@ def test_a_missing_secret_exits_78(tmp_path):
     assert result.exit_code == 78 and "smtp.password: missing secret" in result.output
 
 
+def test_read_only_commands_create_nothing_until_prepared(tmp_path):
+    """`maild tickets` on a state never set up says so and leaves nothing behind
+    (a check run as root must not create a root-owned database); `maild migrate`
+    prepares it; a newer maild on an older schema is told the same way."""
+    cfg = make_config(tmp_path)
+    for command in (["tickets"], ["ledger"], ["outbox"], ["status", "--no-imap"]):
+        result = run("--config", cfg, *command)
+        assert result.exit_code == 1, command
+        assert "not set up yet" in result.output and "maild migrate" in result.output
+    assert not (tmp_path / "state").exists()
+    assert run("--config", cfg, "migrate").exit_code == 0
+    assert sorted(p.name for p in (tmp_path / "state").iterdir()) == ["maild.db", "token.key"]
+    result = run("--config", cfg, "tickets")
+    assert result.exit_code == 0 and "(none)" in result.output
+
+
 def test_ingest_file_and_stdin_then_look_inside(tmp_path):
     cfg = make_config(tmp_path)
     eml = tmp_path / "one.eml"
@@ -130,9 +146,11 @@ def test_quarantine_list_show_retry(tmp_path):
 
     # The operator repairs the raw mail in place (as a fixed release would), then retries.
     from maild import config as cfgmod
-    from maild.bootstrap import build
+    from maild.bootstrap import build, prepare
 
-    app = build(cfgmod.load(cfg)[0])
+    settings = cfgmod.load(cfg)[0]
+    prepare(settings)
+    app = build(settings)
     with app.db.transaction() as store:
         store.quarantine(1).raw = POISON.replace(b"nobody (no address)", b"a@example.com")
     app.db.engine.dispose()

@@ -3,7 +3,7 @@
 import json
 
 from maild import config
-from maild.bootstrap import build
+from maild.bootstrap import build, prepare
 from tests.conftest import mail
 from tests.integration.helpers import outbox
 from tests.integration.staff import answer
@@ -20,7 +20,9 @@ def setup(tmp_path):
     )
     cfg = str(path)
     assert run("--config", cfg, "ingest", "-", input=mail()).exit_code == 0
-    app = build(config.load(cfg)[0])
+    settings = config.load(cfg)[0]
+    prepare(settings)
+    app = build(settings)
     note = next(o for o in outbox(app) if o.template == "agent/new")
     app.db.engine.dispose()
     return cfg, note

@@ -18,7 +18,7 @@ DANA, MARIA, ERIN = "dana@acme.example", "maria@acme.example", "erin@acme.exampl
 
 def _same(app, raw: bytes, expect: str) -> dict:
     before = counts(app)
-    dry = inspect(app.ingest, raw)
+    dry = inspect(app.ingest, raw).model_dump(mode="json")
     assert counts(app) == before  # the dry run leaves nothing behind
     outcome = take(app, raw)
     assert dry["ticket"] == outcome.ticket_id

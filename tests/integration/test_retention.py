@@ -17,7 +17,7 @@ from maild.adapters.db.models import (
     Quarantine,
     Ticket,
 )
-from maild.bootstrap import build
+from maild.bootstrap import build, prepare
 from maild.core.intake import RawMail
 from maild.services.retention import forget
 from tests.conftest import mail
@@ -103,7 +103,9 @@ def test_forget_without_yes_changes_nothing_and_backup_copies_a_live_database(tm
 
     # Another process's worth of writes while the backup runs (not through CliRunner,
     # which swaps sys.stdout and is no place for two threads).
-    writer_app = build(config.load(cfg)[0])
+    settings = config.load(cfg)[0]
+    prepare(settings)
+    writer_app = build(settings)
 
     def keep_writing() -> None:
         for n in range(30):

@@ -15,6 +15,8 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import (
@@ -71,8 +73,6 @@ def make_engine(url: str) -> Engine:
         # A server that does not answer must not hang a start or an MTA's pipe.
         args = {"connect_timeout": 10} if parsed.get_backend_name() == "postgresql" else {}
         return create_engine(url, pool_pre_ping=True, connect_args=args)
-    if parsed.database:
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
     @event.listens_for(engine, "connect")
@@ -143,6 +143,31 @@ def alembic_config(engine: Engine | None = None) -> Config:
     return cfg
 
 
+def make_room(url: str) -> None:
+    """The folder an SQLite file goes in (prepare's: making an engine creates nothing)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        Path(str(parsed.database)).parent.mkdir(parents=True, exist_ok=True)
+
+
 def migrate(engine: Engine) -> None:
     """Bring the schema to the newest revision shipped with this package."""
     command.upgrade(alembic_config(engine), "head")
+
+
+def schema_problem(engine: Engine) -> str | None:
+    """Why this database cannot serve this maild yet (none made, or an older
+    schema), or None. Never creates anything: an SQLite file that does not exist
+    is reported, not made."""
+    url = engine.url
+    on_disk = url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
+    if on_disk and not Path(str(url.database)).exists():
+        return f"there is no database at {url.database} yet"
+    with engine.connect() as conn:
+        current = set(MigrationContext.configure(conn).get_current_heads())
+    wanted = set(ScriptDirectory.from_config(alembic_config()).get_heads())
+    if not current:
+        return "the database has no maild tables yet"
+    if current != wanted:
+        return f"the database schema is at {sorted(current)}, this maild needs {sorted(wanted)}"
+    return None
