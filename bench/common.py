@@ -62,6 +62,7 @@ def write_config(
     smtp_port: int | None = None,
     database_url: str | None = None,
 ) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
     extra = 'log_level = "WARNING"\n'
     if database_url:
         extra += f'[database]\nurl = "{database_url}"\n'

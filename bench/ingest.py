@@ -42,7 +42,7 @@ class Naive(SQLModel, table=True):
     received_at: datetime
 
 
-def floor(port: int, user: str, password: str, db_path: str) -> dict:
+def floor(port: int, user: str, password: str, db_path: str, move: bool = False) -> dict:
     from imapclient import IMAPClient
 
     engine = create_engine(f"sqlite:///{db_path}")
@@ -51,6 +51,8 @@ def floor(port: int, user: str, password: str, db_path: str) -> dict:
     start = time.perf_counter()
     client = IMAPClient("127.0.0.1", port=port, ssl=False)
     client.login(user, password)
+    if move and not client.folder_exists("Processed"):
+        client.create_folder("Processed")
     client.select_folder("INBOX")
     uids = client.search(["ALL"])
     for i in range(0, len(uids), 200):
@@ -71,6 +73,8 @@ def floor(port: int, user: str, password: str, db_path: str) -> dict:
                     )
                 )
                 session.commit()
+        if move:  # as maild does: the batch leaves the inbox once stored
+            client.move(chunk, "Processed")
     client.logout()
     return {"seconds": time.perf_counter() - start, "mails": len(uids)}
 

@@ -12,7 +12,7 @@ from maild.adapters.clock import system_clock
 from maild.adapters.db.engine import make_engine, make_room, migrate, schema_problem
 from maild.adapters.db.store import Database
 from maild.adapters.render import Renderer, default_templates_dir
-from maild.adapters.transport import MaildirTransport, SmtpTransport
+from maild.adapters.transport import MaildirTransport, Relay, SmtpTransport
 from maild.config import NoTokenKey, Settings, token_keys
 from maild.core import auth, policy
 from maild.core.model import Person, Role
@@ -77,16 +77,17 @@ def transport_factory(settings: Settings) -> Callable[[], Transport]:
     if smtp is None:
         path = settings.maildir_path()
         return lambda: MaildirTransport(path)
-    password = smtp.resolve_password("MAILD_SMTP_PASSWORD", "smtp")
-    return lambda: SmtpTransport(
+    relay = Relay(
         smtp.host,
         smtp.real_port,
         smtp.security,
         smtp.username,
-        password,
+        smtp.resolve_password("MAILD_SMTP_PASSWORD", "smtp"),
         smtp.timeout,
         smtp.ca_file,
     )
+    context = relay.tls_context()  # one per process, whatever the connections
+    return lambda: SmtpTransport(relay, context)
 
 
 class NotPrepared(Exception):

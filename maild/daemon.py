@@ -176,13 +176,16 @@ def _sender_loop(app: App, stop: threading.Event, health: Health) -> None:
     while not stop.is_set():
         health.beat("outbox", "sending", SENDER_IDLE_SECONDS + 2 * timeout)
         try:
-            app.sender.drain()
+            app.sender.drain(stop, keep_open=True)  # a stop: the mail in hand, no more
+            app.sender.idle()
         except Exception:
             log.exception("outbox sender failed; retrying")
+            app.sender.close()
             stop.wait(SENDER_IDLE_SECONDS)
         health.beat("outbox", "idle", SENDER_IDLE_SECONDS)
         app.outbox_wakeup.wait(SENDER_IDLE_SECONDS)
         app.outbox_wakeup.clear()
+    app.sender.close()
     health.forget("outbox")
 
 

@@ -195,6 +195,19 @@ class SinkHandler:
     data_delay: float = 0.0  # a slow relay: seconds before it answers DATA
     data_started: threading.Event = field(default_factory=threading.Event)
     arrived: threading.Condition = field(default_factory=threading.Condition)
+    sessions: int = 0  # EHLO/HELO greetings: one per connection
+
+    async def handle_EHLO(
+        self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
+    ) -> list[str]:
+        self.sessions += 1
+        session.host_name = hostname
+        return responses
+
+    async def handle_HELO(self, server: Any, session: Any, envelope: Any, hostname: str) -> str:
+        self.sessions += 1
+        session.host_name = hostname
+        return f"250 {server.hostname}"
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, options: Any
@@ -236,9 +249,9 @@ class SmtpSink:
     port: int
 
 
-def start_sink() -> SmtpSink:
+def start_sink(port: int | None = None) -> SmtpSink:
     handler = SinkHandler()
-    port = free_port()
+    port = port or free_port()
     controller = Controller(handler, hostname="127.0.0.1", port=port)
     controller.start()
     return SmtpSink(handler, controller, port)

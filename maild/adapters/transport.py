@@ -10,15 +10,21 @@ from __future__ import annotations
 import mailbox
 import smtplib
 import ssl
+import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 
 Refusals = dict[str, tuple[int, str]]
 
 
 class Deferred(Exception):
     """Connection trouble or a 4xx: the mail stays queued."""
+
+
+class Unreachable(Deferred):
+    """The relay itself is away (refused, timed out, dropped, 421): no mail can go now,
+    so the sender stops the batch instead of trying each mail in turn."""
 
 
 class Rejected(Exception):
@@ -30,27 +36,45 @@ def _reply(code: int, text: bytes | str) -> str:
     return f"{code} {body}".strip()
 
 
-class SmtpTransport:
-    """One connection per batch; reconnects when the server drops it."""
+@dataclass(frozen=True)
+class Relay:
+    """Where and how to reach the SMTP relay."""
 
-    def __init__(
-        self,
-        host: str,
-        port: int,
-        security: str,
-        username: str | None,
-        password: str | None,
-        timeout: float = 30,
-        ca_file: str | None = None,
-    ) -> None:
-        self.host, self.port, self.security = host, port, security
-        self.username, self.password, self.timeout = username, password, timeout
-        self.ca_file = ca_file
+    host: str
+    port: int
+    security: str  # none, starttls, tls
+    username: str | None = None
+    password: str | None = None
+    timeout: float = 30
+    ca_file: str | None = None
+
+    def tls_context(self) -> ssl.SSLContext | None:
+        """Made once per process: loading the CA store costs milliseconds per
+        connection. Certificates are always verified; ca_file adds a private CA."""
+        if self.security == "none":
+            return None
+        return ssl.create_default_context(cafile=self.ca_file)
+
+
+# A kept connection idle this long is checked with NOOP before the next mail:
+# relays drop idle clients, and a mail must not be lost to a dead socket.
+CHECK_AFTER_IDLE = 2.0
+
+
+class SmtpTransport:
+    """One connection kept while there is mail (the sender closes it after an idle
+    while); reconnects when the server drops it."""
+
+    def __init__(self, relay: Relay, context: ssl.SSLContext | None = None) -> None:
+        self.relay = relay
+        self.host, self.port, self.security = relay.host, relay.port, relay.security
+        self.timeout = relay.timeout
+        self.context = context if context is not None else relay.tls_context()
         self._conn: smtplib.SMTP | None = None
+        self._used = 0.0
 
     def _connect(self) -> smtplib.SMTP:
-        # Certificates are always verified; ca_file adds a private CA to trust.
-        context = ssl.create_default_context(cafile=self.ca_file)
+        context = self.context
         conn: smtplib.SMTP
         if self.security == "tls":
             conn = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
@@ -59,8 +83,8 @@ class SmtpTransport:
         try:
             if self.security == "starttls":
                 conn.starttls(context=context)
-            if self.username:
-                self._login(conn, self.username, self.password or "")
+            if self.relay.username:
+                self._login(conn, self.relay.username, self.relay.password or "")
         except BaseException:
             conn.close()  # a refused STARTTLS or AUTH must not leak the socket
             raise
@@ -77,12 +101,6 @@ class SmtpTransport:
         else:
             conn.login(username, password)
 
-    def __enter__(self) -> SmtpTransport:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
     def close(self) -> None:
         if self._conn is not None:
             try:
@@ -91,23 +109,45 @@ class SmtpTransport:
                 self._conn.close()
             self._conn = None
 
+    @property
+    def is_open(self) -> bool:
+        return self._conn is not None
+
+    def _connection(self) -> smtplib.SMTP:
+        """The kept connection, checked if it idled; else a new one."""
+        if self._conn is not None and time.monotonic() - self._used > CHECK_AFTER_IDLE:
+            try:
+                code, _ = self._conn.noop()
+                if code != 250:
+                    raise smtplib.SMTPServerDisconnected(f"NOOP answered {code}")
+            except (smtplib.SMTPException, OSError):
+                self._conn.close()
+                self._conn = None
+        if self._conn is None:
+            self._conn = self._connect()
+        return self._conn
+
     def send(self, envelope_from: str, recipients: Sequence[str], raw: bytes) -> Refusals:
         try:
-            if self._conn is None:
-                self._conn = self._connect()
-            refused = self._conn.sendmail(envelope_from, list(recipients), raw)
+            refused = self._connection().sendmail(envelope_from, list(recipients), raw)
         except smtplib.SMTPRecipientsRefused as exc:
             return {r: (code, _reply(code, msg)) for r, (code, msg) in exc.recipients.items()}
         except smtplib.SMTPResponseException as exc:
-            self.close()
             answer = _reply(exc.smtp_code, exc.smtp_error)
             is_auth = isinstance(exc, smtplib.SMTPAuthenticationError)
-            if 500 <= exc.smtp_code < 600 and not is_auth:
-                raise Rejected(answer) from exc
+            if exc.smtp_code == 421 or is_auth or isinstance(exc, smtplib.SMTPConnectError):
+                self.close()
+                raise Unreachable(answer) from exc  # the relay, not this mail
+            if 500 <= exc.smtp_code < 600:
+                raise Rejected(answer) from exc  # smtplib reset the session: it goes on
             raise Deferred(answer) from exc
         except (smtplib.SMTPException, OSError) as exc:
+            if self._conn is not None:
+                self._conn.close()
             self._conn = None
-            raise Deferred(f"{type(exc).__name__}: {exc}") from exc
+            raise Unreachable(f"{type(exc).__name__}: {exc}") from exc
+        finally:
+            self._used = time.monotonic()
         return {r: (code, _reply(code, msg)) for r, (code, msg) in refused.items()}
 
 
@@ -117,15 +157,11 @@ class MaildirTransport:
     def __init__(self, path: Path) -> None:
         self.box = mailbox.Maildir(str(path), create=True)
 
-    def __enter__(self) -> MaildirTransport:
-        return self
+    @property
+    def is_open(self) -> bool:
+        return False
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def close(self) -> None:
         return None
 
     def send(self, envelope_from: str, recipients: Sequence[str], raw: bytes) -> Refusals:

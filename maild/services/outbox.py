@@ -14,18 +14,19 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from threading import Event
 from typing import Protocol
 
 from sqlalchemy.exc import DBAPIError
+from sqlmodel import col, select
 
 from maild import metrics
 from maild.adapters.db.engine import is_transient
 from maild.adapters.db.models import Outbox
 from maild.adapters.db.store import Database, Store
-from maild.adapters.transport import Deferred, Refusals, Rejected
+from maild.adapters.transport import Deferred, Refusals, Rejected, Unreachable
 from maild.core.model import OutboxStatus
 from maild.core.retry import backoff_seconds
 from maild.services.presence import DEAD_AFTER
@@ -35,8 +36,19 @@ SETTLE_RETRIES = (0.2, 0.5, 1, 2, 4, 8)  # seconds: about 15 s for the database 
 LEASE = timedelta(minutes=5)  # a lease whose holder is never named again (older rows)
 
 
-class Transport(AbstractContextManager["Transport"], Protocol):
+class Transport(Protocol):
     def send(self, envelope_from: str, recipients: list[str], raw: bytes) -> Refusals: ...
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """What the relay said of one row's mail."""
+
+    row_id: int
+    pending: list[str]  # the recipients tried
+    refusals: Refusals
+    deferred_by: str | None = None  # the whole mail waits: why
 
 
 @dataclass
@@ -47,10 +59,65 @@ class Sender:
     retry_for: timedelta = timedelta(hours=48)
     batch_size: int = 50
     instance: str = "-"  # this sender, as services.presence names it: one per process
+    # One connection kept while there is mail, closed after this long without any.
+    idle_close_seconds: float = 10.0
+    _open: Transport | None = field(default=None, init=False, repr=False)
+    _used_at: float = field(default=0.0, init=False, repr=False)
+    _relay: RelayWatch = field(default_factory=lambda: RelayWatch(), init=False)
 
-    def send_due(self) -> int:
-        """Send one batch of due mail; returns how many rows were attempted."""
+    def send_due(self, stop: Event | None = None) -> int:
+        """Send one batch of due mail; returns how many rows were attempted. With the
+        relay away, nothing until its next try; `stop` set: the mail in hand is
+        finished, the rest of the batch goes back to the queue as it was."""
         now = self.clock()
+        if not self._relay.may_try(now):
+            return 0
+        rows = self._lease(now)
+        if not rows:
+            return 0
+        transport = self._connection()
+        done: list[Attempt] = []
+        away: str | None = None
+        for row in rows:
+            if stop is not None and stop.is_set():
+                break
+            attempt, away = self._attempt(transport, row)
+            done.append(attempt)
+            if away is not None:
+                break
+        self._used_at = time.monotonic()
+        self._relay.saw(away, now)
+        untried = [r.id for r in rows[len(done) :] if r.id is not None]
+        self._settled(Batch(done, untried, away, self._relay.next_try or now))
+        return len(done)
+
+    def drain(self, stop: Event | None = None, *, keep_open: bool = False) -> int:
+        """Send until nothing is due (or `stop`); the daemon keeps the connection."""
+        total = 0
+        try:
+            while (n := self.send_due(stop)) > 0:
+                total += n
+        finally:
+            if not keep_open:
+                self.close()
+        return total
+
+    def idle(self) -> None:
+        """Close the kept connection once it has had no mail for a while."""
+        if time.monotonic() - self._used_at > self.idle_close_seconds:
+            self.close()
+
+    def close(self) -> None:
+        if self._open is not None:
+            self._open.close()
+            self._open = None
+
+    def _connection(self) -> Transport:
+        if self._open is None:
+            self._open = self.transport()
+        return self._open
+
+    def _lease(self, now: datetime) -> list[Outbox]:
         with self.db.transaction() as store:
             rows = store.due_outbox(now, self.batch_size, now - DEAD_AFTER, self.instance)
             for row in rows:
@@ -59,20 +126,12 @@ class Sender:
                 row.next_attempt_at = now + LEASE
                 row.leased_by = self.instance
                 row.attempts += 1
-        if not rows:
-            return 0
-        with self.transport() as transport:
-            for row in rows:
-                self._attempt(transport, row)
-        return len(rows)
+        return rows
 
-    def drain(self) -> int:
-        total = 0
-        while (n := self.send_due()) > 0:
-            total += n
-        return total
-
-    def _attempt(self, transport: Transport, row: Outbox) -> None:
+    @staticmethod
+    def _attempt(transport: Transport, row: Outbox) -> tuple[Attempt, str | None]:
+        """One mail to the relay; the second value says the relay itself is away."""
+        assert row.id is not None
         pending = [
             r
             for r in row.recipients
@@ -80,49 +139,66 @@ class Sender:
         ]
         try:
             refusals = transport.send(row.envelope_from, pending, row.raw)
+        except Unreachable as exc:
+            return Attempt(row.id, pending, {}, str(exc)), str(exc)
         except Deferred as exc:
-            self._settled(row.id, pending, {}, str(exc))
+            return Attempt(row.id, pending, {}, str(exc)), None
         except Rejected as exc:
-            self._settled(row.id, pending, {r: (550, str(exc)) for r in pending}, str(exc))
-        else:
-            self._settled(row.id, pending, refusals, None)
+            return Attempt(row.id, pending, {r: (550, str(exc)) for r in pending}, str(exc)), None
+        return Attempt(row.id, pending, refusals), None
 
-    def _settled(
-        self, row_id: int | None, pending: list[str], refusals: Refusals, deferred_by: str | None
-    ) -> None:
-        """Record what the relay said. The mail has left: if the database is away for
-        a moment, wait for it rather than send the same mail again later."""
+    def _settled(self, batch: Batch) -> None:
+        """Record what the relay said, the whole batch in one transaction. The mail
+        has left: if the database is away for a moment, wait for it rather than send
+        the same mail again later."""
         for delay in SETTLE_RETRIES:
             try:
-                self._record(row_id, pending, refusals, deferred_by)
+                self._record(batch)
                 return
             except DBAPIError as exc:
                 if not is_transient(exc):
                     raise
-                log.warning("outbox %s: sent, not yet recorded (%s); retrying", row_id, exc.orig)
+                log.warning(
+                    "outbox: %d sent, not yet recorded (%s); retrying", len(batch.done), exc.orig
+                )
                 time.sleep(delay)
-        self._record(row_id, pending, refusals, deferred_by)  # the last try raises
+        self._record(batch)  # the last try raises
 
-    def _record(
-        self, row_id: int | None, pending: list[str], refusals: Refusals, deferred_by: str | None
-    ) -> None:
+    def _record(self, batch: Batch) -> None:
         now = self.clock()
         with self.db.transaction() as store:
-            row = store.session.get(Outbox, row_id)
-            assert row is not None
-            results = dict(row.results)
-            for rcpt in pending:
-                if deferred_by is not None and rcpt not in refusals:
-                    results[rcpt] = {"status": "deferred", "code": None, "reply": deferred_by}
-                elif rcpt in refusals:
-                    code, reply = refusals[rcpt]
-                    status = "refused" if code >= 500 else "deferred"
-                    results[rcpt] = {"status": status, "code": code, "reply": reply}
-                else:
-                    results[rcpt] = {"status": "accepted", "code": 250, "reply": ""}
-            row.results = results
-            row.leased_by = None
-            self._settle(row, now)
+            ids = [a.row_id for a in batch.done] + batch.untried
+            rows = {
+                r.id: r for r in store.session.exec(select(Outbox).where(col(Outbox.id).in_(ids)))
+            }
+            for attempt in batch.done:
+                row = rows[attempt.row_id]
+                row.results = {**row.results, **_results(attempt)}
+                row.leased_by = None
+                self._settle(row, now)
+                self._report(store, row, now)
+            for row_id in batch.untried:
+                self._put_back(store, rows[row_id], batch, now)
+        if batch.away is not None and batch.untried:
+            log.warning(
+                "outbox: the relay is away (%s); %d more mails wait, next try at %s",
+                batch.away,
+                len(batch.untried),
+                f"{batch.next_try:%H:%M:%S}",
+            )
+
+    def _put_back(self, store: Store, row: Outbox, batch: Batch, now: datetime) -> None:
+        """A leased row not tried: as it was, due at the relay's next try."""
+        row.attempts -= 1
+        row.leased_by = None
+        row.next_attempt_at = batch.next_try if batch.away is not None else now
+        if batch.away is None:
+            return  # stopped: nothing happened to it
+        row.last_error = f"not tried: the relay is away: {batch.away}"
+        if now - row.created_at >= self.retry_for:
+            row.status = OutboxStatus.FAILED
+            tries = f"after {row.attempts} attempts" if row.attempts else "untried"
+            row.last_error = f"gave up {tries}: {row.last_error}"
             self._report(store, row, now)
 
     @staticmethod
@@ -180,3 +256,45 @@ class Sender:
             row.last_error = f"gave up after {row.attempts} attempts: {row.last_error}"
         else:
             row.next_attempt_at = now + timedelta(seconds=backoff_seconds(row.attempts))
+
+
+def _results(attempt: Attempt) -> dict[str, dict[str, object]]:
+    out: dict[str, dict[str, object]] = {}
+    for rcpt in attempt.pending:
+        if attempt.deferred_by is not None and rcpt not in attempt.refusals:
+            out[rcpt] = {"status": "deferred", "code": None, "reply": attempt.deferred_by}
+        elif rcpt in attempt.refusals:
+            code, reply = attempt.refusals[rcpt]
+            status = "refused" if code >= 500 else "deferred"
+            out[rcpt] = {"status": status, "code": code, "reply": reply}
+        else:
+            out[rcpt] = {"status": "accepted", "code": 250, "reply": ""}
+    return out
+
+
+@dataclass(frozen=True)
+class Batch:
+    done: list[Attempt]
+    untried: list[int]  # leased, not tried: the relay went away, or a stop
+    away: str | None  # the relay is away: why
+    next_try: datetime  # when the relay is tried again
+
+
+@dataclass
+class RelayWatch:
+    """One failed try per cycle while the relay is away: after a refused or timed-out
+    connection the sender waits 2 s, 4 s ... at most a minute before trying again,
+    and leaves the queue alone meanwhile."""
+
+    failures: int = 0
+    next_try: datetime | None = None
+
+    def may_try(self, now: datetime) -> bool:
+        return self.next_try is None or now >= self.next_try
+
+    def saw(self, away: str | None, now: datetime) -> None:
+        if away is None:
+            self.failures, self.next_try = 0, None
+            return
+        self.failures += 1
+        self.next_try = now + timedelta(seconds=backoff_seconds(self.failures, base=2, cap=60))

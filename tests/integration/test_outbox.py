@@ -1,12 +1,13 @@
 """The sender against a real aiosmtpd server: sent, retried, failed, partly refused."""
 
+import threading
 from email.header import Header
 
 from maild.adapters.db.models import Event, Outbox
 from maild.core.intake import RawMail
 from tests.conftest import mail
 from tests.integration.helpers import rows
-from tests.peers import free_port
+from tests.peers import free_port, start_sink
 
 
 def smtp_app(make_app, port):
@@ -112,10 +113,75 @@ def test_a_server_that_is_down_keeps_mail_queued_until_it_gives_up(make_app, clo
     assert all(
         "Connection refused" in o.last_error or "Errno" in o.last_error for o in rows(app, Outbox)
     )
+    # One try per cycle: the first mail was tried, the others put back, untried.
+    assert sorted(o.attempts for o in rows(app, Outbox)) == [0, 0, 1]
     clock.advance(hours=49)
     app.sender.drain()
     assert {o.status for o in rows(app, Outbox)} == {"failed"}
-    assert all(o.last_error.startswith("gave up after 2 attempts") for o in rows(app, Outbox))
+    assert all(o.last_error.startswith("gave up ") for o in rows(app, Outbox))
+    assert all("Connection refused" in o.last_error for o in rows(app, Outbox))
+
+
+def _queue_customers(app, count):
+    app.ingest(
+        [
+            RawMail(mail(sender=f"C{n} <c{n}@example.com>", msgid=f"<c{n}@example.com>"))
+            for n in range(count)
+        ]
+    )
+    return rows(app, Outbox)
+
+
+def test_a_dead_relay_costs_one_try_per_cycle_and_touches_one_batch(make_app, clock):
+    port = free_port()
+    app = make_app(smtp={"host": "127.0.0.1", "port": port, "security": "none"})
+    queued = _queue_customers(app, 30)  # 90 mails: an ack and two agents' notices each
+    assert len(queued) == 90
+    assert app.sender.drain() == 1  # one failed try, then the sender waits
+    after = rows(app, Outbox)
+    assert sorted(o.attempts for o in after).count(1) == 1
+    touched = [o for o in after if o.last_error]
+    assert len(touched) == 50  # the leased batch, put back; the rest untouched
+    assert app.sender.drain() == 0  # the relay's next try is not due: nothing is touched
+    assert [o.last_error for o in rows(app, Outbox)] == [o.last_error for o in after]
+    sink = start_sink(port)  # the relay comes back
+    try:
+        clock.advance(seconds=61)
+        assert app.sender.drain() == 90
+        sink.handler.wait_for(90)
+        assert sink.handler.sessions == 1  # one connection for all of them
+        assert {o.status for o in rows(app, Outbox)} == {"sent"}
+    finally:
+        sink.controller.stop()
+
+
+def test_one_connection_serves_every_batch(make_app, sink):
+    app = smtp_app(make_app, sink.port)
+    _queue_customers(app, 40)  # 120 mails: three batches of 50
+    assert app.sender.drain() == 120
+    assert len(sink.handler.wait_for(120)) == 120
+    assert sink.handler.sessions == 1
+
+
+def test_a_stop_finishes_the_mail_in_hand_and_leaves_the_rest_as_it_was(make_app, sink):
+    app = smtp_app(make_app, sink.port)
+    _queue_customers(app, 5)
+    stop = threading.Event()
+    sink.handler.data_delay = 0.5
+
+    def stop_during_the_first_mail():
+        sink.handler.data_started.wait(5)
+        stop.set()
+
+    threading.Thread(target=stop_during_the_first_mail).start()
+    assert app.sender.drain(stop) == 1
+    by_status = {o.status: [] for o in rows(app, Outbox)}
+    for o in rows(app, Outbox):
+        by_status[o.status].append(o)
+    assert len(by_status["sent"]) == 1
+    waiting = by_status["queued"]
+    assert len(waiting) == 14
+    assert all(o.attempts == 0 and o.leased_by is None and not o.last_error for o in waiting)
 
 
 def test_without_smtp_mail_goes_to_the_local_maildir(app):

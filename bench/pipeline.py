@@ -1,0 +1,279 @@
+"""Mail in to mail out, against the naive floors, in one run.
+
+  python bench/pipeline.py [--mails 2000] [--postgres URL] [--peer roundup]
+
+Every figure here is measured in this run, on the same generated mails and the
+same SMTP sink (its own process, bench/sink.py), each part in its own process
+(its own peak RSS):
+
+  sender   maild's outbox sender alone on the queued mails of N customer mails
+           vs smtplib sending the same bytes on one kept connection
+           (maild's pattern: one connection while there is mail)
+  ingest   the naive ingest floor (imapclient fetch 200 at a time, `email`
+           parse, one insert and commit per mail, MOVE per batch) vs maild
+           taking the same mails (tickets, acks and notices queued)
+  in->out  `maild run --once` over N waiting mails, every ack and notice
+           delivered, vs the combined floor: the ingest floor plus smtplib for
+           the same number of outgoing mails
+  postgres with --postgres URL: maild's ingest on PostgreSQL vs SQLite
+
+Targets (issue 12): sender >= 0.8x smtplib; ingest >= 1.0x the floor;
+in->out >= 0.6x the combined floor; PostgreSQL >= 0.9x SQLite. Roundup is
+compared with --peer roundup where `roundup-mailgw` is installed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import smtplib
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import common
+import ingest as ingest_bench
+
+from tests.peers import free_port
+
+
+def _settings(cfg: str):  # type: ignore[no-untyped-def]
+    from maild import config
+
+    return config.load(cfg)[0]
+
+
+def part_sender(cfg: str) -> dict:
+    """Queue N customer mails' notices with the sink away, then time the sender."""
+    from sqlmodel import func, select
+
+    from maild.adapters.db.models import Outbox
+    from maild.bootstrap import build, prepare
+    from maild.daemon import drain_mailbox, open_mailbox
+
+    settings = _settings(cfg)
+    prepare(settings)
+    app = build(settings)
+    with open_mailbox(settings.mailboxes[0], 0) as mailbox:
+        drain_mailbox(app, mailbox)
+    with app.db.transaction() as store:
+        queued = store.session.exec(select(func.count()).select_from(Outbox)).one()
+    start, cpu = time.perf_counter(), time.process_time()
+    sent = app.sender.drain()
+    return {
+        "seconds": time.perf_counter() - start,
+        "cpu": time.process_time() - cpu,
+        "mails": sent,
+        "queued": queued,
+    }
+
+
+def part_smtplib(port: str, raws_file: str) -> dict:
+    """The floor: the same bytes, smtplib, one connection."""
+    raws = json.loads(Path(raws_file).read_text())
+    start, cpu = time.perf_counter(), time.process_time()
+    conn = smtplib.SMTP("127.0.0.1", int(port), timeout=30)
+    for item in raws:
+        conn.sendmail(item["from"], item["to"], item["raw"].encode("latin-1"))
+    conn.quit()
+    return {
+        "seconds": time.perf_counter() - start,
+        "cpu": time.process_time() - cpu,
+        "mails": len(raws),
+    }
+
+
+def part_dump(cfg: str, out: str) -> dict:
+    """The outbox's bytes, for the smtplib floor to send the very same mails."""
+    from maild.adapters.db.models import Outbox
+    from maild.bootstrap import build
+
+    app = build(_settings(cfg))
+    with app.db.transaction() as store:
+        rows = store.session.query(Outbox).all()
+        raws = [
+            {"from": r.envelope_from, "to": r.recipients, "raw": r.raw.decode("latin-1")}
+            for r in rows
+        ]
+    Path(out).write_text(json.dumps(raws))
+    return {"mails": len(raws)}
+
+
+def part_once(cfg: str) -> dict:
+    from maild.bootstrap import build, prepare
+    from maild.daemon import run_once
+
+    settings = _settings(cfg)
+    prepare(settings)
+    app = build(settings)
+    start, cpu = time.perf_counter(), time.process_time()
+    status = run_once(app)
+    return {
+        "seconds": time.perf_counter() - start,
+        "cpu": time.process_time() - cpu,
+        "status": status,
+    }
+
+
+def part_ingest(cfg: str) -> dict:
+    return ingest_bench.maild(cfg)
+
+
+def part_floor(port: str, user: str, password: str, db: str) -> dict:
+    return ingest_bench.floor(int(port), user, password, db, move=True)
+
+
+PARTS = {
+    "sender": part_sender,
+    "smtplib": part_smtplib,
+    "dump": part_dump,
+    "once": part_once,
+    "ingest": part_ingest,
+    "floor": part_floor,
+}
+
+
+def child(name: str, *args: str) -> dict:
+    out = subprocess.run(
+        [sys.executable, __file__, "--part", name, "--args", *args], capture_output=True, text=True
+    )
+    if out.returncode != 0:
+        raise SystemExit(f"benchmark part {name} failed:\n{out.stderr}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+class Sink:
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.proc = subprocess.Popen(
+            [sys.executable, str(Path(__file__).with_name("sink.py")), str(self.port)],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.proc.stdout is not None and self.proc.stdout.readline().strip() == "ready"
+
+    def stop(self) -> int:
+        self.proc.terminate()
+        out, _ = self.proc.communicate(timeout=30)
+        return int(out.strip().splitlines()[-1])
+
+
+def rate(r: dict) -> float:
+    return r["mails"] / r["seconds"]
+
+
+def sender_figures(work: Path, server, mails: int) -> None:  # type: ignore[no-untyped-def]
+    sink = Sink()
+    try:
+        common.fill(server, "sender", mails)
+        cfg = common.write_config(work / "sender" / "maild.toml", server, "sender", sink.port)
+        ours = child("sender", str(cfg))
+        child("dump", str(cfg), str(work / "raws.json"))
+        floor = child("smtplib", str(sink.port), str(work / "raws.json"))
+    finally:
+        received = sink.stop()
+    print(
+        f"sender: maild {ours['mails']} mails in {ours['seconds']:.1f} s = {rate(ours):.0f}/s "
+        f"({ours['cpu']:.1f} CPU-s); smtplib, one connection, same bytes: {rate(floor):.0f}/s "
+        f"({floor['cpu']:.1f} CPU-s); ratio {rate(ours) / rate(floor):.2f} (target >= 0.8); "
+        f"the sink counted {received}"
+    )
+
+
+def ingest_figures(work: Path, server, mails: int) -> dict:  # type: ignore[no-untyped-def]
+    common.fill(server, "floor", mails)
+    common.fill(server, "maild", mails)
+    floor = child("floor", str(server.port), "floor", server.password, str(work / "floor.db"))
+    cfg = common.write_config(work / "ingest" / "maild.toml", server, "maild")
+    ours = child("ingest", str(cfg))
+    print(
+        f"ingest: maild {ours['mails']} mails in {ours['seconds']:.1f} s = {rate(ours):.0f}/s "
+        f"({ours['queued']} mails queued), peak RSS {ours['peak_rss_mb']:.0f} MB; floor (fetch, "
+        f"parse, insert, move) {rate(floor):.0f}/s; ratio {rate(ours) / rate(floor):.2f} "
+        "(target >= 1.0)"
+    )
+    return floor
+
+
+def once_figures(work: Path, server, mails: int, floor: dict) -> None:  # type: ignore[no-untyped-def]
+    sink = Sink()
+    try:
+        common.fill(server, "once", mails)
+        cfg = common.write_config(work / "once" / "maild.toml", server, "once", sink.port)
+        ours = child("once", str(cfg))
+        child("dump", str(cfg), str(work / "once-raws.json"))
+        smtp = child("smtplib", str(sink.port), str(work / "once-raws.json"))
+    finally:
+        received = sink.stop()
+    combined = floor["seconds"] / floor["mails"] * mails + smtp["seconds"]
+    ours_rate, floor_rate = mails / ours["seconds"], mails / combined
+    print(
+        f"in->out: maild run --once {mails} mails, {smtp['mails']} delivered, in "
+        f"{ours['seconds']:.1f} s = {ours_rate:.0f} customer mails/s ({ours['cpu']:.1f} CPU-s); "
+        f"combined floor {floor_rate:.0f}/s; ratio {ours_rate / floor_rate:.2f} (target >= 0.6, "
+        f"moonshot 0.9); the sink counted {received - smtp['mails']} from maild"
+    )
+
+
+def postgres_figures(work: Path, server, mails: int, url: str) -> None:  # type: ignore[no-untyped-def]
+    import psycopg
+
+    name = f"maild_bench_{uuid.uuid4().hex[:8]}"
+    admin = url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    try:
+        common.fill(server, "pg", mails)
+        common.fill(server, "lite", mails)
+        db_url = url.rsplit("/", 1)[0] + "/" + name
+        pg = child(
+            "ingest",
+            str(common.write_config(work / "pg" / "maild.toml", server, "pg", None, db_url)),
+        )
+        lite = child(
+            "ingest", str(common.write_config(work / "lite" / "maild.toml", server, "lite"))
+        )
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    print(
+        f"postgres: ingest {rate(pg):.0f}/s vs SQLite {rate(lite):.0f}/s in the same run; "
+        f"ratio {rate(pg) / rate(lite):.2f} (target >= 0.9)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--mails", type=int, default=2000)
+    parser.add_argument("--postgres", metavar="URL")
+    parser.add_argument("--peer", choices=["roundup"])
+    parser.add_argument("--part", choices=sorted(PARTS))
+    parser.add_argument("--args", nargs="*", default=[])
+    opts = parser.parse_args()
+    if opts.part:
+        result = PARTS[opts.part](*opts.args)
+        result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(json.dumps(result))
+        return
+    work = common.workdir()
+    server = common.dovecot(work)
+    try:
+        sender_figures(work, server, opts.mails)
+        floor = ingest_figures(work, server, opts.mails)
+        once_figures(work, server, opts.mails, floor)
+        if opts.postgres:
+            postgres_figures(work, server, opts.mails, opts.postgres)
+        if opts.peer == "roundup" and shutil.which("roundup-mailgw") is None:
+            print("roundup: roundup-mailgw is not installed here; no peer figure")
+    finally:
+        server.stop()
+        common.cleanup(work)
+
+
+if __name__ == "__main__":
+    main()
