@@ -252,6 +252,7 @@ def main() -> None:
     parser.add_argument("--mails", type=int, default=2000)
     parser.add_argument("--postgres", metavar="URL")
     parser.add_argument("--peer", choices=["roundup"])
+    parser.add_argument("--only", help="comma-separated: sender,ingest,once,postgres")
     parser.add_argument("--part", choices=sorted(PARTS))
     parser.add_argument("--args", nargs="*", default=[])
     opts = parser.parse_args()
@@ -260,13 +261,17 @@ def main() -> None:
         result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(json.dumps(result))
         return
+    wanted = set((opts.only or "sender,ingest,once,postgres").split(","))
     work = common.workdir()
     server = common.dovecot(work)
     try:
-        sender_figures(work, server, opts.mails)
-        floor = ingest_figures(work, server, opts.mails)
-        once_figures(work, server, opts.mails, floor)
-        if opts.postgres:
+        if "sender" in wanted:
+            sender_figures(work, server, opts.mails)
+        if wanted & {"ingest", "once"}:
+            floor = ingest_figures(work, server, opts.mails)
+            if "once" in wanted:
+                once_figures(work, server, opts.mails, floor)
+        if opts.postgres and "postgres" in wanted:
             postgres_figures(work, server, opts.mails, opts.postgres)
         if opts.peer == "roundup" and shutil.which("roundup-mailgw") is None:
             print("roundup: roundup-mailgw is not installed here; no peer figure")

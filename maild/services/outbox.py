@@ -20,12 +20,11 @@ from threading import Event
 from typing import Protocol
 
 from sqlalchemy.exc import DBAPIError
-from sqlmodel import col, select
 
 from maild import metrics
 from maild.adapters.db.engine import is_transient
 from maild.adapters.db.models import Outbox
-from maild.adapters.db.store import Database, Store
+from maild.adapters.db.store import Database
 from maild.adapters.transport import Deferred, Refusals, Rejected, Unreachable
 from maild.core.model import OutboxStatus
 from maild.core.retry import backoff_seconds
@@ -87,8 +86,7 @@ class Sender:
                 break
         self._used_at = time.monotonic()
         self._relay.saw(away, now)
-        untried = [r.id for r in rows[len(done) :] if r.id is not None]
-        self._settled(Batch(done, untried, away, self._relay.next_try or now))
+        self._settled(rows, Batch(done, away, self._relay.next_try or now))
         return len(done)
 
     def drain(self, stop: Event | None = None, *, keep_open: bool = False) -> int:
@@ -118,14 +116,16 @@ class Sender:
         return self._open
 
     def _lease(self, now: datetime) -> list[Outbox]:
+        """The due rows, leased to this sender; the objects are ours (detached)."""
         with self.db.transaction() as store:
             rows = store.due_outbox(now, self.batch_size, now - DEAD_AFTER, self.instance)
-            for row in rows:
-                if row.leased_by not in (None, self.instance):
-                    log.info("outbox %s: its sender %s stopped; sending it", row.id, row.leased_by)
-                row.next_attempt_at = now + LEASE
-                row.leased_by = self.instance
-                row.attempts += 1
+            if rows:
+                store.lease_outbox(rows, now + LEASE, self.instance)
+        for row in rows:
+            if row.leased_by not in (None, self.instance):
+                log.info("outbox %s: its sender %s stopped; sending it", row.id, row.leased_by)
+            row.next_attempt_at, row.leased_by = now + LEASE, self.instance
+            row.attempts += 1
         return rows
 
     @staticmethod
@@ -147,50 +147,67 @@ class Sender:
             return Attempt(row.id, pending, {r: (550, str(exc)) for r in pending}, str(exc)), None
         return Attempt(row.id, pending, refusals), None
 
-    def _settled(self, batch: Batch) -> None:
-        """Record what the relay said, the whole batch in one transaction. The mail
-        has left: if the database is away for a moment, wait for it rather than send
-        the same mail again later."""
+    def _settled(self, rows: list[Outbox], batch: Batch) -> None:
+        """Decide each row's state, then write the whole batch in one transaction.
+        The mail has left: if the database is away for a moment, wait for it rather
+        than send the same mail again later."""
+        now = self.clock()
+        tried = {a.row_id: a for a in batch.done}
+        for row in rows:
+            row.leased_by = None
+            if row.id in tried:
+                row.results = {**row.results, **_results(tried[row.id])}
+                self._settle(row, now)
+            else:
+                self._put_back(row, batch, now)
         for delay in SETTLE_RETRIES:
             try:
-                self._record(batch)
-                return
+                self._write(rows, now)
+                break
             except DBAPIError as exc:
                 if not is_transient(exc):
                     raise
                 log.warning(
-                    "outbox: %d sent, not yet recorded (%s); retrying", len(batch.done), exc.orig
+                    "outbox: %d sent, not yet recorded (%s); retrying", len(tried), exc.orig
                 )
                 time.sleep(delay)
-        self._record(batch)  # the last try raises
+        else:
+            self._write(rows, now)  # the last try raises
+        self._tell(rows, batch, now)
 
-    def _record(self, batch: Batch) -> None:
-        now = self.clock()
+    def _write(self, rows: list[Outbox], now: datetime) -> None:
+        """The rows' new state; a failed mail is an event on its ticket, where an agent looks."""
         with self.db.transaction() as store:
-            ids = [a.row_id for a in batch.done] + batch.untried
-            rows = {
-                r.id: r for r in store.session.exec(select(Outbox).where(col(Outbox.id).in_(ids)))
-            }
-            for attempt in batch.done:
-                row = rows[attempt.row_id]
-                row.results = {**row.results, **_results(attempt)}
-                row.leased_by = None
-                self._settle(row, now)
-                self._report(store, row, now)
-            for row_id in batch.untried:
-                self._put_back(store, rows[row_id], batch, now)
-        if batch.away is not None and batch.untried:
+            store.settle_outbox(rows)
+            for row in rows:
+                if row.status == OutboxStatus.FAILED and row.ticket_id is not None:
+                    store.event(
+                        row.ticket_id,
+                        now,
+                        "delivery_failed",
+                        None,
+                        template=row.template,
+                        recipients=row.recipients,
+                        reason=row.last_error,
+                    )
+
+    def _tell(self, rows: list[Outbox], batch: Batch, now: datetime) -> None:
+        tried = {a.row_id for a in batch.done}
+        for row in rows:
+            if row.id in tried or row.status == OutboxStatus.FAILED:
+                self._report(row, now)
+        untried = len(rows) - len(tried)
+        if batch.away is not None and untried:
             log.warning(
                 "outbox: the relay is away (%s); %d more mails wait, next try at %s",
                 batch.away,
-                len(batch.untried),
+                untried,
                 f"{batch.next_try:%H:%M:%S}",
             )
 
-    def _put_back(self, store: Store, row: Outbox, batch: Batch, now: datetime) -> None:
+    def _put_back(self, row: Outbox, batch: Batch, now: datetime) -> None:
         """A leased row not tried: as it was, due at the relay's next try."""
         row.attempts -= 1
-        row.leased_by = None
         row.next_attempt_at = batch.next_try if batch.away is not None else now
         if batch.away is None:
             return  # stopped: nothing happened to it
@@ -199,12 +216,10 @@ class Sender:
             row.status = OutboxStatus.FAILED
             tries = f"after {row.attempts} attempts" if row.attempts else "untried"
             row.last_error = f"gave up {tries}: {row.last_error}"
-            self._report(store, row, now)
 
     @staticmethod
-    def _report(store: Store, row: Outbox, now: datetime) -> None:
-        """Sent is INFO; anything else is a WARNING with the server's answer, and a
-        failed mail is an event on its ticket, where an agent looks."""
+    def _report(row: Outbox, now: datetime) -> None:
+        """Sent is INFO; anything else is a WARNING with the server's answer."""
         what = "deferred" if row.status == OutboxStatus.QUEUED else row.status
         metrics.delivery(what)
         if row.status == OutboxStatus.SENT and row.template == "customer/ack" and row.created_at:
@@ -221,16 +236,6 @@ class Sender:
             what,
             row.last_error,
         )
-        if row.status == OutboxStatus.FAILED and row.ticket_id is not None:
-            store.event(
-                row.ticket_id,
-                now,
-                "delivery_failed",
-                None,
-                template=row.template,
-                recipients=row.recipients,
-                reason=row.last_error,
-            )
 
     def _settle(self, row: Outbox, now: datetime) -> None:
         statuses = [row.results[r]["status"] for r in row.recipients]
@@ -274,8 +279,7 @@ def _results(attempt: Attempt) -> dict[str, dict[str, object]]:
 
 @dataclass(frozen=True)
 class Batch:
-    done: list[Attempt]
-    untried: list[int]  # leased, not tried: the relay went away, or a stop
+    done: list[Attempt]  # the rows tried; the others of the lease were not (away, stop)
     away: str | None  # the relay is away: why
     next_try: datetime  # when the relay is tried again
 

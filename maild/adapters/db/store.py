@@ -155,6 +155,36 @@ class Store:
             query = query.where(Outbox.status == status)
         return self.session.exec(query).all()
 
+    def lease_outbox(self, rows: Sequence[Outbox], until: datetime, holder: str) -> None:
+        """Lease the rows just read (one UPDATE; the objects are the caller's now)."""
+        ids = [r.id for r in rows]
+        for row in rows:
+            self.session.expunge(row)
+        self.session.execute(
+            update(Outbox)
+            .where(col(Outbox.id).in_(ids))
+            .values(next_attempt_at=until, leased_by=holder, attempts=Outbox.attempts + 1)
+        )
+
+    def settle_outbox(self, rows: Sequence[Outbox]) -> None:
+        """Write back what the sender decided for leased rows: one executemany."""
+        self.session.execute(
+            update(Outbox),
+            [
+                {
+                    "id": r.id,
+                    "status": r.status,
+                    "results": r.results,
+                    "attempts": r.attempts,
+                    "leased_by": r.leased_by,
+                    "next_attempt_at": r.next_attempt_at,
+                    "last_error": r.last_error,
+                    "sent_at": r.sent_at,
+                }
+                for r in rows
+            ],
+        )
+
     def due_outbox(self, now: datetime, limit: int, live_since: datetime, me: str) -> list[Outbox]:
         """Rows whose holder died (not seen since live_since) or is the caller itself
         (between two batches it holds nothing in flight: a lease it still has was left
