@@ -61,3 +61,30 @@ def test_a_5xx_fails_the_mail_and_its_ticket_says_so(rig: Rig):
     [ticket] = rig.maild.json("ticket", "1")
     failed = [e for e in ticket["timeline"] if e.get("kind") == "delivery_failed"]
     assert failed and "554 5.7.1 rejected by policy" in str(failed[0])
+
+
+def test_a_stop_is_prompt_whatever_waits_in_the_outbox(rig: Rig):
+    """SIGTERM with hundreds of mails queued and a relay taking half a second a
+    mail: the sender finishes the mail in hand and leaves the rest queued, and the
+    process exits well within systemd's stop timeout."""
+    for n in range(100):  # 200 mails to send: an ack and the agent's notice each
+        rig.append(mail(subject=f"stop {n}", sender=f"s{n}@example.com", msgid=f"<s{n}@x>"))
+    rig.sink.handler.data_delay = 0.5
+    rig.maild.start()
+    assert rig.wait_until(lambda: len(rig.sink.handler.received) >= 3, 60), rig.maild.logged()
+    asked = time.monotonic()
+    assert rig.maild.stop() == 0
+    took = time.monotonic() - asked
+    assert took < 10, f"stopping took {took:.1f} s"
+    outbox = rig.maild.json("outbox", "--limit", "1000")
+    sent = [o for o in outbox if o["status"] == "sent"]
+    waiting = [o for o in outbox if o["status"] == "queued"]
+    assert len(outbox) == 200 and len(waiting) > 150, len(waiting)
+    assert len(sent) == len(rig.sink.handler.received)  # the mail in hand was recorded
+    # Started again, it sends the rest at once (nothing leased away), each mail once.
+    rig.sink.handler.data_delay = 0
+    rig.maild.start()
+    assert rig.wait_until(lambda: len(rig.sink.handler.received) >= 200, 60), rig.maild.logged()
+    time.sleep(1)
+    ids = [r.msg["Message-ID"] for r in rig.sink.handler.received]
+    assert len(ids) == len(set(ids)) == 200

@@ -46,15 +46,12 @@ class StuckTransport:
 
     release = threading.Event()
 
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return None
-
     def send(self, envelope_from, recipients, raw):
         self.release.wait(60)
         return {}
+
+    def close(self):
+        return None
 
 
 def test_a_hung_worker_stops_the_watchdog_and_status_names_it(make_app, notify):
