@@ -47,6 +47,10 @@ log = logging.getLogger(__name__)
 OPERATOR_MAILS_PER_HOUR = 10
 
 
+class _Isolate(Exception):
+    """A mail failed in a batch taken without savepoints: take it again, isolated."""
+
+
 @dataclass
 class Ingest:
     db: Database
@@ -62,14 +66,12 @@ class Ingest:
 
     def __call__(self, batch: Sequence[RawMail]) -> list[Outcome]:
         try:
-            with self.db.transaction() as store:
-                taken = self._taken_uids(store, batch)
-                outcomes = [
-                    Outcome(Verdict.DUPLICATE, reason="this UID was taken already")
-                    if (item.source, item.uidvalidity, item.uid) in taken
-                    else self.take_one(store, item)
-                    for item in batch
-                ]
+            try:
+                outcomes = self._take(batch, isolated=False)
+            except _Isolate:
+                # One mail failed: the batch again, each mail in its own savepoint, so
+                # that mail alone goes to the quarantine and the others are taken.
+                outcomes = self._take(batch, isolated=True)
         except DBAPIError as exc:
             raise TransientError(f"database: {exc.orig or exc}") from exc
         for outcome in outcomes:
@@ -79,6 +81,18 @@ class Ingest:
         if any(o.verdict in {Verdict.TICKET, Verdict.JOINED, Verdict.STAFF} for o in outcomes):
             self.on_queued()
         return outcomes
+
+    def _take(self, batch: Sequence[RawMail], *, isolated: bool) -> list[Outcome]:
+        """The batch in one transaction. Not isolated: no savepoint per mail (two
+        round trips each saved); the first failure aborts the try (_Isolate)."""
+        with self.db.transaction() as store:
+            taken = self._taken_uids(store, batch)
+            return [
+                Outcome(Verdict.DUPLICATE, reason="this UID was taken already")
+                if (item.source, item.uidvalidity, item.uid) in taken
+                else self.take_one(store, item, isolated=isolated)
+                for item in batch
+            ]
 
     @staticmethod
     def _taken_uids(store: Store, batch: Sequence[RawMail]) -> set[tuple[str, int | None, int]]:
@@ -92,7 +106,7 @@ class Ingest:
             for uid in store.seen_uids(source, validity, uids)
         }
 
-    def take_one(self, store: Store, item: RawMail) -> Outcome:
+    def take_one(self, store: Store, item: RawMail, *, isolated: bool = True) -> Outcome:
         """One mail's story in the caller's transaction (a batch, or inspect's dry run)."""
         try:
             parsed = mail.parse(
@@ -105,6 +119,8 @@ class Ingest:
             return self._quarantine(store, item, exc)
         if store.seen_content(parsed.message_id, parsed.content_hash):
             return Outcome(Verdict.DUPLICATE, reason="this mail was taken already")
+        if not isolated:
+            return self._unisolated(store, item, parsed)
         try:
             with self.db.savepoint(store):
                 return self._route(store, item, parsed)
@@ -119,6 +135,16 @@ class Ingest:
             return self._quarantine(store, item, exc)
         except Exception as exc:
             return self._quarantine(store, item, exc)
+
+    def _unisolated(self, store: Store, item: RawMail, parsed: InboundMail) -> Outcome:
+        try:
+            return self._route(store, item, parsed)
+        except DBAPIError as exc:
+            if is_transient(exc):
+                raise
+            raise _Isolate from exc
+        except Exception as exc:
+            raise _Isolate from exc
 
     def _decide(self, store: Store, m: InboundMail) -> route.Decision:
         sender = self.directory.person(m.from_addr)

@@ -64,6 +64,9 @@ _SENDER_HISTORY = select(
 )
 
 
+MULTI_VALUES_ROWS = 10
+
+
 @cache
 def _insert(model: type[SQLModel]) -> Insert:
     return insert(model.__table__)  # type: ignore[attr-defined]
@@ -121,7 +124,13 @@ class Store:
         return int(key[0])
 
     def insert_many(self, model: type[SQLModel], rows: Sequence[dict[str, Any]]) -> None:
-        if rows:
+        """A few rows (a mail's notices) as one multi-row INSERT: one round trip, where
+        psycopg's executemany costs a pipeline and a sync; many rows as executemany."""
+        if not rows:
+            return
+        if len(rows) <= MULTI_VALUES_ROWS:
+            self.session.connection().execute(_insert(model).values(list(rows)))
+        else:
             self.session.connection().execute(_insert(model), list(rows))
 
     def add(self, row: Any) -> Any:
