@@ -256,7 +256,8 @@ class Limits(Strict):
     credit_per_day: Money = Decimal(200)
     credit_per_month: Money = Decimal(1000)
     credit_per_customer_30d: Money = Decimal(150)
-    escalate_to: list[str] = []
+    # Unset: an agent may escalate to every [[escalation]] team; a list restricts.
+    escalate_to: list[str] | None = None
     teams: dict[str, LimitsOverride] = {}
     agents: dict[str, LimitsOverride] = {}
 

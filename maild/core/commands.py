@@ -101,7 +101,7 @@ class Context:
     currency: str
     escalation: EscalationState | None = None  # the ticket's open escalation
     teams: Mapping[str, str] = field(default_factory=dict)  # escalation team -> public name
-    escalate_to: tuple[str, ...] = ()  # the teams this actor may escalate to
+    escalate_to: tuple[str, ...] | None = ()  # the teams this actor may escalate to; None: all
 
 
 # What a command asks the desk to do beyond the ticket's own fields.
@@ -277,7 +277,7 @@ def _escalate_effect(ctx: Context, args: Mapping[str, object]) -> Change:
     if team not in ctx.teams:
         known = ", ".join(sorted(ctx.teams)) or "none configured"
         raise Refused(f"no escalation team '{team}' (teams: {known})")
-    if team not in ctx.escalate_to:
+    if ctx.escalate_to is not None and team not in ctx.escalate_to:
         allowed = ", ".join(ctx.escalate_to) or "none"
         raise Refused(f"your limits do not let you escalate to {team} (you may: {allowed})")
     if ctx.escalation is not None and ctx.escalation.team == team:

@@ -26,7 +26,7 @@ class Limits:
     credit_per_day: Decimal = Decimal(200)
     credit_per_month: Decimal = Decimal(1000)
     credit_per_customer_30d: Decimal = Decimal(150)
-    escalate_to: tuple[str, ...] = ()
+    escalate_to: tuple[str, ...] | None = None  # None: every escalation team
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> Limits:
@@ -36,7 +36,7 @@ class Limits:
             credit_per_day=Decimal(values["credit_per_day"]),
             credit_per_month=Decimal(values["credit_per_month"]),
             credit_per_customer_30d=Decimal(values["credit_per_customer_30d"]),
-            escalate_to=tuple(values["escalate_to"]),
+            escalate_to=None if values["escalate_to"] is None else tuple(values["escalate_to"]),
         )
 
 

@@ -202,3 +202,24 @@ def test_closing_the_ticket_ends_the_escalation(app):
     escalated(app)
     take(app, answer(last(app, "agent/new", DANA), "#close"))
     assert [e.status for e in rows(app, Escalation)] == ["closed"]
+
+
+def test_without_escalate_to_an_agent_may_escalate_to_every_configured_team(make_app):
+    """The seed's point: an agent goes straight to the current owner. With
+    [[escalation]] configured and no escalate_to, every team is open to them."""
+    app = make_app(escalation=TEAMS["escalation"])
+    open_ticket(app)
+    before = len(outbox(app))
+    take(app, answer(last(app, "agent/new", DANA), "#escalate sales customer wants a quote"))
+    sent = {(o.template, o.recipients[0]) for o in new_since(app, before)}
+    assert ("owner/escalated", "sally@acme.example") in sent
+    assert the_escalation(app).team == "sales"
+
+
+def test_an_empty_escalate_to_lets_nobody_escalate(make_app):
+    app = make_app(escalation=TEAMS["escalation"], limits={"escalate_to": []})
+    open_ticket(app)
+    take(app, answer(last(app, "agent/new", DANA), "#escalate eng"))
+    assert not [e for e in rows(app, Escalation)]
+    receipt = body(last(app, "staff/receipt", DANA))
+    assert "your limits do not let you escalate to eng (you may: none)" in receipt
