@@ -196,8 +196,8 @@ class Escalation(Strict):
 
     name: str = Field(pattern=r"^[A-Za-z0-9_-]+$")
     public_name: str | None = None  # what customers are told, e.g. "Engineering"
-    # An address, or a list: the first gets every new escalation (no rotation yet);
-    # the others are known as owners and may act when an escalation names them.
+    # An address, or a list: a rota, each new escalation to the next owner in turn
+    # (`#escalate eng b@acme.example` names one instead).
     owner: str | list[str]
     update_every: str = "2d"
     notify_customer_when_stale: bool = False

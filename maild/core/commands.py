@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from maild.core.model import Person, Role, TicketStatus
 
+_ADDRESS = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 _AMOUNT = re.compile(r"^\d{1,9}(?:\.\d{1,2})?$")
 CURRENCIES = frozenset(
     [
@@ -102,6 +103,7 @@ class Context:
     escalation: EscalationState | None = None  # the ticket's open escalation
     teams: Mapping[str, str] = field(default_factory=dict)  # escalation team -> public name
     escalate_to: tuple[str, ...] | None = ()  # the teams this actor may escalate to; None: all
+    owners: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # team -> its rota
 
 
 # What a command asks the desk to do beyond the ticket's own fields.
@@ -109,6 +111,7 @@ class Context:
 class Escalate:
     team: str
     note: str
+    owner: str | None = None  # named by the agent; else the team's rota picks
 
 
 @dataclass(frozen=True)
@@ -282,13 +285,17 @@ def _escalate_effect(ctx: Context, args: Mapping[str, object]) -> Change:
         raise Refused(f"your limits do not let you escalate to {team} (you may: {allowed})")
     if ctx.escalation is not None and ctx.escalation.team == team:
         raise Refused(f"the ticket is escalated to {team} already (#ping nudges its owner)")
+    owner = args.get("owner")
+    rota = ctx.owners.get(team, ())
+    if owner is not None and owner not in rota:
+        raise Refused(f"{owner} is not an owner of {team} (owners: {', '.join(rota)})")
     public = ctx.teams[team]
     return Change(
         replace(ctx.ticket, status=TicketStatus.OPEN),
         f"escalated to {team}" + (f" (was {ctx.escalation.team})" if ctx.escalation else ""),
         announce=f"Your request has gone to our {public} team. {ctx.actor.name} stays your "
         "contact and will keep you posted.",
-        signal=Escalate(team, note),
+        signal=Escalate(team, note, str(owner) if owner else None),
     )
 
 
@@ -337,10 +344,14 @@ def _decision(args: str) -> dict[str, object]:
 
 
 def _escalate_args(args: str) -> dict[str, object]:
-    team, _, note = args.strip().partition(" ")
+    """TEAM, then an owner's address if the next word is one, then the note."""
+    team, _, rest = args.strip().partition(" ")
     if not team:
         raise ArgumentError("missing the team, e.g. #escalate eng export fails over 2 GB")
-    return {"team": team.lower(), "note": note.strip()}
+    first, _, after = rest.strip().partition(" ")
+    if "@" in first and _ADDRESS.match(first):
+        return {"team": team.lower(), "owner": first.lower(), "note": after.strip()}
+    return {"team": team.lower(), "owner": None, "note": rest.strip()}
 
 
 def _nothing(summary: str) -> Effect:
@@ -409,9 +420,10 @@ REGISTRY: Mapping[str, Spec] = {
             "escalate",
             _AGENT,
             _escalate_args,
-            "#escalate TEAM [note]",
+            "#escalate TEAM [OWNER] [note]",
             _escalate_effect,
-            "hand the ticket to a team's escalation owner; you stay the contact",
+            "hand the ticket to a team's escalation owner (the next in its rota, or the one"
+            " you name); you stay the contact",
         ),
         Spec(
             "ping",

@@ -43,6 +43,18 @@ class Escalations:
     def public_names(self) -> dict[str, str]:
         return {name: team.shown_name for name, team in self.teams.items()}
 
+    def rotas(self) -> dict[str, tuple[str, ...]]:
+        return {name: tuple(a for _, a in team.owners) for name, team in self.teams.items()}
+
+    def next_owner(self, store: Store, team: Team) -> tuple[str, str]:
+        """The rota turns: the owner after the one the team's last escalation went to
+        (persisted in the escalation rows themselves; the first if none, or if that
+        owner has left the rota)."""
+        rota = [a for _, a in team.owners]
+        last = store.last_escalation_owner(team.name)
+        turn = (rota.index(last) + 1) % len(rota) if last in rota else 0
+        return team.owners[turn]
+
     def state(self, store: Store, ticket_id: int) -> EscalationState | None:
         row = store.open_escalation(ticket_id)
         return EscalationState(row.team, row.owner) if row else None
@@ -75,7 +87,10 @@ class Escalations:
         if current is not None:
             current.status, current.ended_at = EscalationStatus.MOVED, sm.now
             self._tell_owner(sm, "owner/moved", current, to_team=team.name)
-        owner_name, owner = team.owners[0]
+        if signal.owner is not None:
+            owner_name, owner = next(o for o in team.owners if o[1] == signal.owner)
+        else:
+            owner_name, owner = self.next_owner(sm.store, team)
         row = sm.store.add(
             Escalation(
                 ticket_id=ticket.id,

@@ -223,3 +223,27 @@ def test_an_empty_escalate_to_lets_nobody_escalate(make_app):
     assert not [e for e in rows(app, Escalation)]
     receipt = body(last(app, "staff/receipt", DANA))
     assert "your limits do not let you escalate to eng (you may: none)" in receipt
+
+
+def test_a_rota_hands_each_new_escalation_to_the_next_owner_and_an_agent_may_name_one(
+    app, make_app
+):
+    """eng's owners are Erin and backup@: escalations alternate between them, the
+    turn kept in the database (a new app on the same state continues it)."""
+    owners = []
+    for n in range(3):
+        open_ticket(app, sender=f"c{n}@example.com")
+        take(app, answer(last(app, "agent/new", DANA), f"#escalate eng case {n}"))
+        owners.append(rows(app, Escalation)[-1].owner)
+    assert owners == [ERIN, "backup@acme.example", ERIN]
+    restarted = make_app(**TEAMS)  # the same state: the turn is in the rows
+    open_ticket(restarted, sender="c3@example.com")
+    take(restarted, answer(last(restarted, "agent/new", DANA), "#escalate eng case 3"))
+    assert rows(restarted, Escalation)[-1].owner == "backup@acme.example"
+    open_ticket(app, sender="named@example.com")
+    take(app, answer(last(app, "agent/new", DANA), "#escalate eng backup@acme.example urgent"))
+    row = rows(app, Escalation)[-1]
+    assert (row.owner, row.note) == ("backup@acme.example", "urgent")
+    open_ticket(app, sender="stranger@example.com")
+    take(app, answer(last(app, "agent/new", DANA), "#escalate eng bo@acme.example"))
+    assert "bo@acme.example is not an owner of eng" in body(last(app, "staff/receipt", DANA))

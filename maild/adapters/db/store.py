@@ -497,6 +497,15 @@ class Store:
         return self.session.exec(query).all()
 
     # escalations -----------------------------------------------------------
+    def last_escalation_owner(self, team: str) -> str | None:
+        query = (
+            select(Escalation.owner)
+            .where(Escalation.team == team)
+            .order_by(col(Escalation.id).desc())
+            .limit(1)
+        )
+        return self.session.exec(query).first()
+
     def open_escalation(self, ticket_id: int) -> Escalation | None:
         query = select(Escalation).where(
             Escalation.ticket_id == ticket_id, Escalation.status == EscalationStatus.OPEN

@@ -212,6 +212,7 @@ class StaffDesk:
             limits.currency,
             escalation=self.escalations.state(sm.store, ticket.id),
             teams=self.escalations.public_names(),
+            owners=self.escalations.rotas(),
             escalate_to=limits.escalate_to if sm.person.role is Role.AGENT else (),
         )
 
