@@ -14,7 +14,8 @@ from maild.adapters.db.store import Database
 from maild.adapters.render import Renderer, default_templates_dir
 from maild.adapters.transport import MaildirTransport, Relay, SmtpTransport
 from maild.config import NoTokenKey, Settings, token_keys
-from maild.core import auth, policy
+from maild.core import auth, policy, targets
+from maild.core.hours import Always
 from maild.core.model import Person, Role
 from maild.core.notices import Addressing
 from maild.core.people import Directory
@@ -28,6 +29,7 @@ from maild.services.rows import Queue
 from maild.services.scheduler import Hourly, Job, Scheduler
 from maild.services.staff.desk import StaffDesk, Staffing
 from maild.services.summary import Summaries, SummaryJob
+from maild.services.targets import ResponseTargets
 
 
 @dataclass
@@ -38,6 +40,7 @@ class App:
     sender: Sender
     scheduler: Scheduler
     summaries: Summaries
+    targets: ResponseTargets
     outbox_wakeup: Event = field(default_factory=Event)
 
     def presence(self, health: Health | None = None) -> Presence:
@@ -70,6 +73,27 @@ def limits_for(settings: Settings) -> Callable[[Person], policy.Limits]:
         return cache[person.email]
 
     return limits
+
+
+def targets_for(settings: Settings) -> Callable[[str | None], targets.Targets]:
+    """Each team's response targets in its business hours: defaults, then its own."""
+    cache: dict[str | None, targets.Targets] = {}
+
+    def for_team(team: str | None) -> targets.Targets:
+        if team not in cache:
+            given = settings.business_hours
+            spec = given.teams.get(team or "", given) if given else None
+            hours = spec.schedule(settings.timezone) if spec else Always()
+            chosen = settings.targets.teams.get(team or "")
+            minutes = {}
+            for kind in (targets.FIRST, targets.NEXT):
+                spans = {**getattr(settings.targets, kind), **getattr(chosen, kind, {})}
+                for priority, span in spans.items():
+                    minutes[(kind, priority)] = targets.span_minutes(span, hours)
+            cache[team] = targets.Targets(minutes, hours, settings.targets.near)
+        return cache[team]
+
+    return for_team
 
 
 def transport_factory(settings: Settings) -> Callable[[], Transport]:
@@ -190,6 +214,13 @@ def build(settings: Settings, clock: Callable[[], datetime] = system_clock) -> A
         addressing=addressing,
         queue=queue,
     )
+    response_targets = ResponseTargets(
+        directory=people,
+        addressing=addressing,
+        queue=queue,
+        managers={t.name: t.manager for t in settings.teams if t.manager},
+        for_team=targets_for(settings),
+    )
     remind_every = timedelta(hours=settings.approvals.remind_every_hours)
     jobs: list[Job] = [
         # approval reminders and expiry; the escalation watch: hourly
@@ -200,7 +231,9 @@ def build(settings: Settings, clock: Callable[[], datetime] = system_clock) -> A
             wakeup.set,
         ),
         Hourly("escalations", db, escalations.run_watch, wakeup.set),
+        Hourly("targets", db, response_targets.run, wakeup.set, minutes=5),
         Hourly("housekeeping", db, Housekeeping(settings.retention.raw_days)),
         SummaryJob(summaries, wakeup.set),
     ]
-    return App(settings, db, ingest, sender, Scheduler(db, clock, jobs), summaries, wakeup)
+    scheduler = Scheduler(db, clock, jobs)
+    return App(settings, db, ingest, sender, scheduler, summaries, response_targets, wakeup)

@@ -243,12 +243,22 @@ def ingest(ctx: click.Context, source: Any) -> None:
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--status", type=click.Choice([str(s) for s in TicketStatus]))
 @click.option("--limit", default=100, show_default=True)
+@click.option("--due", is_flag=True, help="Tickets waiting for a person, soonest target first.")
 @click.pass_context
-def tickets(ctx: click.Context, as_json: bool, status: str | None, limit: int) -> None:
-    """List tickets, newest first."""
+def tickets(ctx: click.Context, as_json: bool, status: str | None, limit: int, due: bool) -> None:
+    """List tickets, newest first (with --due: by response target)."""
+    if due:
+        _print(_due(_app(ctx)), as_json, views.DUE_COLUMNS)
+        return
     with _app(ctx).db.transaction() as store:
         rows = [views.TicketView.model_validate(t).dump() for t in store.tickets(status, limit)]
     _print(rows, as_json, ["id", "status", "customer", "agent", "subject"])
+
+
+def _due(app: App) -> list[dict[str, Any]]:
+    with app.db.transaction() as store:
+        found = app.targets.due(store, app.ingest.clock())
+        return [views.DueView.of(t, d).dump() for t, d in found]
 
 
 @main.command()

@@ -13,7 +13,7 @@ import os
 import re
 import secrets
 import tomllib
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from email.utils import parseaddr
 from pathlib import Path
@@ -24,6 +24,9 @@ import email_validator
 from email_validator import EmailNotValidError, validate_email
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlalchemy.engine import make_url
+
+from maild.core.hours import Always, BusinessHours, parse_days, parse_opening
+from maild.core.targets import span_minutes
 
 DEFAULT_PATH = Path("/etc/maild/maild.toml")
 # A support desk on a private network is normal: "localhost", "corp.local" and
@@ -351,6 +354,58 @@ def _check_timezone(value: str) -> str:
     return value
 
 
+Priority = Literal["low", "normal", "high", "urgent"]
+
+
+class HoursSpec(Strict):
+    """When a team works: `days` "mon-fri" (or a list), `hours` "09:00-17:00"."""
+
+    timezone: str | None = None  # default: the top-level timezone
+    days: str | list[str] = "mon-fri"
+    hours: str = "09:00-17:00"
+    holidays: list[date] = []
+
+    _timezone = field_validator("timezone")(
+        classmethod(lambda cls, v: v if v is None else _check_timezone(v))
+    )
+    _days = field_validator("days")(classmethod(lambda cls, v: (parse_days(v), v)[1]))
+    _hours = field_validator("hours")(classmethod(lambda cls, v: (parse_opening(v), v)[1]))
+
+    def schedule(self, default_timezone: str) -> BusinessHours:
+        opens, closes = parse_opening(self.hours)
+        return BusinessHours(
+            self.timezone or default_timezone,
+            parse_days(self.days),
+            opens,
+            closes,
+            frozenset(self.holidays),
+        )
+
+
+class BusinessHoursSettings(HoursSpec):
+    teams: dict[str, HoursSpec] = {}  # a team's own hours, whole
+
+
+def _check_spans(value: dict[str, str]) -> dict[str, str]:
+    for spec in value.values():
+        span_minutes(spec, Always())
+    return value
+
+
+class TargetSpec(Strict):
+    # Working time per priority: "90m", "4h", "1d" (one working day).
+    first_response: dict[Priority, str] = {}
+    next_response: dict[Priority, str] = {}  # after the customer wrote again
+
+    _first = field_validator("first_response")(classmethod(lambda cls, v: _check_spans(v)))
+    _next = field_validator("next_response")(classmethod(lambda cls, v: _check_spans(v)))
+
+
+class TargetsSettings(TargetSpec):
+    near: float = Field(default=0.75, gt=0, lt=1)  # the reminder, as a share of the target
+    teams: dict[str, TargetSpec] = {}  # a team's overrides, per priority
+
+
 class Settings(Strict):
     state_dir: str | None = None
     timezone: str = "UTC"
@@ -373,6 +428,8 @@ class Settings(Strict):
     summary: SummarySettings = SummarySettings()
     retention: Retention = Retention()
     metrics: Metrics = Metrics()
+    business_hours: BusinessHoursSettings | None = None  # none: every minute counts
+    targets: TargetsSettings = TargetsSettings()
 
     _timezone = field_validator("timezone")(classmethod(lambda cls, v: _check_timezone(v)))
 
@@ -527,6 +584,11 @@ def _check_references(s: Settings, origin: str) -> None:
     for team in s.limits.teams:
         if team not in teams:
             problems.append(f"limits.teams.{team}: no [[teams]] entry named '{team}'")
+    hours_teams = s.business_hours.teams if s.business_hours else {}
+    for where, named in (("business_hours", hours_teams), ("targets", s.targets.teams)):
+        for team in named:
+            if team not in teams:
+                problems.append(f"{where}.teams.{team}: no [[teams]] entry named '{team}'")
     for email in s.limits.agents:
         if email.lower() not in agents:
             problems.append(f'limits.agents."{email}": no [[agents]] entry with that email')

@@ -12,8 +12,8 @@ from typing import Any, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
-from maild.adapters.db.models import Ledger, Quarantine
-from maild.core import mail
+from maild.adapters.db.models import Ledger, Quarantine, Ticket
+from maild.core import mail, targets
 from maild.core.policy import Money
 
 
@@ -145,4 +145,33 @@ class LedgerView(Row):
             message_id=c.message_id,
             content_hash=c.content_hash,
             auth_ok=bool(c.auth.get("ok")),
+        )
+
+
+DUE_COLUMNS = ["ticket", "priority", "target", "due_at", "business_minutes_left", "breached"]
+
+
+class DueView(Row):
+    """A ticket waiting for a person, against its response target (`tickets --due`)."""
+
+    ticket: int
+    priority: str
+    target: str  # first_response or next_response
+    due_at: datetime
+    business_minutes_left: float  # negative once breached
+    breached: bool
+    agent: str | None
+    subject: str
+
+    @classmethod
+    def of(cls, t: Ticket, due: targets.Due) -> DueView:
+        return cls(
+            ticket=due.ticket_id,
+            priority=due.priority,
+            target=due.target,
+            due_at=due.due_at,
+            business_minutes_left=due.business_minutes_left,
+            breached=due.breached,
+            agent=t.agent,
+            subject=t.subject,
         )

@@ -159,6 +159,25 @@ class StillWorking(View):
     agent_name: str
 
 
+# response targets -----------------------------------------------------------------------
+@dataclass(frozen=True)
+class TargetReminder(View):
+    """agent/target: a ticket nearing or past its response target."""
+
+    kind: str  # near, breached
+    target: str  # "first response", "next response"
+    subject: str
+    customer: str
+    priority: str
+    due_at: str  # local to the team
+    timezone: str
+    minutes_left: int
+    waiting_since: str
+    last_words: str
+    to_role: str  # agent, team, manager
+    agent_name: str | None
+
+
 # the manager and the operator ---------------------------------------------------------
 @dataclass(frozen=True)
 class Summary(View):
@@ -194,6 +213,7 @@ CONTEXTS: Mapping[str, type[View]] = {
     "agent/new": CustomerMail,
     "agent/reply": CustomerMail,
     "agent/owner-mail": OwnerMail,
+    "agent/target": TargetReminder,
     "customer/ack": Ack,
     "customer/reply": CustomerReply,
     "customer/still-working": StillWorking,

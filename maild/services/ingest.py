@@ -190,6 +190,7 @@ class Ingest:
             team=team,
             created_at=a.now,
             updated_at=a.now,
+            awaiting_since=a.now,  # the first response's clock starts
         )
         inbound_id = self._inbound(a, Verdict.TICKET, ticket_id, d.note)
         record_message(a, ticket_id, inbound_id, "customer")
@@ -219,6 +220,10 @@ class Ingest:
                 ticket.id, a.now, "reopened", m.from_addr, reason="the customer wrote again"
             )
         ticket.updated_at = a.now
+        if ticket.status == TicketStatus.PENDING:  # the customer answered: ours again
+            ticket.status = TicketStatus.OPEN
+        if ticket.awaiting_since is None:  # the next response's clock starts
+            ticket.awaiting_since, ticket.target_stage = a.now, 0
         inbound_id = self._inbound(a, Verdict.JOINED, ticket.id, d.via)
         record_message(a, ticket.id, inbound_id, "customer")
         store.event(

@@ -67,15 +67,19 @@ class Scheduler:
 
 @dataclass
 class Hourly:
-    """A job that runs once an hour in one transaction; `work` says what it did."""
+    """A job that runs once an hour (or every `minutes`) in one transaction; `work`
+    says what it did."""
 
     name: str
     db: Database
     work: Callable[[Store, datetime], list[str]]
     on_queued: Callable[[], None] = lambda: None
+    minutes: int = 60
 
     def period(self, now: datetime) -> str | None:
-        return now.strftime("%Y-%m-%dT%H")
+        if self.minutes >= 60:
+            return now.strftime("%Y-%m-%dT%H")
+        return f"{now:%Y-%m-%dT%H}:{now.minute // self.minutes * self.minutes:02d}"
 
     def run(self, period: str, now: datetime) -> None:
         with self.db.transaction() as store:

@@ -24,6 +24,7 @@ class Ticket(SQLModel, table=True):
         Index("ix_ticket_team_closed", "team", "closed_at", "created_at"),
         Index("ix_ticket_team_first_response", "team", "first_response_at"),
         Index("ix_ticket_agent_closed", "agent", "closed_at"),
+        Index("ix_ticket_awaiting", "awaiting_since"),
     )
     id: int | None = Field(default=None, primary_key=True)
     status: str = Field(default=TicketStatus.OPEN, index=True)
@@ -37,6 +38,11 @@ class Ticket(SQLModel, table=True):
     updated_at: datetime
     first_response_at: datetime | None = None  # a person's first words to the customer
     closed_at: datetime | None = None  # when it was last closed; None while open
+    # Since when the customer waits for a person (None: answered, pending or closed);
+    # the response target counts from here. target_stage: 1 once the reminder near
+    # the target went, 2 once the breach was told (reset when the wait starts again).
+    awaiting_since: datetime | None = None
+    target_stage: int = 0
 
 
 class Inbound(SQLModel, table=True):

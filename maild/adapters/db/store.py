@@ -38,6 +38,7 @@ from maild.core.model import (
     OutboxStatus,
     QuarantineStatus,
     TicketFacts,
+    TicketStatus,
 )
 from maild.core.policy import Money, Usage
 
@@ -103,6 +104,13 @@ class Store:
             return {}
         rows = self.session.exec(select(Ticket).where(col(Ticket.id).in_(wanted))).all()
         return {t.id: _facts(t) for t in rows if t.id is not None}
+
+    def awaiting_tickets(self) -> Sequence[Ticket]:
+        """Open tickets whose customer waits for a person (the response targets')."""
+        query = select(Ticket).where(
+            col(Ticket.awaiting_since).is_not(None), Ticket.status == TicketStatus.OPEN
+        )
+        return self.session.exec(query).all()
 
     def ticket(self, ticket_id: int) -> Ticket | None:
         return self.session.get(Ticket, ticket_id)

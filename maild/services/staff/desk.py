@@ -169,6 +169,8 @@ class StaffDesk:
         after = plan.ticket_after
         if after.status != ticket.status:
             ticket.closed_at = sm.now if after.status == TicketStatus.CLOSED else None
+        if after.status != TicketStatus.OPEN:  # pending or closed: nobody's clock runs
+            ticket.awaiting_since = None
         ticket.status, ticket.priority = after.status, after.priority
         ticket.agent, ticket.team = after.agent, after.team
         if ticket.agent is None and sm.person.role is Role.AGENT:

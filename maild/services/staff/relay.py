@@ -76,6 +76,7 @@ class Relay:
         sm.event("replied", message_id=out.message_id)
         if ticket.first_response_at is None:
             ticket.first_response_at = now
+        ticket.awaiting_since, ticket.target_stage = None, 0  # answered: the clock stops
         self.escalations.customer_heard(store, ticket.id, now)
         return words.shown
 
