@@ -1,0 +1,79 @@
+"""End to end with Dovecot and an aiosmtpd sink, moving the clock: a customer waits, the
+agent is reminded near the target (never at the weekend), answers from the reminder
+itself, and the clock stops; an unanswered one reaches the manager at the breach."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from maild import config
+from maild.adapters.clock import ManualClock
+from maild.bootstrap import build, prepare
+from maild.daemon import run_once
+from tests.conftest import START, mail
+from tests.e2e.test_imap import cli
+from tests.integration.staff import answer
+from tests.peers import maild_config
+
+pytestmark = pytest.mark.dovecot
+TARGETS = """
+[business_hours]
+timezone = "Europe/Berlin"
+days = "mon-fri"
+hours = "09:00-17:00"
+[targets]
+first_response = { normal = "4h" }
+"""
+
+
+def test_response_targets_end_to_end(tmp_path, dovecot, imap_user, sink):
+    cfg = maild_config(tmp_path / "maild.toml", dovecot, imap_user, sink.port, extra=TARGETS)
+    clock = ManualClock(START.replace(hour=14))  # Monday 15:00 in Berlin
+    settings = config.load(str(cfg))[0]
+    prepare(settings)
+    app = build(settings, clock)
+    got = sink.handler
+
+    def step(raw: bytes | None = None, **advance: float) -> None:
+        if advance:
+            clock.advance(**advance)
+        if raw is not None:
+            dovecot.append(imap_user, raw)
+        assert run_once(app) == 0
+
+    def reminders(to: str) -> list:
+        return [r for r in got.to(to) if "response" in str(r.msg["Subject"]).lower()]
+
+    step(mail(subject="Where is my parcel", sender="Ann <ann@example.com>"))
+    got.wait_for(2)  # the ack and Dana's notice: due Tuesday 11:00 (2 h today, 2 h tomorrow)
+    step(hours=1, minutes=59)  # 16:59: 1 h 59 of 4 h
+    assert reminders("dana@acme.example") == []
+    step(hours=16)  # 08:59 on Tuesday: closed, and still under 75 %
+    assert reminders("dana@acme.example") == []
+    step(hours=1, minutes=1)  # 10:00: 3 of 4 working hours
+    [near] = reminders("dana@acme.example")
+    assert "due a first response by Tue 24 Nov 11:00 (Europe/Berlin)" in near.text()
+    listed = json.loads(cli(cfg, "tickets", "--due", "--json").output)
+    assert [(x["ticket"], x["breached"]) for x in listed] == [(1, False)]
+
+    # Dana answers from the reminder itself: the customer hears, the clock stops.
+    step(answer(near.raw, "Hi Ann, it left our warehouse this morning.\n\nDana"))
+    assert "left our warehouse" in got.to("ann@example.com")[-1].text()
+    step(days=3)
+    assert len(reminders("dana@acme.example")) == 1
+    assert reminders("maria@acme.example") == []
+    assert json.loads(cli(cfg, "tickets", "--due", "--json").output) == []
+
+    # Another waits past its target over the weekend: told on Monday, never Saturday.
+    clock.now = START.replace(day=27, hour=15)  # Friday 16:00 in Berlin
+    step(mail(subject="Refund?", sender="Bob <bob@example.com>", msgid="<bob-1@example.com>"))
+    step(days=1, hours=2)  # Saturday 18:00: the clock does not run at the weekend
+    assert reminders("maria@acme.example") == []
+    assert not [r for r in reminders("dana@acme.example") if "Refund?" in str(r.msg["Subject"])]
+    step(days=1, hours=17)  # Monday 11:00: 3 of 4 hours (1 on Friday), Dana reminded
+    step(hours=1, minutes=1)  # Monday 12:01: the breach, to Dana and the manager
+    [breach] = reminders("maria@acme.example")
+    assert "missed its first response target" in breach.text()
+    assert [r for r in reminders("dana@acme.example") if "Refund?" in str(r.msg["Subject"])]
