@@ -159,6 +159,30 @@ class StillWorking(View):
     agent_name: str
 
 
+@dataclass(frozen=True)
+class Said:
+    at: str
+    who: str  # "the customer", "Dana Agent (note)", ...
+    text: str
+
+
+@dataclass(frozen=True)
+class Handover(View):
+    """agent/handover: a ticket handed to another agent (to_role "new"), and the
+    word to the agent who had it ("previous")."""
+
+    to_role: str
+    by_name: str
+    new_name: str
+    subject: str
+    customer: str
+    status: str
+    priority: str
+    escalation: str | None
+    credits: tuple[str, ...]
+    history: tuple[Said, ...]
+
+
 # response targets -----------------------------------------------------------------------
 @dataclass(frozen=True)
 class TargetReminder(View):
@@ -214,6 +238,7 @@ CONTEXTS: Mapping[str, type[View]] = {
     "agent/reply": CustomerMail,
     "agent/owner-mail": OwnerMail,
     "agent/target": TargetReminder,
+    "agent/handover": Handover,
     "customer/ack": Ack,
     "customer/reply": CustomerReply,
     "customer/still-working": StillWorking,

@@ -39,6 +39,7 @@ from maild.services.escalations import Escalations
 from maild.services.rows import Queue, record_message
 from maild.services.staff import receipts, stopped
 from maild.services.staff.approvals import Approvals
+from maild.services.staff.handover import Handovers
 from maild.services.staff.mail import (
     Result,
     StaffMail,
@@ -74,11 +75,13 @@ class StaffDesk:
     receipts: Receipts = field(init=False)
     relay: Relay = field(init=False)
     approvals: Approvals = field(init=False)
+    handovers: Handovers = field(init=False)
 
     def __post_init__(self) -> None:
         s = self.staffing
         self.receipts = Receipts(s.addressing, self.queue, s.limits, s.receipts)
         self.relay = Relay(s.directory, s.addressing, self.queue, self.escalations)
+        self.handovers = Handovers(s.directory, s.addressing, self.queue)
         self.approvals = Approvals(
             s.directory,
             s.addressing,
@@ -166,7 +169,7 @@ class StaffDesk:
     def _carry_out(self, sm: StaffMail, plan: apply.Plan) -> str | None:
         ticket = sm.ticket
         assert ticket is not None
-        after = plan.ticket_after
+        previous, after = ticket.agent, plan.ticket_after
         if after.status != ticket.status:
             ticket.closed_at = sm.now if after.status == TicketStatus.CLOSED else None
         if after.status != TicketStatus.OPEN:  # pending or closed: nobody's clock runs
@@ -179,6 +182,8 @@ class StaffDesk:
         ticket.updated_at = sm.now
         self._ledger(sm, plan)
         self.escalations.carry_out(sm, plan.signals)
+        if after.agent is not None and after.agent != previous:
+            self.handovers.tell(sm, previous, self._escalation_line(sm))
         if sm.person.role is Role.OWNER:
             return self.relay.owner_words(sm, plan)
         return self.relay.agent_words(sm, plan)
@@ -202,6 +207,11 @@ class StaffDesk:
                 auth=sm.action.auth,
                 created_at=sm.now,
             )
+
+    def _escalation_line(self, sm: StaffMail) -> str | None:
+        assert sm.ticket is not None and sm.ticket.id is not None
+        state = self.escalations.state(sm.store, sm.ticket.id)
+        return f"with {state.team} ({state.owner})" if state else None
 
     # what a plan looks at -------------------------------------------------------------------
     def _context(self, sm: StaffMail, limits: policy.Limits) -> Context:

@@ -1,0 +1,91 @@
+"""Handover: a ticket handed to another agent reaches them with its history.
+
+The new agent gets the customer's words, the staff mails on the ticket, the
+credits and the escalation, with a token signed for them: they can answer the
+customer, or act, right from it. The agent who had it is told who has it now.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from maild.adapters.db.models import Ticket
+from maild.adapters.db.store import Store
+from maild.core import notices, reply
+from maild.core.contexts import Handover, Said
+from maild.core.model import Person
+from maild.core.people import Directory
+from maild.core.policy import Money
+from maild.services.rows import Queue
+from maild.services.staff.mail import StaffMail
+
+HISTORY = 10  # the latest entries shown
+
+
+@dataclass
+class Handovers:
+    directory: Directory
+    addressing: notices.Addressing
+    queue: Queue
+
+    def tell(self, sm: StaffMail, previous: str | None, escalation: str | None) -> None:
+        """After the mail moved sm.ticket from `previous` to its new agent."""
+        ticket = sm.ticket
+        assert ticket is not None and ticket.id is not None
+        new = self.directory.person(ticket.agent)
+        if new is None or new.email == previous:
+            return
+        told = [(new, "new")] if new.email != sm.person.email else []
+        old = self.directory.person(previous)
+        if old is not None and old.email != sm.person.email:
+            told.append((old, "previous"))
+        out = [
+            notices.notice(
+                "agent/handover",
+                person,
+                ticket.id,
+                f"{sm.mail.content_hash}:handover",
+                self.addressing,
+                self._view(sm.store, ticket, (sm.person, new), role, escalation),
+            )
+            for person, role in told
+        ]
+        self.queue(sm.store, out, sm.now)
+        sm.event("handed_over", previous=previous, to=new.email)
+
+    def _view(
+        self,
+        store: Store,
+        ticket: Ticket,
+        who: tuple[Person, Person],
+        role: str,
+        escalation: str | None,
+    ) -> Handover:
+        by, new = who
+        credits = tuple(
+            f"{Money.from_cents(c.amount_cents, c.currency)} by {c.agent}"
+            + (f" ({c.reason})" if c.reason else "")
+            for c in store.ledger(ticket=ticket.id)
+        )
+        return Handover(
+            to_role=role,
+            by_name=by.name,
+            new_name=new.name,
+            subject=ticket.subject,
+            customer=ticket.customer,
+            status=ticket.status,
+            priority=ticket.priority,
+            escalation=escalation,
+            credits=credits,
+            history=self._history(store, ticket),
+        )
+
+    def _history(self, store: Store, ticket: Ticket) -> tuple[Said, ...]:
+        said = []
+        for m in store.messages(ticket.id or 0):
+            if m.kind == "customer":
+                said.append(Said(f"{m.created_at:%Y-%m-%d %H:%M}", "the customer", m.text))
+            elif m.kind == "staff":
+                who = f"{m.author_name or m.author} (staff mail)"
+                said.append(Said(f"{m.created_at:%Y-%m-%d %H:%M}", who, reply.new_text(m.text)))
+        return tuple(Said(s.at, s.who, s.text[:2000]) for s in said[-HISTORY:])
