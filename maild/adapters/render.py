@@ -98,6 +98,8 @@ class Renderer:
         msg = MIMEMultipart("alternative", boundary=boundary)
         msg["From"] = _address(notice.from_name or self.support_name, self.support)
         msg["To"] = _address(notice.to_name, notice.to_addr)
+        if notice.cc:
+            msg["Cc"] = ", ".join(_address("", a) for a in notice.cc)
         msg["Reply-To"] = _address(self.support_name, notice.reply_to)
         msg["Subject"] = _header(one_line(self._render(notice, "subject"), 300))  # type: ignore[assignment]  # a Header folds non-ASCII
         msg["Date"] = format_datetime(now)

@@ -129,7 +129,15 @@ class Return:
     note: str
 
 
-Signal = Escalate | Ping | Update | Return
+@dataclass(frozen=True)
+class Copy:
+    """#cc add/remove: a colleague of the customer on copy of the ticket, or not."""
+
+    address: str
+    add: bool
+
+
+Signal = Escalate | Ping | Update | Return | Copy
 
 
 @dataclass(frozen=True)
@@ -354,6 +362,25 @@ def _escalate_args(args: str) -> dict[str, object]:
     return {"team": team.lower(), "owner": None, "note": rest.strip()}
 
 
+def _cc_args(args: str) -> dict[str, object]:
+    words = args.split()
+    if len(words) != 2 or words[0].lower() not in ("add", "remove"):
+        raise ArgumentError("write #cc add ADDRESS or #cc remove ADDRESS")
+    if not _ADDRESS.match(words[1]):
+        raise ArgumentError(f"'{words[1]}' is not an email address")
+    return {"add": words[0].lower() == "add", "address": words[1].lower()}
+
+
+def _cc_effect(ctx: Context, args: Mapping[str, object]) -> Change:
+    address, add = str(args["address"]), bool(args["add"])
+    if address == ctx.ticket.customer:
+        raise Refused(f"{address} is the ticket's customer")
+    if any(p.email == address for p in ctx.agents):
+        raise Refused(f"{address} is an agent: agents see the ticket anyway")
+    verb = "on copy of" if add else "no longer on copy of"
+    return Change(ctx.ticket, f"{address} is {verb} the ticket", signal=Copy(address, add))
+
+
 def _nothing(summary: str) -> Effect:
     return lambda ctx, args: Change(ctx.ticket, summary)
 
@@ -415,6 +442,14 @@ REGISTRY: Mapping[str, Spec] = {
             "#priority low|normal|high|urgent",
             _priority_effect,
             "set the ticket's priority",
+        ),
+        Spec(
+            "cc",
+            _AGENT,
+            _cc_args,
+            "#cc add|remove ADDRESS",
+            _cc_effect,
+            "put a colleague of the customer on copy of your answers, or take them off",
         ),
         Spec(
             "escalate",

@@ -121,6 +121,7 @@ def parse(
         robot=robot_reason(raw_values, from_addr, content_type),
         notes=tuple(notes),
         headers=headers,
+        cc_addrs=_addresses(raw_values, ("cc",)),
     )
 
 

@@ -97,6 +97,7 @@ class InboundMail:
     robot: str | None  # why it is a robot, or None
     notes: tuple[str, ...] = ()
     headers: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+    cc_addrs: tuple[str, ...] = ()  # Cc only: colleagues the customer copied
 
 
 @dataclass(frozen=True)
@@ -117,3 +118,4 @@ class TicketFacts:
     status: str
     agent: str | None
     team: str | None
+    participants: frozenset[str] = frozenset()  # colleagues on copy: their mail joins

@@ -42,6 +42,7 @@ class Notice:
     auto_submitted: str
     context: Mapping[str, object] = field(default_factory=dict)
     from_name: str = ""  # shown with the support address; default the support name
+    cc: tuple[str, ...] = ()  # colleagues of the customer on copy
 
 
 def _unique(*parts: str) -> str:
@@ -114,6 +115,7 @@ def notice(
     *,
     thread: Sequence[str] = (),
     from_name: str = "",
+    cc: Sequence[str] = (),
 ) -> Notice:
     """A mail to one person about one ticket, in their own thread with maild.
 
@@ -135,4 +137,5 @@ def notice(
         auto_submitted="auto-generated",
         context={"ticket_id": ticket_id, "support_name": a.support_name, **values},
         from_name=from_name,
+        cc=tuple(cc),
     )

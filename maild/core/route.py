@@ -90,7 +90,7 @@ def route(
         return StaffMail(sender, _first(known))
     if mail.from_addr is None:
         return Ignore("no usable sender address in From")
-    own = [r for r in known if tickets[r.ticket_id].customer == mail.from_addr]
+    own = [r for r in known if _theirs(tickets[r.ticket_id], mail.from_addr)]
     if mail.robot:
         return Ignore(f"robot: {mail.robot}", own[0].ticket_id if own else None)
     if own:
@@ -100,6 +100,11 @@ def route(
         named = ", ".join(f"#{r.ticket_id}" for r in known)
         return Open(f"named {named} but the sender is not that ticket's customer")
     return Open()
+
+
+def _theirs(ticket: TicketFacts, sender: str) -> bool:
+    """The ticket's customer, or a colleague on copy: their mail joins it."""
+    return ticket.customer == sender or sender in ticket.participants
 
 
 def _first(refs: list[TicketRef]) -> int | None:

@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 
 
 OPERATOR_MAILS_PER_HOUR = 10
+MAX_PARTICIPANTS = 10  # colleagues on copy of one ticket from one mail
 
 
 class _Isolate(Exception):
@@ -195,6 +196,7 @@ class Ingest:
         inbound_id = self._inbound(a, Verdict.TICKET, ticket_id, d.note)
         record_message(a, ticket_id, inbound_id, "customer")
         a.store.event(ticket_id, a.now, "opened", m.from_addr, message_id=m.message_id, note=d.note)
+        self._copied(a, ticket_id)
         out = self._ack(a, ticket_id, subject, acks)
         staff = self.directory.to_notify(None, team)
         out += notices.staff_notices("new", staff, ticket_id, subject, m, self.addressing)
@@ -226,6 +228,8 @@ class Ingest:
             ticket.awaiting_since, ticket.target_stage = a.now, 0
         inbound_id = self._inbound(a, Verdict.JOINED, ticket.id, d.via)
         record_message(a, ticket.id, inbound_id, "customer")
+        if m.from_addr == ticket.customer:
+            self._copied(a, ticket.id)
         store.event(
             ticket.id, a.now, "customer_replied", m.from_addr, via=d.via, message_id=m.message_id
         )
@@ -256,6 +260,22 @@ class Ingest:
             a.store.event(d.ticket_id, a.now, "robot_mail", m.from_addr, reason=d.reason)
         log.info("ignored %s from %s: %s", m.message_id, m.from_addr, d.reason)
         return Outcome(Verdict.IGNORED, d.ticket_id, d.reason)
+
+    def _copied(self, a: Arrival, ticket_id: int) -> None:
+        """The customer's colleagues in Cc become the ticket's participants: on copy
+        of our answers, their mail joins it. Never the support address or staff."""
+        support = self.addressing.support.partition("@")
+        others = [
+            c
+            for c in a.mail.cc_addrs
+            if c != a.mail.from_addr
+            and self.directory.person(c) is None
+            and not (c.partition("@")[2] == support[2] and c.startswith(support[0]))
+        ][:MAX_PARTICIPANTS]
+        if others:
+            added = a.store.add_participants(ticket_id, others, a.mail.from_addr or "", a.now)
+            if added:
+                a.store.event(ticket_id, a.now, "participants_added", a.mail.from_addr, added=added)
 
     # rows: Core inserts, no ORM objects on the hot path -----------------------
     def _inbound(self, a: Arrival, verdict: str, ticket_id: int | None, reason: str | None) -> int:

@@ -62,7 +62,7 @@ class Queue:
                     "message_id": n.message_id,
                     "ticket_id": n.ticket_id or None,
                     "template": n.template,
-                    "recipients": [n.to_addr],
+                    "recipients": [n.to_addr, *n.cc],
                     "envelope_from": self.envelope_from,
                     "raw": self.renderer.render(n, now),
                     "status": OutboxStatus.QUEUED,

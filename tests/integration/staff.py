@@ -28,7 +28,7 @@ def open_ticket(app: App, sender: str = "Sam Customer <sam@example.com>") -> int
 
 
 def last(app: App, template: str, to: str) -> Outbox:
-    return [o for o in outbox(app) if o.template == template and o.recipients == [to]][-1]
+    return [o for o in outbox(app) if o.template == template and o.recipients[0] == to][-1]
 
 
 def new_since(app: App, before: int) -> list[Outbox]:

@@ -261,3 +261,15 @@ class Summary(SQLModel, table=True):
     sent_date: str  # the local date it was sent (the day after `day`)
     message_id: str | None = None
     created_at: datetime
+
+
+class Participant(SQLModel, table=True):
+    """A colleague the customer copied (or an agent's #cc add): on copy of the
+    agents' answers, and their mail joins the ticket."""
+
+    __table_args__ = (UniqueConstraint("ticket_id", "address", name="uq_participant"),)
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    address: str
+    added_by: str  # the customer's address, or the agent's
+    created_at: datetime

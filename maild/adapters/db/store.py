@@ -28,6 +28,7 @@ from maild.adapters.db.models import (
     Ledger,
     Message,
     Outbox,
+    Participant,
     Quarantine,
     Ticket,
 )
@@ -103,7 +104,44 @@ class Store:
         if not wanted:
             return {}
         rows = self.session.exec(select(Ticket).where(col(Ticket.id).in_(wanted))).all()
-        return {t.id: _facts(t) for t in rows if t.id is not None}
+        copied: dict[int, set[str]] = {}
+        query = select(Participant.ticket_id, Participant.address)
+        for ticket_id, address in self.session.exec(
+            query.where(col(Participant.ticket_id).in_(wanted))
+        ):
+            copied.setdefault(ticket_id, set()).add(address)
+        return {t.id: _facts(t, copied.get(t.id, set())) for t in rows if t.id is not None}
+
+    # participants: colleagues on copy -------------------------------------
+    def participants(self, ticket_id: int) -> list[str]:
+        query = (
+            select(Participant.address)
+            .where(Participant.ticket_id == ticket_id)
+            .order_by(col(Participant.id))
+        )
+        return list(self.session.exec(query).all())
+
+    def add_participants(
+        self, ticket_id: int, addresses: Sequence[str], by: str, now: datetime
+    ) -> list[str]:
+        """Those not on copy yet are added; returns them."""
+        new = [a for a in dict.fromkeys(addresses) if a not in self.participants(ticket_id)]
+        self.insert_many(
+            Participant,
+            [
+                {"ticket_id": ticket_id, "address": a, "added_by": by, "created_at": now}
+                for a in new
+            ],
+        )
+        return new
+
+    def remove_participant(self, ticket_id: int, address: str) -> bool:
+        done = self.session.execute(
+            delete(Participant).where(
+                col(Participant.ticket_id) == ticket_id, col(Participant.address) == address
+            )
+        )
+        return bool(getattr(done, "rowcount", 0))
 
     def awaiting_tickets(self) -> Sequence[Ticket]:
         """Open tickets whose customer waits for a person (the response targets')."""
@@ -340,6 +378,9 @@ class Store:
         done["credits"] = self._update(
             update(Ledger).where(col(Ledger.customer) == customer).values(customer=alias)
         )
+        # Colleagues on copy of the customer's tickets, and the customer on anyone's.
+        copied = or_(col(Participant.ticket_id).in_(tickets), col(Participant.address) == customer)
+        done["participants"] = self._update(delete(Participant).where(copied))
         self._update(update(Event).where(col(Event.actor) == customer).values(actor=alias))
         # Events say what happened in words ("credited USD 10.00 to sam@..."): the
         # address goes from those words too.
@@ -551,9 +592,16 @@ class Store:
             self.session.delete(row)
 
 
-def _facts(t: Ticket) -> TicketFacts:
+def _facts(t: Ticket, participants: set[str]) -> TicketFacts:
     assert t.id is not None
-    return TicketFacts(id=t.id, customer=t.customer, status=t.status, agent=t.agent, team=t.team)
+    return TicketFacts(
+        id=t.id,
+        customer=t.customer,
+        status=t.status,
+        agent=t.agent,
+        team=t.team,
+        participants=frozenset(participants),
+    )
 
 
 class Database:

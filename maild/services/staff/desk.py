@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 
-from maild.adapters.db.models import Ledger, Ticket
+from maild.adapters.db.models import Ticket
 from maild.core import apply, auth, commands, notices, policy, reply, route
 from maild.core.auth import Verdict
 from maild.core.commands import Context, TicketState
@@ -37,7 +37,7 @@ from maild.core.people import Directory
 from maild.services.arrival import Arrival
 from maild.services.escalations import Escalations
 from maild.services.rows import Queue, record_message
-from maild.services.staff import receipts, stopped
+from maild.services.staff import effects, receipts, stopped
 from maild.services.staff.approvals import Approvals
 from maild.services.staff.handover import Handovers
 from maild.services.staff.mail import (
@@ -180,33 +180,14 @@ class StaffDesk:
             ticket.agent = sm.person.email
             sm.event("assigned", reason="first staff answer")
         ticket.updated_at = sm.now
-        self._ledger(sm, plan)
+        effects.credits(sm, plan)
         self.escalations.carry_out(sm, plan.signals)
+        effects.copies(sm, plan)
         if after.agent is not None and after.agent != previous:
             self.handovers.tell(sm, previous, self._escalation_line(sm))
         if sm.person.role is Role.OWNER:
             return self.relay.owner_words(sm, plan)
         return self.relay.agent_words(sm, plan)
-
-    @staticmethod
-    def _ledger(sm: StaffMail, plan: apply.Plan) -> None:
-        assert sm.ticket is not None
-        for credit in plan.credits:
-            sm.store.insert(
-                Ledger,
-                ticket_id=sm.ticket.id,
-                action_id=sm.action.id,
-                agent=sm.person.email,
-                customer=sm.ticket.customer,
-                amount_cents=policy.Money(credit.amount, credit.currency).cents,
-                currency=credit.currency,
-                reason=credit.reason,
-                approved_by=sm.approved_by.email if sm.approved_by else None,
-                message_id=sm.mail.message_id,
-                content_hash=sm.mail.content_hash,
-                auth=sm.action.auth,
-                created_at=sm.now,
-            )
 
     def _escalation_line(self, sm: StaffMail) -> str | None:
         assert sm.ticket is not None and sm.ticket.id is not None

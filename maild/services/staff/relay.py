@@ -70,6 +70,7 @@ class Relay:
             context,
             thread=(last,) if last else (),
             from_name=words.sender,
+            cc=store.participants(ticket.id),
         )
         self.queue(store, [out], now)
         self._record(sm, words)
