@@ -104,6 +104,7 @@ class Context:
     teams: Mapping[str, str] = field(default_factory=dict)  # escalation team -> public name
     escalate_to: tuple[str, ...] | None = ()  # the teams this actor may escalate to; None: all
     owners: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # team -> its rota
+    others: Mapping[int, TicketState] = field(default_factory=dict)  # tickets the block names
 
 
 # What a command asks the desk to do beyond the ticket's own fields.
@@ -137,7 +138,14 @@ class Copy:
     add: bool
 
 
-Signal = Escalate | Ping | Update | Return | Copy
+@dataclass(frozen=True)
+class Merge:
+    """#merge N: this ticket folds into #N."""
+
+    into: int
+
+
+Signal = Escalate | Ping | Update | Return | Copy | Merge
 
 
 @dataclass(frozen=True)
@@ -168,6 +176,7 @@ class Spec:
     decides: str | None = None  # a manager's decision on a held mail: "approved", "denied"
     reason_required: str | None = None  # refused without words after it, with this reason
     lists_help: bool = False  # the receipt lists the sender's commands and limits
+    names_ticket: str | None = None  # the argument naming another ticket: the desk looks it up
 
 
 @dataclass(frozen=True)
@@ -381,6 +390,37 @@ def _cc_effect(ctx: Context, args: Mapping[str, object]) -> Change:
     return Change(ctx.ticket, f"{address} is {verb} the ticket", signal=Copy(address, add))
 
 
+def _merge_args(args: str) -> dict[str, object]:
+    words = args.split()
+    if not words or not _TICKET.match(words[0]) or len(words) > 2:
+        raise ArgumentError("write #merge 123 (the ticket this one folds into) [force]")
+    if len(words) == 2 and words[1].lower() != "force":
+        raise ArgumentError(f"'{words[1]}': only 'force' may follow the ticket number")
+    return {"into": int(words[0].lstrip("#")), "force": len(words) == 2}
+
+
+def _merge_effect(ctx: Context, args: Mapping[str, object]) -> Change:
+    number = int(str(args["into"]))
+    target = ctx.others.get(number)
+    if target is None:
+        raise Refused(f"there is no ticket #{number}")
+    if target.id == ctx.ticket.id:
+        raise Refused("a ticket cannot be merged into itself")
+    if target.customer != ctx.ticket.customer and not args["force"]:
+        raise Refused(
+            f"#{number} is another customer's ({target.customer}): write #merge {number} force"
+            " to fold this one into it anyway; the messages of both customers are then in one"
+            f" ticket, and answers on #{number} go to {target.customer}"
+        )
+    return Change(
+        replace(ctx.ticket, status=TicketStatus.CLOSED),
+        f"merged into #{number}",
+        announce=f"We are handling this request together with ticket #{number}: please "
+        f"use that number from now on.",
+        signal=Merge(number),
+    )
+
+
 def _nothing(summary: str) -> Effect:
     return lambda ctx, args: Change(ctx.ticket, summary)
 
@@ -442,6 +482,15 @@ REGISTRY: Mapping[str, Spec] = {
             "#priority low|normal|high|urgent",
             _priority_effect,
             "set the ticket's priority",
+        ),
+        Spec(
+            "merge",
+            _AGENT,
+            _merge_args,
+            "#merge N [force]",
+            _merge_effect,
+            "fold this ticket into #N (a duplicate); mail to either lands on #N",
+            names_ticket="into",
         ),
         Spec(
             "cc",

@@ -43,6 +43,7 @@ class Ticket(SQLModel, table=True):
     # the target went, 2 once the breach was told (reset when the wait starts again).
     awaiting_since: datetime | None = None
     target_stage: int = 0
+    merged_into: int | None = None  # folded into that ticket (#merge): mail goes there
 
 
 class Inbound(SQLModel, table=True):

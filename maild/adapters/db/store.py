@@ -67,6 +67,7 @@ _SENDER_HISTORY = select(
 
 
 MULTI_VALUES_ROWS = 10
+MERGE_HOPS = 20  # a chain of merges is followed this far
 
 
 @cache
@@ -103,14 +104,52 @@ class Store:
         wanted = list(ids)
         if not wanted:
             return {}
-        rows = self.session.exec(select(Ticket).where(col(Ticket.id).in_(wanted))).all()
+        rows = [self.live_ticket(n) for n in wanted]
         copied: dict[int, set[str]] = {}
         query = select(Participant.ticket_id, Participant.address)
+        live = [t.id for t in rows if t is not None]
         for ticket_id, address in self.session.exec(
-            query.where(col(Participant.ticket_id).in_(wanted))
+            query.where(col(Participant.ticket_id).in_(live))
         ):
             copied.setdefault(ticket_id, set()).add(address)
-        return {t.id: _facts(t, copied.get(t.id, set())) for t in rows if t.id is not None}
+        # A merged ticket's number answers for the ticket it was folded into.
+        return {
+            n: _facts(t, copied.get(t.id, set()))
+            for n, t in zip(wanted, rows, strict=True)
+            if t is not None and t.id is not None
+        }
+
+    def live_ticket(self, ticket_id: int) -> Ticket | None:
+        """The ticket, or the one it was merged into (followed to the end)."""
+        ticket = self.session.get(Ticket, ticket_id)
+        for _ in range(MERGE_HOPS):
+            if ticket is None or ticket.merged_into is None:
+                return ticket
+            ticket = self.session.get(Ticket, ticket.merged_into)
+        return ticket
+
+    def merge_ticket(self, source: int, into: int, now: datetime) -> None:
+        """Fold `source` into `into`: its messages, events, credits, escalations and
+        participants move; it keeps its number, closed, pointing at `into`."""
+        for model in (Message, Event, Ledger):
+            self.session.execute(
+                update(model).where(col(model.ticket_id) == source).values(ticket_id=into)
+            )
+        if self.open_escalation(into) is not None:  # one open escalation a ticket
+            self.session.execute(
+                update(Escalation)
+                .where(
+                    col(Escalation.ticket_id) == source,
+                    col(Escalation.status) == EscalationStatus.OPEN,
+                )
+                .values(status=EscalationStatus.CLOSED, ended_at=now)
+            )
+        self.session.execute(
+            update(Escalation).where(col(Escalation.ticket_id) == source).values(ticket_id=into)
+        )
+        copied = self.participants(source)
+        self.session.execute(delete(Participant).where(col(Participant.ticket_id) == source))
+        self.add_participants(into, copied, "merge", now)
 
     # participants: colleagues on copy -------------------------------------
     def participants(self, ticket_id: int) -> list[str]:

@@ -101,7 +101,7 @@ class StaffDesk:
         person, m = d.person, a.mail
         text = reply.new_text(m.text)
         verdict = auth.prove(m, person, self.staffing.auth)
-        ticket = a.store.ticket((verdict.ticket_id if verdict.ok else d.ticket_id) or 0)
+        ticket = a.store.live_ticket((verdict.ticket_id if verdict.ok else d.ticket_id) or 0)
         ticket_id = ticket.id if ticket is not None else None
         # Only a proven mail that can act claims a replay key: an unproven one
         # (a forgery under a genuine Message-ID) must not lock the genuine one out.
@@ -187,7 +187,9 @@ class StaffDesk:
             self.handovers.tell(sm, previous, self._escalation_line(sm))
         if sm.person.role is Role.OWNER:
             return self.relay.owner_words(sm, plan)
-        return self.relay.agent_words(sm, plan)
+        sent = self.relay.agent_words(sm, plan)
+        effects.merges(sm, plan)  # after the words: the customer hears on this ticket
+        return sent
 
     def _escalation_line(self, sm: StaffMail) -> str | None:
         assert sm.ticket is not None and sm.ticket.id is not None
@@ -207,7 +209,19 @@ class StaffDesk:
             teams=self.escalations.public_names(),
             owners=self.escalations.rotas(),
             escalate_to=limits.escalate_to if sm.person.role is Role.AGENT else (),
+            others=self._named(sm),
         )
+
+    @staticmethod
+    def _named(sm: StaffMail) -> dict[int, TicketState]:
+        """The other tickets the block's commands name (their specs say which argument)."""
+        wanted = []
+        for c in sm.block.commands:
+            key = commands.spec(c).names_ticket
+            if key is not None and isinstance(c.args.get(key), int):
+                wanted.append(int(str(c.args[key])))
+        found = [sm.store.ticket(n) for n in wanted]
+        return {t.id: state_of(t) for t in found if t is not None and t.id is not None}
 
     def _usage(self, sm: StaffMail, limits: policy.Limits) -> policy.Usage:
         assert sm.ticket is not None

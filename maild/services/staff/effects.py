@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from maild.adapters.db.models import Ledger
 from maild.core import apply, policy
-from maild.core.commands import Copy
+from maild.core.commands import Copy, Merge
 from maild.services.staff.mail import StaffMail
 
 
@@ -38,3 +38,17 @@ def copies(sm: StaffMail, plan: apply.Plan) -> None:
         else:
             sm.store.remove_participant(sm.ticket.id, copy.address)
         sm.event("participant_added" if copy.add else "participant_removed", address=copy.address)
+
+
+def merges(sm: StaffMail, plan: apply.Plan) -> None:
+    """#merge N: this ticket's history moves to #N; its number points there from now on."""
+    ticket = sm.ticket
+    assert ticket is not None and ticket.id is not None
+    for merge in (s for s in plan.signals if isinstance(s, Merge)):
+        sm.store.merge_ticket(ticket.id, merge.into, sm.now)
+        ticket.merged_into = merge.into
+        survivor = sm.store.ticket(merge.into)
+        if survivor is not None and survivor.customer != ticket.customer:  # forced
+            # The other customer's mail must land on the survivor too, not open anew.
+            sm.store.add_participants(merge.into, [ticket.customer], sm.person.email, sm.now)
+        sm.store.event(merge.into, sm.now, "merged", sm.person.email, source=ticket.id)
