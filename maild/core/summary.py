@@ -53,6 +53,8 @@ class AgentFacts:
     approvals: Mapping[str, int] = field(default_factory=dict)  # asked that day, by outcome
     refused: int = 0
     trend: tuple[AgentDay, ...] = ()  # the 7 days before and the day itself, oldest first
+    targets_near: int = 0  # response-target reminders that day on their tickets
+    targets_breached: int = 0
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,9 @@ class Facts:
     agents: tuple[AgentFacts, ...] = ()
     escalations: tuple[EscalationFact, ...] = ()
     approvals_waiting: tuple[ApprovalFact, ...] = ()
+    # Response targets that day on tickets nobody had taken (the team's, not an agent's)
+    unassigned_near: int = 0
+    unassigned_breached: int = 0
 
 
 @dataclass(frozen=True)
@@ -122,9 +127,15 @@ class Summary:
     def empty(self) -> bool:
         f = self.facts
         busy = any(
-            a.replies or a.solved or a.credits or a.refused or sum(a.approvals.values())
+            a.replies
+            or a.solved
+            or a.credits
+            or a.refused
+            or sum(a.approvals.values())
+            or a.targets_breached
+            or a.targets_near
             for a in f.agents
-        )
+        ) or bool(f.unassigned_near or f.unassigned_breached)
         return not (
             f.opened or f.solved or busy or f.escalations or f.approvals_waiting or f.open_at_end
         )

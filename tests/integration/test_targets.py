@@ -121,3 +121,18 @@ def test_a_target_with_a_bad_span_is_a_config_error(make_app):
 
     with pytest.raises(config.ConfigError, match="is not a target"):
         config.parse({"targets": {"first_response": {"normal": "soon"}}}, "test")
+
+
+def test_the_daily_summary_counts_breaches_per_agent_and_for_the_team(app, clock):
+    open_ticket(app)  # unassigned: the team's
+    open_ticket(app, sender="kim@example.com")
+    take(app, answer(last(app, "agent/new", DANA), "#assign me"))  # Dana's
+    tick(app, clock, hours=4)  # 13:00: both breached (near skipped: one message each)
+    with app.db.transaction() as store:
+        built = app.summaries.build(store, MARIA, clock().date(), clock())
+    [dana] = [a for a in built.facts.agents if a.email == DANA]
+    assert dana.targets_breached == 1
+    assert built.facts.unassigned_breached == 1
+    text = app.ingest.queue.renderer.part(app.summaries.notice(built), "txt")
+    assert "response targets: 2 breached" in text
+    assert "1 breached and 0 near on tickets nobody had taken" in text

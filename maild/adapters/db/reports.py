@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from maild.adapters.db.models import Action, Approval, Escalation, Ledger, Message, Ticket
+from maild.adapters.db.models import Action, Approval, Escalation, Event, Ledger, Message, Ticket
 from maild.adapters.db.store import Store
 from maild.core import summary, watch
 from maild.core.model import ActionStatus, ApprovalStatus, EscalationStatus, Person
@@ -158,6 +158,7 @@ def facts(
     ).all():
         approvals.setdefault(agent, {})[status] = int(n)
 
+    targets = _target_events(store, in_teams, start, end)
     currency = limits_for(agents[0]).currency if agents else "USD"
     agent_facts = []
     for a in agents:
@@ -177,6 +178,8 @@ def facts(
                 approvals=approvals.get(a.email, {}),
                 refused=int(refused.get(a.email, (0,))[0]),
                 trend=tuple(trend[a.email]),
+                targets_near=targets.get((a.email, "target_near"), 0),
+                targets_breached=targets.get((a.email, "target_breached"), 0),
             )
         )
 
@@ -228,4 +231,24 @@ def facts(
         agents=tuple(agent_facts),
         escalations=tuple(escalations),
         approvals_waiting=tuple(waiting),
+        unassigned_near=targets.get((None, "target_near"), 0),
+        unassigned_breached=targets.get((None, "target_breached"), 0),
     )
+
+
+def _target_events(
+    store: Store, in_teams: Any, start: datetime, end: datetime
+) -> dict[tuple[str | None, str], int]:
+    """Response-target reminders that day, by the ticket's agent (None: unassigned)."""
+    query = (
+        select(Ticket.agent, Event.kind, func.count())
+        .join(Ticket, col(Ticket.id) == col(Event.ticket_id))
+        .where(
+            in_teams,
+            col(Event.kind).in_(["target_near", "target_breached"]),
+            Event.at >= start,
+            Event.at < end,
+        )
+        .group_by(col(Ticket.agent), col(Event.kind))
+    )
+    return {(agent, kind): int(n) for agent, kind, n in store.session.exec(query).all()}
