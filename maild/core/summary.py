@@ -124,6 +124,17 @@ class Summary:
     method: str
 
     @property
+    def breached(self) -> int:
+        """Response targets breached that day, the team's tickets all told."""
+        f = self.facts
+        return sum(a.targets_breached for a in f.agents) + f.unassigned_breached
+
+    @property
+    def near(self) -> int:
+        f = self.facts
+        return sum(a.targets_near for a in f.agents) + f.unassigned_near
+
+    @property
     def empty(self) -> bool:
         f = self.facts
         busy = any(
