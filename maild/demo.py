@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from maild import config
+from maild.adapters.clock import ManualClock
 from maild.bootstrap import App, build, prepare
 from maild.core.intake import RawMail
 from maild.core.policy import Money
@@ -22,7 +23,10 @@ SETTINGS = {
     "support": {"address": "support@acme.example", "name": "Acme Support"},
     "intake": {"smtp": {"enabled": False}},
     "teams": [{"name": "tier1", "manager": "maria@acme.example"}],
-    "agents": [{"email": "dana@acme.example", "name": "Dana Agent", "team": "tier1"}],
+    "agents": [
+        {"email": "dana@acme.example", "name": "Dana Agent", "team": "tier1"},
+        {"email": "lee@acme.example", "name": "Lee Agent", "team": "tier1"},
+    ],
     "escalation": [
         {
             "name": "eng",
@@ -32,7 +36,11 @@ SETTINGS = {
         }
     ],
     "limits": {"escalate_to": ["eng"]},
+    "business_hours": {"timezone": "UTC", "days": "mon-fri", "hours": "09:00-17:00"},
+    "targets": {"first_response": {"normal": "4h"}},
 }
+# The demo's own clock, so that it can let hours pass: a Monday morning.
+START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 
 def _customer_mail(subject: str, text: str, msgid: str, **headers: str) -> bytes:
@@ -93,11 +101,49 @@ def _step(app: App, title: str, raw: bytes) -> None:
     app.sender.drain()
 
 
+def _targets_and_handover(
+    app: App, clock: ManualClock, box: mailbox.Maildir, seen: set[str]
+) -> None:
+    """Bo waits; three working hours on, the team is reminded of the 4-hour target;
+    Dana hands the ticket to Lee, who answers from the handover mail."""
+    _step(
+        app,
+        "Bo writes; nobody answers (the first-response target is 4 working hours)",
+        _customer_mail(
+            "Invoice address wrong", "My invoice shows my old address.", "<bo-1@example.org>"
+        ).replace(b"Sam Customer <sam@example.com>", b"Bo <bo@example.org>"),
+    )
+    note = next(m for m in _show_new_mail(box, seen) if "dana@" in str(m["To"]))
+    clock.advance(hours=3)
+    click.secho("\n== Three working hours later, the scheduler runs", fg="cyan", bold=True)
+    app.scheduler.run_due()
+    app.sender.drain()
+    _show_new_mail(box, seen)
+    _step(
+        app,
+        "Dana hands Bo's ticket to Lee, who does invoices",
+        _reply(note, "Dana Agent <dana@acme.example>", "#assign lee", "<dana-4@acme.example>"),
+    )
+    handover = next(m for m in _show_new_mail(box, seen) if "lee@" in str(m["To"]))
+    _step(
+        app,
+        "Lee answers Bo straight from the handover mail: the clock stops",
+        _reply(
+            handover,
+            "Lee Agent <lee@acme.example>",
+            "Hi Bo, I have corrected the address and sent you a new invoice.\n\nLee",
+            "<lee-1@acme.example>",
+        ),
+    )
+    _show_new_mail(box, seen)
+
+
 def run_demo(keep: str | None = None) -> None:
     state = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="maild-demo-"))
     settings = config.parse({**SETTINGS, "state_dir": str(state)}, "demo")
     prepare(settings)
-    app = build(settings)
+    clock = ManualClock(START)
+    app = build(settings, clock)
     box = mailbox.Maildir(str(settings.maildir_path()), create=True)
     seen: set[str] = set()
     click.echo(f"maild demo: state in {state}")
@@ -251,6 +297,8 @@ def run_demo(keep: str | None = None) -> None:
     )
     _show_new_mail(box, seen)
 
+    _targets_and_handover(app, clock, box, seen)
+
     with app.db.transaction() as store:
         click.secho("\n== Ledger", fg="cyan", bold=True)
         for c in store.ledger():
@@ -265,7 +313,7 @@ def run_demo(keep: str | None = None) -> None:
     click.secho(
         "\n== Maria's daily summary (for today, so the demo has numbers)", fg="cyan", bold=True
     )
-    now = datetime.now(UTC)
+    now = clock()
     with app.db.transaction() as store:
         built = app.summaries.build(store, "maria@acme.example", now.date(), now)
     notice = app.summaries.notice(built)

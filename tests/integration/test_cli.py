@@ -181,6 +181,10 @@ def test_demo_prints_what_each_person_receives(tmp_path):
     assert "Note from Erin Engineer (Engineering)" in out
     assert '"Erin Engineer (Engineering, Acme Support)" <support@acme.example>' in out
     assert "Handed back by Erin Engineer (Engineering)" in out
+    # a ticket nears its response target; a handover; the new agent answers from it
+    assert "Subject: [#4] First response due Mon 23 Nov 13:00: Invoice address wrong" in out
+    assert "Subject: [#4] Handed to you by Dana Agent: Invoice address wrong" in out
+    assert "Hi Bo, I have corrected the address" in out
     # it ends with Maria's summary, as text and as an HTML file
     assert "Daily summary for tier1" in out
     assert "replies 3, solved 1, credits 2 (USD 100.00, average USD 50.00)" in out
