@@ -25,6 +25,7 @@ from email_validator import EmailNotValidError, validate_email
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlalchemy.engine import make_url
 
+from maild.adapters.calendar import holidays_from_ics
 from maild.core.hours import Always, BusinessHours, parse_days, parse_opening
 from maild.core.targets import span_minutes
 
@@ -364,6 +365,7 @@ class HoursSpec(Strict):
     days: str | list[str] = "mon-fri"
     hours: str = "09:00-17:00"
     holidays: list[date] = []
+    holidays_file: str | None = None  # an iCalendar (.ics) file: each event a holiday
 
     _timezone = field_validator("timezone")(
         classmethod(lambda cls, v: v if v is None else _check_timezone(v))
@@ -371,14 +373,25 @@ class HoursSpec(Strict):
     _days = field_validator("days")(classmethod(lambda cls, v: (parse_days(v), v)[1]))
     _hours = field_validator("hours")(classmethod(lambda cls, v: (parse_opening(v), v)[1]))
 
+    @field_validator("holidays_file")
+    @classmethod
+    def _readable(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                holidays_from_ics(value)
+            except (OSError, ValueError) as exc:
+                raise ValueError(f"cannot read holidays from {value}: {exc}") from exc
+        return value
+
     def schedule(self, default_timezone: str) -> BusinessHours:
         opens, closes = parse_opening(self.hours)
+        listed = holidays_from_ics(self.holidays_file) if self.holidays_file else frozenset()
         return BusinessHours(
             self.timezone or default_timezone,
             parse_days(self.days),
             opens,
             closes,
-            frozenset(self.holidays),
+            frozenset(self.holidays) | listed,
         )
 
 

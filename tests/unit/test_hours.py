@@ -102,3 +102,50 @@ def test_working_minutes_never_exceed_the_wall_clock_and_add_up(hours, a, b):
     assert worked == pytest.approx(
         hours.minutes_between(start, middle) + hours.minutes_between(middle, end), abs=1e-6
     )
+
+
+ICS = """BEGIN:VCALENDAR
+VERSION:2.0
+PRODID:-//Example//Holidays//EN
+BEGIN:VEVENT
+UID:xmas-2026@example
+DTSTAMP:20260101T000000Z
+DTSTART;VALUE=DATE:20261225
+DTEND;VALUE=DATE:20261227
+SUMMARY:Christmas
+END:VEVENT
+BEGIN:VEVENT
+UID:ny-2027@example
+DTSTAMP:20260101T000000Z
+DTSTART;VALUE=DATE:20270101
+SUMMARY:New Year
+END:VEVENT
+BEGIN:VEVENT
+UID:offsite@example
+DTSTAMP:20260101T000000Z
+DTSTART:20261130T080000Z
+DTEND:20261130T170000Z
+SUMMARY:Team offsite
+END:VEVENT
+END:VCALENDAR
+"""
+
+
+def test_holidays_from_an_icalendar_file(tmp_path):
+    from maild import config
+    from maild.adapters.calendar import holidays_from_ics
+
+    path = tmp_path / "holidays.ics"
+    path.write_text(ICS.replace("\n", "\r\n"))
+    assert holidays_from_ics(path) == {
+        date(2026, 12, 25),
+        date(2026, 12, 26),  # DTEND is exclusive: two days
+        date(2027, 1, 1),
+        date(2026, 11, 30),
+    }
+    data = {"business_hours": {"holidays_file": str(path), "holidays": ["2026-12-31"]}}
+    hours = config.parse(data, "test").business_hours.schedule("UTC")
+    assert not hours.is_open(utc(2026, 11, 30, 10)) and hours.is_open(utc(2026, 12, 1, 10))
+    assert date(2026, 12, 31) in hours.holidays and date(2026, 12, 25) in hours.holidays
+    with pytest.raises(config.ConfigError, match="cannot read holidays"):
+        config.parse({"business_hours": {"holidays_file": str(tmp_path / "no.ics")}}, "test")
