@@ -77,3 +77,46 @@ def test_response_targets_end_to_end(tmp_path, dovecot, imap_user, sink):
     [breach] = reminders("maria@acme.example")
     assert "missed its first response target" in breach.text()
     assert [r for r in reminders("dana@acme.example") if "Refund?" in str(r.msg["Subject"])]
+
+
+def test_handover_colleagues_on_copy_and_merge_end_to_end(tmp_path, dovecot, imap_user, sink):
+    """Through Dovecot and the sink: Ann writes with Carl in Cc; Dana answers (Carl on
+    copy), Carl's reply joins; Dana hands the ticket to Lee, who answers from the
+    handover mail; Ann's duplicate is merged and her later mail lands on the first."""
+    extra = '[[agents]]\nemail = "lee@acme.example"\nname = "Lee Agent"\nteam = "tier1"\n'
+    cfg = maild_config(tmp_path / "maild.toml", dovecot, imap_user, sink.port)
+    cfg.write_text(cfg.read_text().replace("[summary]", extra + "[summary]"))
+    settings = config.load(str(cfg))[0]
+    prepare(settings)
+    app = build(settings, ManualClock(START))
+    got = sink.handler
+
+    def step(raw: bytes) -> None:
+        dovecot.append(imap_user, raw)
+        assert run_once(app) == 0
+
+    step(mail(subject="Broken kettle", sender="Ann <ann@example.com>", Cc="carl@example.com"))
+    [note] = [r for r in got.to("dana@acme.example") if "Broken kettle" in str(r.msg["Subject"])]
+    step(answer(note.raw, "Hi Ann and Carl, a new one is on its way.\n\nDana"))
+    [copy] = got.to("carl@example.com")
+    assert copy.rcpt_tos == ["ann@example.com", "carl@example.com"]  # one mail, Carl on Cc
+    assert copy.msg["Cc"] == "carl@example.com"
+    step(answer(copy.raw, "Please send it to the office.", sender="Carl <carl@example.com>"))
+    tickets = json.loads(cli(cfg, "tickets", "--json").output)
+    assert len(tickets) == 1  # Carl's reply joined Ann's ticket
+
+    step(answer(note.raw, "#assign lee"))
+    [handover] = [r for r in got.to("lee@acme.example") if "Handed to you" in str(r.msg["Subject"])]
+    assert "Please send it to the office." in handover.text()
+    step(answer(handover.raw, "Hi Ann, it goes to the office.\n\nLee"))
+    assert "it goes to the office" in got.to("ann@example.com")[-1].text()
+
+    step(mail(subject="Kettle again", sender="Ann <ann@example.com>", msgid="<ann-2@x.org>"))
+    [dup] = [r for r in got.to("lee@acme.example") if "Kettle again" in str(r.msg["Subject"])]
+    step(answer(dup.raw, "#merge 1\n\nHi Ann, same kettle: we keep it on one ticket."))
+    assert "#1" in got.to("ann@example.com")[-1].text()
+    [ack2] = [r for r in got.to("ann@example.com") if r.msg["Subject"] == "[#2] Kettle again"]
+    step(answer(ack2.raw, "Thanks!", sender="Ann <ann@example.com>"))
+    [first] = [t for t in json.loads(cli(cfg, "ticket", "1", "--json").output)]
+    said = [m["text"] for m in first["timeline"] if m.get("kind") == "customer"]
+    assert any("Thanks!" in t for t in said)
