@@ -136,3 +136,22 @@ def test_the_daily_summary_counts_breaches_per_agent_and_for_the_team(app, clock
     text = app.ingest.queue.renderer.part(app.summaries.notice(built), "txt")
     assert "response targets: 2 breached" in text
     assert "1 breached and 0 near on tickets nobody had taken" in text
+
+
+def test_a_team_has_its_own_hours_and_targets(make_app, clock):
+    app = make_app(
+        business_hours={
+            "timezone": "UTC",
+            "teams": {"tier1": {"timezone": "America/New_York", "hours": "09:00-17:00"}},
+        },
+        targets={
+            "first_response": {"normal": "4h"},
+            "teams": {"tier1": {"first_response": {"normal": "1h"}}},
+        },
+    )
+    open_ticket(app)  # Monday 09:00 UTC = 04:00 in New York: tier1 opens at 14:00 UTC
+    with app.db.transaction() as store:
+        [(_, due)] = app.targets.due(store, clock())
+    assert due.due_at.isoformat() == "2026-11-23T15:00:00+00:00"  # 1 h after 09:00 NY
+    assert tick(app, clock, hours=5) == []  # 14:00 UTC: opened, nothing passed yet
+    assert tick(app, clock, minutes=45)  # 14:45: 45 of 60 minutes
