@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Mapping
 from datetime import datetime
 from email.charset import QP, Charset
 from email.header import Header
@@ -86,6 +87,19 @@ class Renderer:
 
     def _render(self, notice: Notice, part: str) -> str:
         return self.env.get_template(f"{notice.template}.{part}.j2").render(**notice.context)
+
+    def macro_names(self) -> list[str]:
+        """The canned replies: templates/macros/NAME.txt.j2."""
+        prefix, suffix = "macros/", ".txt.j2"
+        return sorted(
+            n[len(prefix) : -len(suffix)]
+            for n in self.env.list_templates()
+            if n.startswith(prefix) and n.endswith(suffix)
+        )
+
+    def macro(self, name: str, values: Mapping[str, object]) -> str:
+        """One canned reply, filled in (customer_name, ticket_id, agent_name)."""
+        return self.env.get_template(f"macros/{name}.txt.j2").render(**values).strip()
 
     def part(self, notice: Notice, part: str) -> str:
         """One part of a notice: "subject", "txt" or "html" (for previews)."""

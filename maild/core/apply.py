@@ -73,6 +73,11 @@ class Plan:
         return any(c.internal for c in self.changes)
 
     @property
+    def inserted(self) -> tuple[str, ...]:
+        """Canned words for the reply, in the order their commands stood."""
+        return tuple(c.words for c in self.changes if c.words)
+
+    @property
     def announcements(self) -> tuple[str, ...]:
         return tuple(c.announce for c in self.changes if c.announce)
 

@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from maild.core.model import Person, Role, TicketStatus
 
+_MACRO = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _ADDRESS = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 _AMOUNT = re.compile(r"^\d{1,9}(?:\.\d{1,2})?$")
 CURRENCIES = frozenset(
@@ -105,6 +106,7 @@ class Context:
     escalate_to: tuple[str, ...] | None = ()  # the teams this actor may escalate to; None: all
     owners: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # team -> its rota
     others: Mapping[int, TicketState] = field(default_factory=dict)  # tickets the block names
+    macros: Mapping[str, str] = field(default_factory=dict)  # name -> its text, rendered
 
 
 # What a command asks the desk to do beyond the ticket's own fields.
@@ -156,6 +158,7 @@ class Change:
     credit: Credit | None = None
     internal: bool = False  # nothing of this mail goes to the customer
     signal: Signal | None = None
+    words: str | None = None  # text put in the reply where the command stood (#macro)
 
 
 Effect = Callable[[Context, Mapping[str, object]], Change]
@@ -177,6 +180,8 @@ class Spec:
     reason_required: str | None = None  # refused without words after it, with this reason
     lists_help: bool = False  # the receipt lists the sender's commands and limits
     names_ticket: str | None = None  # the argument naming another ticket: the desk looks it up
+    lists_macros: bool = False  # the receipt lists the canned replies
+    names_macro: str | None = None  # the argument naming a canned reply: the desk fills it in
 
 
 @dataclass(frozen=True)
@@ -421,6 +426,21 @@ def _merge_effect(ctx: Context, args: Mapping[str, object]) -> Change:
     )
 
 
+def _macro_args(args: str) -> dict[str, object]:
+    name = args.strip().lower()
+    if not _MACRO.match(name):
+        raise ArgumentError("write #macro NAME (letters, digits, - and _); #macros lists them")
+    return {"name": name}
+
+
+def _macro_effect(ctx: Context, args: Mapping[str, object]) -> Change:
+    name = str(args["name"])
+    if name not in ctx.macros:
+        known = ", ".join(sorted(ctx.macros)) or "none"
+        raise Refused(f"no canned reply '{name}' (there are: {known})")
+    return Change(ctx.ticket, f"canned reply '{name}' put in your answer", words=ctx.macros[name])
+
+
 def _nothing(summary: str) -> Effect:
     return lambda ctx, args: Change(ctx.ticket, summary)
 
@@ -491,6 +511,24 @@ REGISTRY: Mapping[str, Spec] = {
             _merge_effect,
             "fold this ticket into #N (a duplicate); mail to either lands on #N",
             names_ticket="into",
+        ),
+        Spec(
+            "macro",
+            _AGENT,
+            _macro_args,
+            "#macro NAME",
+            _macro_effect,
+            "put a canned reply (templates/macros/NAME.txt.j2) into your answer, there",
+            names_macro="name",
+        ),
+        Spec(
+            "macros",
+            _AGENT,
+            _no_args,
+            "#macros",
+            _nothing("the canned replies are listed in the receipt"),
+            "list the canned replies",
+            lists_macros=True,
         ),
         Spec(
             "cc",

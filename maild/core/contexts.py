@@ -83,6 +83,7 @@ class Receipt(View):
     help: tuple[HelpLine, ...] = ()
     limits: LimitsShown | None = None
     auth_failed: str | None = None
+    macros: tuple[str, ...] = ()  # #macros: the canned replies
 
 
 @dataclass(frozen=True)

@@ -27,10 +27,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 
-from maild.adapters.db.models import Ticket
 from maild.core import apply, auth, commands, notices, policy, reply, route
 from maild.core.auth import Verdict
-from maild.core.commands import Context, TicketState
 from maild.core.contexts import Receipt
 from maild.core.model import Person, Role, TicketStatus
 from maild.core.people import Directory
@@ -40,6 +38,7 @@ from maild.services.rows import Queue, record_message
 from maild.services.staff import effects, receipts, stopped
 from maild.services.staff.approvals import Approvals
 from maild.services.staff.handover import Handovers
+from maild.services.staff.lookup import Lookup
 from maild.services.staff.mail import (
     Result,
     StaffMail,
@@ -76,12 +75,14 @@ class StaffDesk:
     relay: Relay = field(init=False)
     approvals: Approvals = field(init=False)
     handovers: Handovers = field(init=False)
+    lookup: Lookup = field(init=False)
 
     def __post_init__(self) -> None:
         s = self.staffing
         self.receipts = Receipts(s.addressing, self.queue, s.limits, s.receipts)
         self.relay = Relay(s.directory, s.addressing, self.queue, self.escalations)
         self.handovers = Handovers(s.directory, s.addressing, self.queue)
+        self.lookup = Lookup(s.directory, self.escalations, self.queue.renderer)
         self.approvals = Approvals(
             s.directory,
             s.addressing,
@@ -144,7 +145,12 @@ class StaffDesk:
         usage = self._usage(sm, limits)
         approved = sm.approved_by is not None
         plan = apply.plan(
-            sm.block, self._context(sm, limits), limits, usage, approver=manager, approved=approved
+            sm.block,
+            self.lookup.context(sm, limits),
+            limits,
+            usage,
+            approver=manager,
+            approved=approved,
         )
         sm.action.status, sm.action.updated_at = str(plan.status), sm.now
         approver = sm.approved_by.email if sm.approved_by else None
@@ -196,41 +202,9 @@ class StaffDesk:
         state = self.escalations.state(sm.store, sm.ticket.id)
         return f"with {state.team} ({state.owner})" if state else None
 
-    # what a plan looks at -------------------------------------------------------------------
-    def _context(self, sm: StaffMail, limits: policy.Limits) -> Context:
-        ticket = sm.ticket
-        assert ticket is not None and ticket.id is not None
-        return Context(
-            state_of(ticket),
-            sm.person,
-            tuple(self.staffing.directory.agents()),
-            limits.currency,
-            escalation=self.escalations.state(sm.store, ticket.id),
-            teams=self.escalations.public_names(),
-            owners=self.escalations.rotas(),
-            escalate_to=limits.escalate_to if sm.person.role is Role.AGENT else (),
-            others=self._named(sm),
-        )
-
-    @staticmethod
-    def _named(sm: StaffMail) -> dict[int, TicketState]:
-        """The other tickets the block's commands name (their specs say which argument)."""
-        wanted = []
-        for c in sm.block.commands:
-            key = commands.spec(c).names_ticket
-            if key is not None and isinstance(c.args.get(key), int):
-                wanted.append(int(str(c.args[key])))
-        found = [sm.store.ticket(n) for n in wanted]
-        return {t.id: state_of(t) for t in found if t is not None and t.id is not None}
-
     def _usage(self, sm: StaffMail, limits: policy.Limits) -> policy.Usage:
         assert sm.ticket is not None
         day, month, since = policy.periods(sm.now, self.staffing.timezone)
         return sm.store.usage(
             sm.person.email, sm.ticket.customer, limits.currency, day, month, since
         )
-
-
-def state_of(t: Ticket) -> TicketState:
-    assert t.id is not None
-    return TicketState(t.id, t.customer, t.status, t.priority, t.agent, t.team)

@@ -75,11 +75,15 @@ class Receipts:
         if not (sm.block.commands or sm.block.errors):
             return
         errors = plan.status is not apply.Status.APPLIED or sm.approved_by is not None
-        if self.mode == "always" or errors or plan.wants_help:
+        listing = any(commands.spec(c).lists_macros for c in sm.block.commands)
+        if self.mode == "always" or errors or plan.wants_help or listing:
             self.reply(sm, self.with_help(view, sm.person, sm.block), cause=str(plan.status))
 
     def with_help(self, view: Receipt, person: Person, block: Block) -> Receipt:
-        """#help: the sender's own commands and, for an agent, their limits."""
+        """#help: the sender's own commands and, for an agent, their limits;
+        #macros: the canned replies."""
+        if any(commands.spec(c).lists_macros for c in block.commands):
+            view = replace(view, macros=tuple(self.queue.renderer.macro_names()))
         if not any(commands.spec(c).lists_help for c in block.commands):
             return view
         helps = tuple(HelpLine(s.usage, s.help) for s in commands.commands_for(person.role))

@@ -31,11 +31,12 @@ class Relay:
 
     def agent_words(self, sm: StaffMail, plan: apply.Plan) -> str | None:
         """An agent's reply and what their commands announce, unless kept internal."""
-        if plan.internal or not (sm.block.reply or plan.announcements):
+        text = "\n\n".join(x for x in (*plan.inserted, sm.block.reply) if x)
+        if plan.internal or not (text or plan.announcements):
             return None
-        shown = "\n\n".join(x for x in (sm.block.reply, *plan.announcements) if x)
+        shown = "\n\n".join(x for x in (text, *plan.announcements) if x)
         sender = f"{sm.person.name} ({self.addressing.support_name})"
-        return self.to_customer(sm, plan, Words(sm.block.reply, shown, sender))
+        return self.to_customer(sm, plan, Words(text, shown, sender))
 
     def owner_words(self, sm: StaffMail, plan: apply.Plan) -> str | None:
         """An owner's text goes to the agent; to the customer only with #update."""
