@@ -182,6 +182,7 @@ class Spec:
     names_ticket: str | None = None  # the argument naming another ticket: the desk looks it up
     lists_macros: bool = False  # the receipt lists the canned replies
     names_macro: str | None = None  # the argument naming a canned reply: the desk fills it in
+    coaches: bool = False  # a manager's words to an agent: the coaching path, not a decision
 
 
 @dataclass(frozen=True)
@@ -606,6 +607,17 @@ REGISTRY: Mapping[str, Spec] = {
             "refuse a held mail; the agent is told your reason",
             decides="denied",
             reason_required="#deny needs a reason for the agent",
+        ),
+        Spec(
+            "coach",
+            frozenset({Role.MANAGER}),
+            _decision,
+            "#coach [N] text",
+            _nothing("coaching sent"),
+            "words for the ticket's agent: nothing changes, nothing is undone (N: the ticket,"
+            " when you answer the summary)",
+            coaches=True,
+            reason_required="#coach needs your words for the agent",
         ),
     )
 }

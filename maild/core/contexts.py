@@ -184,6 +184,28 @@ class Handover(View):
     history: tuple[Said, ...]
 
 
+@dataclass(frozen=True)
+class Coaching(View):
+    """agent/coaching: a manager's words to an agent about a ticket."""
+
+    manager_name: str
+    words: str
+    subject: str
+    customer: str
+    last_words: str  # the customer's latest mail
+    credits: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CoachingAnswer(View):
+    """manager/coaching-answer: the agent's answer to coaching."""
+
+    agent_name: str
+    words: str
+    coached: str  # what the manager had written
+    subject: str
+
+
 # response targets -----------------------------------------------------------------------
 @dataclass(frozen=True)
 class TargetReminder(View):
@@ -240,6 +262,8 @@ CONTEXTS: Mapping[str, type[View]] = {
     "agent/owner-mail": OwnerMail,
     "agent/target": TargetReminder,
     "agent/handover": Handover,
+    "agent/coaching": Coaching,
+    "manager/coaching-answer": CoachingAnswer,
     "customer/ack": Ack,
     "customer/reply": CustomerReply,
     "customer/still-working": StillWorking,

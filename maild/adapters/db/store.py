@@ -537,6 +537,21 @@ class Store:
         count, cents = self.session.exec(query).one()
         return int(count), int(cents)
 
+    def approvals_of(self, ticket_id: int | None) -> Sequence[Approval]:
+        query = select(Approval).where(Approval.ticket_id == ticket_id).order_by(col(Approval.id))
+        return self.session.exec(query).all()
+
+    def sent_mail(self, message_ids: Sequence[str], template: str) -> Outbox | None:
+        """The newest of our mails with one of these Message-IDs and this template."""
+        if not message_ids:
+            return None
+        query = (
+            select(Outbox)
+            .where(col(Outbox.message_id).in_(list(message_ids)), Outbox.template == template)
+            .order_by(col(Outbox.id).desc())
+        )
+        return self.session.exec(query).first()
+
     def last_customer_message_id(self, ticket_id: int, customer: str) -> str | None:
         query = (
             select(Inbound.message_id)

@@ -37,6 +37,7 @@ from maild.services.escalations import Escalations
 from maild.services.rows import Queue, record_message
 from maild.services.staff import effects, receipts, stopped
 from maild.services.staff.approvals import Approvals
+from maild.services.staff.coaching import Coaches
 from maild.services.staff.handover import Handovers
 from maild.services.staff.lookup import Lookup
 from maild.services.staff.mail import (
@@ -76,6 +77,7 @@ class StaffDesk:
     approvals: Approvals = field(init=False)
     handovers: Handovers = field(init=False)
     lookup: Lookup = field(init=False)
+    coaches: Coaches = field(init=False)
 
     def __post_init__(self) -> None:
         s = self.staffing
@@ -83,6 +85,7 @@ class StaffDesk:
         self.relay = Relay(s.directory, s.addressing, self.queue, self.escalations)
         self.handovers = Handovers(s.directory, s.addressing, self.queue)
         self.lookup = Lookup(s.directory, self.escalations, self.queue.renderer)
+        self.coaches = Coaches(s.directory, s.addressing, self.queue, self.receipts)
         self.approvals = Approvals(
             s.directory,
             s.addressing,
@@ -123,6 +126,8 @@ class StaffDesk:
         if not verdict.ok:
             return stopped.unproven(sm, verdict, self.receipts)
         if sm.person.role is Role.MANAGER:
+            if any(commands.spec(c).coaches for c in sm.block.commands):
+                return self.coaches.coach(sm)
             return self.approvals.decide(sm)
         if sm.ticket is None or sm.ticket.id is None:  # a token for no ticket (a receipt)
             return stopped.unproven(sm, stopped.no_ticket(verdict), self.receipts)
@@ -130,6 +135,9 @@ class StaffDesk:
             sm.store, sm.ticket.id, sm.person
         ):
             return stopped.not_yours(sm, self.receipts)
+        coached = self.coaches.answered(sm) if sm.person.role is Role.AGENT else None
+        if coached is not None:
+            return self.coaches.answer(sm, coached)
         plan = self.act(sm)
         return Result(sm.ticket.id, f"{sm.person.role} mail: {plan.status}", plan.status)
 
