@@ -29,6 +29,7 @@ from maild.services.rows import Queue
 from maild.services.scheduler import Hourly, Job, Scheduler
 from maild.services.staff.desk import StaffDesk, Staffing
 from maild.services.summary import Summaries, SummaryJob
+from maild.services.surveys import Surveys
 from maild.services.targets import ResponseTargets
 
 
@@ -177,7 +178,8 @@ def build(settings: Settings, clock: Callable[[], datetime] = system_clock) -> A
         receipts=settings.receipts.mode,
         expire_after=timedelta(hours=settings.approvals.expire_after_hours),
     )
-    desk = StaffDesk(staffing, queue, escalations)
+    surveys = Surveys(people, addressing, queue, settings.survey)
+    desk = StaffDesk(staffing, queue, escalations, surveys)
     ingest = Ingest(
         db=db,
         directory=people,
@@ -189,6 +191,7 @@ def build(settings: Settings, clock: Callable[[], datetime] = system_clock) -> A
         default_team=default_team,
         operator=support.operator,
         on_queued=wakeup.set,
+        surveys=surveys,
     )
     sender = Sender(
         db,

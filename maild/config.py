@@ -296,6 +296,12 @@ class Metrics(Strict):
     listen: str | None = None
 
 
+class SurveySettings(Strict):
+    # When a ticket closes, one question to the customer, answered by reply.
+    enabled: bool = True
+    every_days: int = Field(default=30, ge=1)  # never more often to one customer
+
+
 class Retention(Strict):
     # Raw mail and attachments older than this are dropped (text, events and the
     # ledger stay). At least a week: a held credit re-runs its raw mail on #approve.
@@ -443,6 +449,7 @@ class Settings(Strict):
     metrics: Metrics = Metrics()
     business_hours: BusinessHoursSettings | None = None  # none: every minute counts
     targets: TargetsSettings = TargetsSettings()
+    survey: SurveySettings = SurveySettings()
 
     _timezone = field_validator("timezone")(classmethod(lambda cls, v: _check_timezone(v)))
 

@@ -40,6 +40,8 @@ BASE: dict[str, Any] = {
     ],
     # The daily summary is a scheduled job of its own; tests that want it turn it on.
     "summary": {"enabled": False},
+    # The closing survey is a mail of its own; tests that want it turn it on.
+    "survey": {"enabled": False},
 }
 
 

@@ -304,6 +304,8 @@ username = "{user}"
 {smtp}
 {PEOPLE}[summary]
 enabled = {"true" if summaries else "false"}
+[survey]
+enabled = false
 """)
     return path
 

@@ -206,6 +206,26 @@ class CoachingAnswer(View):
     subject: str
 
 
+@dataclass(frozen=True)
+class Survey(View):
+    """customer/survey: one question when the ticket closes."""
+
+    subject: str
+    customer_name: str | None
+    agent_name: str
+
+
+@dataclass(frozen=True)
+class Rated(View):
+    """agent/rating: what the customer thought of a closed ticket."""
+
+    score: int
+    good: bool
+    comment: str
+    subject: str
+    customer: str
+
+
 # response targets -----------------------------------------------------------------------
 @dataclass(frozen=True)
 class TargetReminder(View):
@@ -263,6 +283,8 @@ CONTEXTS: Mapping[str, type[View]] = {
     "agent/target": TargetReminder,
     "agent/handover": Handover,
     "agent/coaching": Coaching,
+    "agent/rating": Rated,
+    "customer/survey": Survey,
     "manager/coaching-answer": CoachingAnswer,
     "customer/ack": Ack,
     "customer/reply": CustomerReply,

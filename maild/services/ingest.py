@@ -40,6 +40,7 @@ from maild.core.people import Directory
 from maild.services.arrival import Arrival
 from maild.services.rows import Queue, record_message
 from maild.services.staff.desk import StaffDesk
+from maild.services.surveys import Surveys
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,7 @@ class Ingest:
     default_team: str | None = None
     operator: str | None = None  # told of each quarantined mail, a few an hour
     on_queued: Callable[[], None] = lambda: None
+    surveys: Surveys | None = None  # answers to the closing survey are ratings
 
     def __call__(self, batch: Sequence[RawMail]) -> list[Outcome]:
         try:
@@ -216,6 +218,10 @@ class Ingest:
         m, store = a.mail, a.store
         ticket = store.ticket(d.ticket_id)
         assert ticket is not None and ticket.id is not None
+        inbound_id = self._inbound(a, Verdict.JOINED, ticket.id, d.via)
+        rated = self.surveys.answer(a, ticket, inbound_id) if self.surveys else None
+        if rated is not None:  # an answer to the survey: a rating, not a reopening
+            return Outcome(Verdict.JOINED, ticket.id, rated)
         if d.reopen:
             ticket.status, ticket.closed_at = TicketStatus.OPEN, None
             store.event(
@@ -226,7 +232,6 @@ class Ingest:
             ticket.status = TicketStatus.OPEN
         if ticket.awaiting_since is None:  # the next response's clock starts
             ticket.awaiting_since, ticket.target_stage = a.now, 0
-        inbound_id = self._inbound(a, Verdict.JOINED, ticket.id, d.via)
         record_message(a, ticket.id, inbound_id, "customer")
         if m.from_addr == ticket.customer:
             self._copied(a, ticket.id)

@@ -274,3 +274,24 @@ class Participant(SQLModel, table=True):
     address: str
     added_by: str  # the customer's address, or the agent's
     created_at: datetime
+
+
+class Survey(SQLModel, table=True):
+    """The one-question survey sent when a ticket closed, and the customer's rating:
+    one row per ticket, naming the agent it rates."""
+
+    __table_args__ = (
+        UniqueConstraint("ticket_id", name="uq_survey_ticket"),
+        Index("ix_survey_customer_sent", "customer", "sent_at"),
+        Index("ix_survey_message_id", "message_id"),
+        Index("ix_survey_agent_answered", "agent", "answered_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id")
+    customer: str
+    agent: str | None = None
+    message_id: str
+    sent_at: datetime
+    score: int | None = None  # 1..5; good = 5, bad = 1
+    comment: str | None = None
+    answered_at: datetime | None = None

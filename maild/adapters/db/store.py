@@ -11,7 +11,7 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Engine, Insert, bindparam, delete, func, insert, or_, update
+from sqlalchemy import Engine, Insert, and_, bindparam, delete, func, insert, or_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel import Session, SQLModel, col, select
 
@@ -30,6 +30,7 @@ from maild.adapters.db.models import (
     Outbox,
     Participant,
     Quarantine,
+    Survey,
     Ticket,
 )
 from maild.core.intake import Verdict
@@ -540,6 +541,26 @@ class Store:
     def approvals_of(self, ticket_id: int | None) -> Sequence[Approval]:
         query = select(Approval).where(Approval.ticket_id == ticket_id).order_by(col(Approval.id))
         return self.session.exec(query).all()
+
+    # surveys ----------------------------------------------------------------
+    def surveyed(self, ticket_id: int, customer: str, since: datetime) -> bool:
+        """Asked about this ticket already, or this customer lately."""
+        query = select(Survey.id).where(
+            or_(
+                col(Survey.ticket_id) == ticket_id,
+                and_(col(Survey.customer) == customer, col(Survey.sent_at) >= since),
+            )
+        )
+        return self.session.exec(query.limit(1)).first() is not None
+
+    def survey_answered(self, ticket_id: int, message_ids: Sequence[str | None]) -> Survey | None:
+        ids = [i for i in message_ids if i]
+        if not ids:
+            return None
+        query = select(Survey).where(
+            col(Survey.ticket_id) == ticket_id, col(Survey.message_id).in_(ids)
+        )
+        return self.session.exec(query).first()
 
     def sent_mail(self, message_ids: Sequence[str], template: str) -> Outbox | None:
         """The newest of our mails with one of these Message-IDs and this template."""

@@ -49,6 +49,7 @@ from maild.services.staff.mail import (
 )
 from maild.services.staff.receipts import Receipts
 from maild.services.staff.relay import Relay
+from maild.services.surveys import Surveys
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +73,7 @@ class StaffDesk:
     staffing: Staffing
     queue: Queue
     escalations: Escalations
+    surveys: Surveys | None = None  # asked when a ticket closes
     receipts: Receipts = field(init=False)
     relay: Relay = field(init=False)
     approvals: Approvals = field(init=False)
@@ -184,6 +186,7 @@ class StaffDesk:
         ticket = sm.ticket
         assert ticket is not None
         previous, after = ticket.agent, plan.ticket_after
+        closing = after.status == TicketStatus.CLOSED and ticket.status != TicketStatus.CLOSED
         if after.status != ticket.status:
             ticket.closed_at = sm.now if after.status == TicketStatus.CLOSED else None
         if after.status != TicketStatus.OPEN:  # pending or closed: nobody's clock runs
@@ -203,6 +206,8 @@ class StaffDesk:
             return self.relay.owner_words(sm, plan)
         sent = self.relay.agent_words(sm, plan)
         effects.merges(sm, plan)  # after the words: the customer hears on this ticket
+        if closing and ticket.merged_into is None and self.surveys is not None:
+            self.surveys.offer(sm.store, ticket, ticket.agent or sm.person.email, sm.now)
         return sent
 
     def _escalation_line(self, sm: StaffMail) -> str | None:

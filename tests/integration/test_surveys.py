@@ -1,0 +1,68 @@
+"""What customers thought: one question when a ticket closes, answered by reply; a
+rating is a row naming the agent, its comment goes to them; anything else is a normal
+reply; never twice in 30 days to one customer, never to a robot."""
+
+import pytest
+
+from maild.adapters.db.models import Survey, Ticket
+from tests.integration.helpers import outbox, rows
+from tests.integration.staff import answer, body, last, open_ticket, take
+
+DANA, SAM = "dana@acme.example", "sam@example.com"
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app(survey={"enabled": True})
+
+
+def closed(app, sender="Sam <sam@example.com>"):
+    ticket = open_ticket(app, sender=sender)
+    take(
+        app, answer(last(app, "agent/new", DANA), "#close\n\nHi, sorted: the kettle is on its way.")
+    )
+    return ticket
+
+
+def test_a_rating_is_a_row_for_the_agent_and_the_comment_reaches_them(app):
+    ticket = closed(app)
+    survey = last(app, "customer/survey", SAM)
+    assert "How did we do?" in body(survey) and "good or bad" in body(survey)
+    outcome = take(app, answer(survey, "Good, Dana was quick and kind.", sender=SAM))
+    assert (outcome.verdict, outcome.reason) == ("joined", "rated 5 of 5")
+    [row] = rows(app, Survey)
+    assert (row.ticket_id, row.agent, row.score) == (ticket, DANA, 5)
+    assert row.comment == "Dana was quick and kind"
+    told = last(app, "agent/rating", DANA)
+    assert "rated ticket #1: 5 of 5 (good)" in body(told) and "quick and kind" in body(told)
+    assert [t.status for t in rows(app, Ticket)] == ["closed"]  # a rating does not reopen
+
+
+def test_an_answer_that_is_not_a_rating_is_a_normal_reply(app):
+    closed(app)
+    survey = last(app, "customer/survey", SAM)
+    outcome = take(app, answer(survey, "The new kettle is broken too.", sender=SAM))
+    assert outcome.verdict == "joined" and outcome.reason != "rated"
+    assert [t.status for t in rows(app, Ticket)] == ["open"]  # reopened, as any reply
+    assert rows(app, Survey)[0].score is None
+
+
+def test_never_twice_in_30_days_and_never_to_a_robot(app, clock):
+    closed(app)
+    closed(app)  # Sam's second ticket, the same day: no second survey
+    assert len([o for o in outbox(app) if o.template == "customer/survey"]) == 1
+    clock.advance(days=31)
+    closed(app)
+    assert len([o for o in outbox(app) if o.template == "customer/survey"]) == 2
+    survey = last(app, "customer/survey", SAM)
+    ooo = answer(
+        survey, "Good morning, I am out of the office.", sender=SAM, Auto_Submitted="auto-replied"
+    )
+    assert take(app, ooo).verdict == "ignored"
+    assert [s.score for s in rows(app, Survey)] == [None, None]
+
+
+def test_the_survey_can_be_turned_off(make_app):
+    app = make_app(survey={"enabled": False})
+    closed(app)
+    assert [o for o in outbox(app) if o.template == "customer/survey"] == []
