@@ -22,6 +22,7 @@ from maild.core.people import Directory
 from maild.health import Health
 from maild.services.escalations import Escalations
 from maild.services.ingest import Ingest
+from maild.services.monitor import Monitor
 from maild.services.outbox import Sender, Transport
 from maild.services.presence import Presence, new_instance_id
 from maild.services.retention import Housekeeping
@@ -179,7 +180,14 @@ def build(settings: Settings, clock: Callable[[], datetime] = system_clock) -> A
         expire_after=timedelta(hours=settings.approvals.expire_after_hours),
     )
     surveys = Surveys(people, addressing, queue, settings.survey)
-    desk = StaffDesk(staffing, queue, escalations, surveys)
+    monitor = Monitor(
+        people,
+        addressing,
+        queue,
+        {t.name: t.manager for t in settings.teams if t.manager},
+        {k.lower(): v for k, v in settings.monitor.items()},
+    )
+    desk = StaffDesk(staffing, queue, escalations, surveys, monitor)
     ingest = Ingest(
         db=db,
         directory=people,
@@ -192,6 +200,7 @@ def build(settings: Settings, clock: Callable[[], datetime] = system_clock) -> A
         operator=support.operator,
         on_queued=wakeup.set,
         surveys=surveys,
+        monitor=monitor,
     )
     sender = Sender(
         db,
@@ -234,6 +243,7 @@ def build(settings: Settings, clock: Callable[[], datetime] = system_clock) -> A
             wakeup.set,
         ),
         Hourly("escalations", db, escalations.run_watch, wakeup.set),
+        Hourly("monitor", db, monitor.hourly, wakeup.set),
         Hourly("targets", db, response_targets.run, wakeup.set, minutes=5),
         Hourly("housekeeping", db, Housekeeping(settings.retention.raw_days)),
         SummaryJob(summaries, wakeup.set),

@@ -296,6 +296,15 @@ class Metrics(Strict):
     listen: str | None = None
 
 
+class MonitorSpec(Strict):
+    """What one manager watches without approving: FYI copies, each or hourly."""
+
+    credits_from: Money | None = None  # credits at or over this amount
+    escalations: bool = False
+    reopened: bool = False
+    mode: Literal["each", "hourly", "none"] = "each"
+
+
 class SurveySettings(Strict):
     # When a ticket closes, one question to the customer, answered by reply.
     enabled: bool = True
@@ -450,6 +459,7 @@ class Settings(Strict):
     business_hours: BusinessHoursSettings | None = None  # none: every minute counts
     targets: TargetsSettings = TargetsSettings()
     survey: SurveySettings = SurveySettings()
+    monitor: dict[str, MonitorSpec] = {}  # manager's address -> what they watch
 
     _timezone = field_validator("timezone")(classmethod(lambda cls, v: _check_timezone(v)))
 

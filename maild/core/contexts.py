@@ -226,6 +226,21 @@ class Rated(View):
     customer: str
 
 
+@dataclass(frozen=True)
+class FyiItem:
+    ticket: int
+    what: str  # "Dana Agent credited USD 80.00 (broken kettle)"
+    subject: str
+
+
+@dataclass(frozen=True)
+class Fyi(View):
+    """manager/fyi: what happened on the manager's teams, for their eyes only."""
+
+    items: tuple[FyiItem, ...]
+    bundled: bool  # several tickets: #coach needs the ticket number
+
+
 # response targets -----------------------------------------------------------------------
 @dataclass(frozen=True)
 class TargetReminder(View):
@@ -285,6 +300,7 @@ CONTEXTS: Mapping[str, type[View]] = {
     "agent/coaching": Coaching,
     "agent/rating": Rated,
     "customer/survey": Survey,
+    "manager/fyi": Fyi,
     "manager/coaching-answer": CoachingAnswer,
     "customer/ack": Ack,
     "customer/reply": CustomerReply,

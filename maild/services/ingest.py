@@ -38,6 +38,7 @@ from maild.core.intake import Outcome, RawMail, TransientError, Verdict
 from maild.core.model import InboundMail, Person, Role, TicketStatus
 from maild.core.people import Directory
 from maild.services.arrival import Arrival
+from maild.services.monitor import REOPENED, Monitor, Seen
 from maild.services.rows import Queue, record_message
 from maild.services.staff.desk import StaffDesk
 from maild.services.surveys import Surveys
@@ -66,6 +67,7 @@ class Ingest:
     operator: str | None = None  # told of each quarantined mail, a few an hour
     on_queued: Callable[[], None] = lambda: None
     surveys: Surveys | None = None  # answers to the closing survey are ratings
+    monitor: Monitor | None = None  # managers watching reopened tickets
 
     def __call__(self, batch: Sequence[RawMail]) -> list[Outcome]:
         try:
@@ -223,10 +225,7 @@ class Ingest:
         if rated is not None:  # an answer to the survey: a rating, not a reopening
             return Outcome(Verdict.JOINED, ticket.id, rated)
         if d.reopen:
-            ticket.status, ticket.closed_at = TicketStatus.OPEN, None
-            store.event(
-                ticket.id, a.now, "reopened", m.from_addr, reason="the customer wrote again"
-            )
+            self._reopen(a, ticket)
         ticket.updated_at = a.now
         if ticket.status == TicketStatus.PENDING:  # the customer answered: ours again
             ticket.status = TicketStatus.OPEN
@@ -245,6 +244,16 @@ class Ingest:
             a.now,
         )
         return Outcome(Verdict.JOINED, ticket.id, d.via)
+
+    def _reopen(self, a: Arrival, ticket: Ticket) -> None:
+        """The customer wrote to a closed ticket: open again, and a watching manager sees it."""
+        assert ticket.id is not None
+        ticket.status, ticket.closed_at = TicketStatus.OPEN, None
+        why = "the customer wrote again"
+        a.store.event(ticket.id, a.now, "reopened", a.mail.from_addr, reason=why)
+        if self.monitor is not None:
+            seen = Seen(REOPENED, f"{a.mail.from_addr} wrote again after it was closed")
+            self.monitor.saw(a.store, ticket, seen, a.now)
 
     def _staff(self, a: Arrival, d: route.StaffMail) -> Outcome:
         # The desk decides which ticket: the one a token signed for this person names.

@@ -226,8 +226,8 @@ class Store:
 
     def event(
         self, ticket_id: int, at: datetime, kind: str, actor: str | None, **detail: Any
-    ) -> None:
-        self.insert(Event, ticket_id=ticket_id, at=at, kind=kind, actor=actor, detail=detail)
+    ) -> int:
+        return self.insert(Event, ticket_id=ticket_id, at=at, kind=kind, actor=actor, detail=detail)
 
     # listings ------------------------------------------------------------
     def tickets(self, status: str | None = None, limit: int = 100) -> Sequence[Ticket]:
@@ -541,6 +541,17 @@ class Store:
     def approvals_of(self, ticket_id: int | None) -> Sequence[Approval]:
         query = select(Approval).where(Approval.ticket_id == ticket_id).order_by(col(Approval.id))
         return self.session.exec(query).all()
+
+    def fyi_events(self, manager: str, since: datetime, until: datetime) -> list[tuple[Event, str]]:
+        """FYIs recorded for this manager's hourly bundle, with their tickets' subjects."""
+        query = (
+            select(Event, Ticket.subject)
+            .join(Ticket, col(Ticket.id) == col(Event.ticket_id))
+            .where(Event.kind == "fyi", Event.at >= since, Event.at < until)
+            .order_by(col(Event.id))
+        )
+        found = self.session.exec(query).all()
+        return [(e, s) for e, s in found if e.detail.get("manager") == manager]
 
     # surveys ----------------------------------------------------------------
     def surveyed(self, ticket_id: int, customer: str, since: datetime) -> bool:

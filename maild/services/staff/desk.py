@@ -34,6 +34,7 @@ from maild.core.model import Person, Role, TicketStatus
 from maild.core.people import Directory
 from maild.services.arrival import Arrival
 from maild.services.escalations import Escalations
+from maild.services.monitor import Monitor
 from maild.services.rows import Queue, record_message
 from maild.services.staff import effects, receipts, stopped
 from maild.services.staff.approvals import Approvals
@@ -74,6 +75,7 @@ class StaffDesk:
     queue: Queue
     escalations: Escalations
     surveys: Surveys | None = None  # asked when a ticket closes
+    monitor: Monitor | None = None  # managers watching their teams
     receipts: Receipts = field(init=False)
     relay: Relay = field(init=False)
     approvals: Approvals = field(init=False)
@@ -187,6 +189,7 @@ class StaffDesk:
         assert ticket is not None
         previous, after = ticket.agent, plan.ticket_after
         closing = after.status == TicketStatus.CLOSED and ticket.status != TicketStatus.CLOSED
+        reopening = after.status == TicketStatus.OPEN and ticket.status == TicketStatus.CLOSED
         if after.status != ticket.status:
             ticket.closed_at = sm.now if after.status == TicketStatus.CLOSED else None
         if after.status != TicketStatus.OPEN:  # pending or closed: nobody's clock runs
@@ -200,6 +203,8 @@ class StaffDesk:
         effects.credits(sm, plan)
         self.escalations.carry_out(sm, plan.signals)
         effects.copies(sm, plan)
+        if self.monitor is not None:
+            effects.watched(sm, plan, self.monitor, reopening)
         if after.agent is not None and after.agent != previous:
             self.handovers.tell(sm, previous, self._escalation_line(sm))
         if sm.person.role is Role.OWNER:

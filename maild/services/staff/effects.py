@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from maild.adapters.db.models import Ledger
 from maild.core import apply, policy
-from maild.core.commands import Copy, Merge
+from maild.core.commands import Copy, Escalate, Merge
+from maild.services.monitor import CREDIT, ESCALATION, REOPENED, Monitor, Seen
 from maild.services.staff.mail import StaffMail
 
 
@@ -52,3 +53,20 @@ def merges(sm: StaffMail, plan: apply.Plan) -> None:
             # The other customer's mail must land on the survivor too, not open anew.
             sm.store.add_participants(merge.into, [ticket.customer], sm.person.email, sm.now)
         sm.store.event(merge.into, sm.now, "merged", sm.person.email, source=ticket.id)
+
+
+def watched(sm: StaffMail, plan: apply.Plan, monitor: Monitor, reopened: bool) -> None:
+    """What a watching manager sees of this mail: credits, escalations, a reopening."""
+    ticket, name = sm.ticket, sm.person.name
+    assert ticket is not None
+    for credit in plan.credits:
+        shown = policy.Money(credit.amount, credit.currency)
+        because = f" ({credit.reason})" if credit.reason else ""
+        seen = Seen(CREDIT, f"{name} credited {shown}{because}", credit.amount)
+        monitor.saw(sm.store, ticket, seen, sm.now)
+    for escalate in (s for s in plan.signals if isinstance(s, Escalate)):
+        monitor.saw(
+            sm.store, ticket, Seen(ESCALATION, f"{name} escalated it to {escalate.team}"), sm.now
+        )
+    if reopened:
+        monitor.saw(sm.store, ticket, Seen(REOPENED, f"{name} reopened it"), sm.now)

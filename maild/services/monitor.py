@@ -1,0 +1,90 @@
+"""Watching without approving: FYI copies for a manager, as things happen or hourly.
+
+`[monitor."manager@..."]` says what one manager wants to see on their teams'
+tickets: credits at or over an amount, escalations, reopened tickets. Nothing
+waits for them; each FYI is a mail they can answer with #coach (a bundle names
+several tickets, so #coach N).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from maild.adapters.db.models import Ticket
+from maild.adapters.db.store import Store
+from maild.config import MonitorSpec
+from maild.core import notices
+from maild.core.contexts import Fyi, FyiItem
+from maild.core.model import Role
+from maild.core.people import Directory
+from maild.services.rows import Queue
+
+CREDIT, ESCALATION, REOPENED = "credit", "escalation", "reopened"
+
+
+@dataclass(frozen=True)
+class Seen:
+    """One thing that happened on a ticket, for whoever watches its team."""
+
+    kind: str  # credit, escalation, reopened
+    what: str  # in words
+    amount: Decimal = Decimal(0)  # a credit's
+
+
+@dataclass
+class Monitor:
+    directory: Directory
+    addressing: notices.Addressing
+    queue: Queue
+    managers: Mapping[str, str]  # team -> manager address
+    watching: Mapping[str, MonitorSpec]  # manager -> what they watch
+
+    def saw(self, store: Store, ticket: Ticket, seen: Seen, now: datetime) -> None:
+        """As it happens: to a manager watching in "each" mode; recorded for "hourly"."""
+        manager = self.managers.get(ticket.team or "")
+        spec = self.watching.get(manager or "")
+        if manager is None or spec is None or not _wanted(spec, seen):
+            return
+        assert ticket.id is not None
+        event = store.event(
+            ticket.id, now, "fyi", None, manager=manager, what=seen.what, mode=spec.mode
+        )
+        if spec.mode == "each":
+            item = FyiItem(ticket.id, seen.what, ticket.subject)
+            self._send(store, manager, (item,), f"fyi-{event}", now)
+
+    def hourly(self, store: Store, now: datetime) -> list[str]:
+        """The scheduler's part: one bundle per hourly watcher, of the last hour's."""
+        done = []
+        for manager, spec in self.watching.items():
+            if spec.mode != "hourly":
+                continue
+            items = tuple(
+                FyiItem(e.ticket_id, str(e.detail.get("what", "")), subject)
+                for e, subject in store.fyi_events(manager, now - timedelta(hours=1), now)
+            )
+            if items:
+                self._send(store, manager, items, f"fyi-hour-{now:%Y%m%d%H}", now)
+                done.append(f"{len(items)} for {manager}")
+        return done
+
+    def _send(
+        self, store: Store, manager: str, items: tuple[FyiItem, ...], cause: str, now: datetime
+    ) -> None:
+        person = self.directory.known(manager, Role.MANAGER)
+        bundled = len({i.ticket for i in items}) > 1
+        ticket_id = 0 if bundled else items[0].ticket
+        view = Fyi(items=items, bundled=bundled)
+        out = notices.notice("manager/fyi", person, ticket_id, cause, self.addressing, view)
+        self.queue(store, [out], now)
+
+
+def _wanted(spec: MonitorSpec, seen: Seen) -> bool:
+    if spec.mode == "none":
+        return False
+    if seen.kind == CREDIT:
+        return spec.credits_from is not None and seen.amount >= spec.credits_from
+    return spec.escalations if seen.kind == ESCALATION else spec.reopened
