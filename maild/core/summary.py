@@ -25,6 +25,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from maild.core import outcome
+
 MIN_SOLVED = 5
 MIN_PEERS = 3
 FLAG_AT = 3.0
@@ -92,6 +94,7 @@ class Facts:
     # Response targets that day on tickets nobody had taken (the team's, not an agent's)
     unassigned_near: int = 0
     unassigned_breached: int = 0
+    outcomes: tuple[outcome.Outcome, ...] = ()  # the last 30 days, per agent
 
 
 @dataclass(frozen=True)
@@ -122,6 +125,9 @@ class Summary:
     agents: tuple[AgentLine, ...]
     team_median: float | None
     method: str
+    outcome_team: outcome.Outcome | None = None
+    outcome_lines: tuple[outcome.Verdict, ...] = ()
+    outcome_method: str = outcome.METHOD
 
     @property
     def breached(self) -> int:
@@ -253,7 +259,10 @@ def summarise(f: Facts) -> Summary:
         )
     # flagged first, then the most generous: what a manager should read first
     lines.sort(key=lambda x: (x.flag is None, -(x.ratio or 0), x.facts.name))
+    whole, verdicts = outcome.judge(f.outcomes) if f.outcomes else (None, ())
     return Summary(
+        outcome_team=whole,
+        outcome_lines=verdicts,
         facts=f,
         first_response=(
             duration(percentile(f.first_response_s, 0.5)),

@@ -66,3 +66,30 @@ def test_the_survey_can_be_turned_off(make_app):
     app = make_app(survey={"enabled": False})
     closed(app)
     assert [o for o in outbox(app) if o.template == "customer/survey"] == []
+
+
+def test_the_summary_weighs_latitude_against_what_customers_thought(app, clock):
+    """Dana credits USD 40 a ticket and her customers answer bad; Lee credits nothing
+    and his answer good: the summary says Dana's generosity does not make anyone
+    happier, and on how many ratings and tickets it rests."""
+    for n in range(5):
+        for agent, words, rating in (
+            ("dana", "#credit 40 sorry\n#close", "bad"),
+            ("lee", "#close", "good"),
+        ):
+            open_ticket(app, sender=f"{agent}{n}@example.com")
+            take(app, answer(last(app, "agent/new", f"{agent}@acme.example"), f"{words}\n\nDone."))
+            survey = last(app, "customer/survey", f"{agent}{n}@example.com")
+            take(app, answer(survey, rating, sender=f"{agent}{n}@example.com"))
+    with app.db.transaction() as store:
+        built = app.summaries.build(store, "maria@acme.example", clock().date(), clock())
+    text = app.ingest.queue.renderer.part(app.summaries.notice(built), "txt")
+    assert "LATITUDE AND OUTCOME (last 30 days)" in text
+    assert "Dana Agent: satisfaction 0% good (5 ratings)" in text
+    assert "Lee Agent: satisfaction 100% good (5 ratings)" in text
+    assert (
+        "** Dana Agent gives 2.0x the team's credits per solved ticket, yet their customers" in text
+    )
+    assert "0% good against the team's 50%; 5 ratings, 5 solved tickets" in text
+    html = app.ingest.queue.renderer.part(app.summaries.notice(built), "html")
+    assert "Latitude and outcome" in html

@@ -16,9 +16,18 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from maild.adapters.db.models import Action, Approval, Escalation, Event, Ledger, Message, Ticket
+from maild.adapters.db.models import (
+    Action,
+    Approval,
+    Escalation,
+    Event,
+    Ledger,
+    Message,
+    Survey,
+    Ticket,
+)
 from maild.adapters.db.store import Store
-from maild.core import summary, watch
+from maild.core import outcome, summary, watch
 from maild.core.model import ActionStatus, ApprovalStatus, EscalationStatus, Person
 from maild.core.policy import Limits
 
@@ -233,7 +242,62 @@ def facts(
         approvals_waiting=tuple(waiting),
         unassigned_near=targets.get((None, "target_near"), 0),
         unassigned_breached=targets.get((None, "target_breached"), 0),
+        outcomes=_outcomes(store, agents, end),
     )
+
+
+def _outcomes(store: Store, agents: Sequence[Person], end: datetime) -> tuple[outcome.Outcome, ...]:
+    """Each agent's last 30 days: solved, reopened, credits, ratings (one query each)."""
+    emails = [a.email for a in agents]
+    since = end - timedelta(days=outcome.WINDOW_DAYS)
+    mine = col(Ticket.agent).in_(emails)
+    solved = _counts(
+        store,
+        select(Ticket.agent, func.count())
+        .where(mine, col(Ticket.closed_at) >= since, col(Ticket.closed_at) < end)
+        .group_by(col(Ticket.agent)),
+    )
+    reopened = _counts(
+        store,
+        select(Ticket.agent, func.count(func.distinct(Event.ticket_id)))
+        .join(Ticket, col(Ticket.id) == col(Event.ticket_id))
+        .where(mine, Event.kind == "reopened", Event.at >= since, Event.at < end)
+        .group_by(col(Ticket.agent)),
+    )
+    credits = _counts(
+        store,
+        select(Ledger.agent, func.sum(Ledger.amount_cents))
+        .where(col(Ledger.agent).in_(emails), Ledger.created_at >= since, Ledger.created_at < end)
+        .group_by(col(Ledger.agent)),
+    )
+    answered = col(Survey.answered_at)
+    window = (col(Survey.agent).in_(emails), answered >= since, answered < end)
+    ratings = _counts(
+        store, select(Survey.agent, func.count()).where(*window).group_by(col(Survey.agent))
+    )
+    good = _counts(
+        store,
+        select(Survey.agent, func.count())
+        .where(*window, col(Survey.score) >= 4)
+        .group_by(col(Survey.agent)),
+    )
+    return tuple(
+        outcome.Outcome(
+            a.email,
+            a.name,
+            solved=solved.get(a.email, 0),
+            reopened=reopened.get(a.email, 0),
+            credits_cents=credits.get(a.email, 0),
+            ratings=ratings.get(a.email, 0),
+            good=good.get(a.email, 0),
+        )
+        for a in agents
+    )
+
+
+def _counts(store: Store, query: Any) -> dict[str, int]:
+    """(agent, number) rows as a dict; a NULL sum is 0."""
+    return {agent: int(values[0] or 0) for agent, values in _by_agent(store, query).items()}
 
 
 def _target_events(

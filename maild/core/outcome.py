@@ -1,0 +1,99 @@
+"""Latitude against outcome: does an agent's generosity help their customers?
+
+Pure. Over the last 30 days, per agent and for the team: satisfaction (the
+share of survey answers that were good), the share of solved tickets the
+customer reopened, and credits per solved ticket. One plain-words line where
+they disagree: a generous agent whose customers are no happier than the team's,
+or a sparing one whose customers are less happy. Each line says what it rests
+on; with too few ratings or tickets it says nothing rather than guess.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+WINDOW_DAYS = 30
+MIN_RATINGS = 5  # ratings an agent needs before their satisfaction is compared
+MIN_SOLVED = 5
+GENEROUS, SPARING = 1.5, 0.5  # credits per solved ticket against the team's
+LESS_HAPPY = 0.15  # satisfaction this far under the team's
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One agent's (or the team's) last 30 days."""
+
+    email: str
+    name: str
+    solved: int = 0
+    reopened: int = 0  # of those tickets, reopened by the customer
+    credits_cents: int = 0
+    ratings: int = 0
+    good: int = 0
+
+    @property
+    def satisfaction(self) -> float | None:
+        return self.good / self.ratings if self.ratings else None
+
+    @property
+    def reopened_share(self) -> float | None:
+        return self.reopened / self.solved if self.solved else None
+
+    @property
+    def credit_per_solved(self) -> float | None:
+        return self.credits_cents / 100 / self.solved if self.solved else None
+
+
+@dataclass(frozen=True)
+class Verdict:
+    agent: Outcome
+    line: str | None  # the disagreement, in words, or None
+
+
+METHOD = (
+    f"Over the last {WINDOW_DAYS} days: 'generous' is {GENEROUS}x the team's credits per "
+    f"solved ticket or more, 'sparing' {SPARING}x or less; 'no happier' is a share of good "
+    f"ratings at or under the team's, 'less happy' {LESS_HAPPY:.0%} or more under it; only "
+    f"agents with {MIN_RATINGS}+ ratings and {MIN_SOLVED}+ solved tickets are judged."
+)
+
+
+def team(agents: Sequence[Outcome]) -> Outcome:
+    return Outcome(
+        "team",
+        "the team",
+        solved=sum(a.solved for a in agents),
+        reopened=sum(a.reopened for a in agents),
+        credits_cents=sum(a.credits_cents for a in agents),
+        ratings=sum(a.ratings for a in agents),
+        good=sum(a.good for a in agents),
+    )
+
+
+def judge(agents: Sequence[Outcome]) -> tuple[Outcome, tuple[Verdict, ...]]:
+    whole = team(agents)
+    return whole, tuple(Verdict(a, _line(a, whole)) for a in agents)
+
+
+def _line(a: Outcome, whole: Outcome) -> str | None:
+    mine, theirs = a.credit_per_solved, whole.credit_per_solved
+    happy, team_happy = a.satisfaction, whole.satisfaction
+    if a.ratings < MIN_RATINGS or a.solved < MIN_SOLVED or not theirs:
+        return None
+    if mine is None or happy is None or team_happy is None:
+        return None
+    basis = f"{a.ratings} ratings, {a.solved} solved tickets"
+    if mine >= GENEROUS * theirs and happy <= team_happy:
+        return (
+            f"{a.name} gives {mine / theirs:.1f}x the team's credits per solved ticket, yet "
+            f"their customers are no happier ({happy:.0%} good against the team's "
+            f"{team_happy:.0%}; {basis})."
+        )
+    if mine <= SPARING * theirs and happy <= team_happy - LESS_HAPPY:
+        return (
+            f"{a.name} gives {mine / theirs:.1f}x the team's credits per solved ticket and "
+            f"their customers are less happy ({happy:.0%} good against the team's "
+            f"{team_happy:.0%}; {basis}): more latitude may help."
+        )
+    return None
