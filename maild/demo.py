@@ -138,6 +138,54 @@ def _targets_and_handover(
     _show_new_mail(box, seen)
 
 
+def _found(box: mailbox.Maildir, to: str, subject: str) -> EmailMessage:
+    """A mail shown earlier in the demo, by recipient and subject."""
+    for key in sorted(box.keys()):
+        msg = BytesParser(policy=policy.default).parsebytes(box.get_bytes(key))
+        assert isinstance(msg, EmailMessage)
+        if to in str(msg["To"]) and subject in str(msg["Subject"]):
+            return msg
+    raise LookupError(f"no mail to {to} about {subject!r}")
+
+
+def _coach_and_rate(app: App, box: mailbox.Maildir, seen: set[str], request: EmailMessage) -> None:
+    """Maria coaches Dana on the full refund; Sam rates his closed ticket."""
+    _step(
+        app,
+        "Maria coaches Dana, from the approval request: words, no power taken away",
+        _reply(
+            request,
+            "maria@acme.example",
+            "#coach Good call. Next time offer a replacement kettle first; refund if Sam prefers.",
+            "<maria-2@acme.example>",
+        ),
+    )
+    coaching = next(m for m in _show_new_mail(box, seen) if "dana@" in str(m["To"]))
+    _step(
+        app,
+        "Dana answers the coaching: it goes to Maria, never to the customer",
+        _reply(
+            coaching,
+            "Dana Agent <dana@acme.example>",
+            "Makes sense, I will offer a replacement first.",
+            "<dana-5@acme.example>",
+        ),
+    )
+    _show_new_mail(box, seen)
+    _step(
+        app,
+        "Sam answers the survey that came when his ticket closed: a rating",
+        _customer_mail(
+            "Re: [#1] How did we do?",
+            "Good, Dana sorted it out quickly. Thank you!",
+            "<sam-rating@example.com>",
+            To=str(_found(box, "sam@", "How did we do?")["Reply-To"]),
+            In_Reply_To=str(_found(box, "sam@", "How did we do?")["Message-ID"]),
+        ),
+    )
+    _show_new_mail(box, seen)
+
+
 def run_demo(keep: str | None = None) -> None:
     state = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="maild-demo-"))
     settings = config.parse({**SETTINGS, "state_dir": str(state)}, "demo")
@@ -298,6 +346,7 @@ def run_demo(keep: str | None = None) -> None:
     _show_new_mail(box, seen)
 
     _targets_and_handover(app, clock, box, seen)
+    _coach_and_rate(app, box, seen, request)
 
     with app.db.transaction() as store:
         click.secho("\n== Ledger", fg="cyan", bold=True)

@@ -185,6 +185,11 @@ def test_demo_prints_what_each_person_receives(tmp_path):
     assert "Subject: [#4] First response due Mon 23 Nov 13:00: Invoice address wrong" in out
     assert "Subject: [#4] Handed to you by Dana Agent: Invoice address wrong" in out
     assert "Hi Bo, I have corrected the address" in out
+    # Maria coaches Dana; Dana answers her; Sam rates his closed ticket
+    assert "Subject: [#1] Coaching from maria@acme.example" in out
+    assert "Subject: [#1] Dana Agent answers your coaching" in out
+    assert "Subject: [#1] Rated good by sam@example.com" in out
+    assert "Dana Agent: satisfaction 100% good (1 rating)" in out
     # it ends with Maria's summary, as text and as an HTML file
     assert "Daily summary for tier1" in out
     assert "replies 3, solved 1, credits 2 (USD 100.00, average USD 50.00)" in out
