@@ -341,6 +341,8 @@ class SummarySettings(Strict):
     days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = list(DAYS)
     when_empty: Literal["short", "none"] = "short"
     managers: dict[str, SummaryTimes] = {}
+    # A weekly mail on this day (at `time`): latitude against outcome over 12 weeks.
+    weekly: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] | None = None
 
     _tz = field_validator("timezone")(
         classmethod(lambda cls, v: v if v is None else _check_timezone(v))

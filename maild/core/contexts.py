@@ -241,6 +241,19 @@ class Fyi(View):
     bundled: bool  # several tickets: #coach needs the ticket number
 
 
+@dataclass(frozen=True)
+class Weekly(View):
+    """manager/weekly: latitude against outcome over twelve weeks, with trends."""
+
+    teams: str
+    first_week: str  # "Mon 01 Sep"
+    last_week: str
+    currency: str
+    trends: tuple[object, ...]  # core.outcome.Trend, the team last
+    lines: tuple[str, ...]  # where generosity and happiness disagree
+    method: str
+
+
 # response targets -----------------------------------------------------------------------
 @dataclass(frozen=True)
 class TargetReminder(View):
@@ -301,6 +314,7 @@ CONTEXTS: Mapping[str, type[View]] = {
     "agent/rating": Rated,
     "customer/survey": Survey,
     "manager/fyi": Fyi,
+    "manager/weekly": Weekly,
     "manager/coaching-answer": CoachingAnswer,
     "customer/ack": Ack,
     "customer/reply": CustomerReply,

@@ -97,3 +97,73 @@ def _line(a: Outcome, whole: Outcome) -> str | None:
             f"{team_happy:.0%}; {basis}): more latitude may help."
         )
     return None
+
+
+WEEKS = 12
+_BLOCKS = "▁▂▃▄▅▆▇█"
+
+
+def spark(values: Sequence[float | None]) -> str:
+    """A trend in one line: a block per week, its height the value against the
+    largest; a week without data is a dot."""
+    known = [v for v in values if v is not None]
+    top = max(known) if known else 0
+    return "".join(
+        "·" if v is None else _BLOCKS[round(v / top * (len(_BLOCKS) - 1)) if top else 0]
+        for v in values
+    )
+
+
+@dataclass(frozen=True)
+class Trend:
+    """One agent (or the team) over the weeks, oldest first."""
+
+    name: str
+    good: str  # sparkline of the share of good ratings
+    credits: str  # sparkline of credits per solved ticket
+    ratings: int
+    solved: int
+    satisfaction: float | None  # over all the weeks
+    credit_per_solved: float | None
+
+
+def trends(weeks: Sequence[Sequence[Outcome]]) -> tuple[tuple[Trend, ...], tuple[Verdict, ...]]:
+    """Per agent, their weeks as sparklines; and the verdicts over all the weeks."""
+    if not weeks:
+        return (), ()
+    names = [(o.email, o.name) for o in weeks[0]]
+    totals = []
+    rows = []
+    for email, name in names:
+        mine = [next(o for o in week if o.email == email) for week in weeks]
+        total = _summed(email, name, mine)
+        totals.append(total)
+        rows.append(_trend(name, mine, total))
+    whole = team(totals)
+    team_weeks = [team(list(week)) for week in weeks]
+    rows.append(_trend("the team", team_weeks, whole))
+    return tuple(rows), tuple(Verdict(a, _line(a, whole)) for a in totals)
+
+
+def _summed(email: str, name: str, weeks: Sequence[Outcome]) -> Outcome:
+    return Outcome(
+        email,
+        name,
+        solved=sum(w.solved for w in weeks),
+        reopened=sum(w.reopened for w in weeks),
+        credits_cents=sum(w.credits_cents for w in weeks),
+        ratings=sum(w.ratings for w in weeks),
+        good=sum(w.good for w in weeks),
+    )
+
+
+def _trend(name: str, weeks: Sequence[Outcome], total: Outcome) -> Trend:
+    return Trend(
+        name=name,
+        good=spark([w.satisfaction for w in weeks]),
+        credits=spark([w.credit_per_solved for w in weeks]),
+        ratings=total.ratings,
+        solved=total.solved,
+        satisfaction=total.satisfaction,
+        credit_per_solved=total.credit_per_solved,
+    )

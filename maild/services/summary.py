@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -24,8 +24,9 @@ from maild.adapters.db import reports
 from maild.adapters.db.models import Summary as SummaryRow
 from maild.adapters.db.store import Database, Store
 from maild.config import SummarySettings
-from maild.core import notices, summary
+from maild.core import notices, outcome, summary
 from maild.core.contexts import Summary as SummaryView
+from maild.core.contexts import Weekly
 from maild.core.model import Person, Role
 from maild.core.notices import Addressing, Notice
 from maild.core.people import Directory
@@ -123,6 +124,82 @@ class Summaries:
 
 
 @dataclass
+class WeeklySummaries:
+    """The weekly mail: latitude against outcome over twelve weeks, once a week."""
+
+    summaries: Summaries
+
+    def due(self, now: datetime) -> list[tuple[str, date]]:
+        """(manager, their local date) where today is the weekly day and its time passed."""
+        day = self.summaries.settings.weekly
+        out = []
+        for manager in self.summaries.teams if day else []:
+            plan = self.summaries.schedule(manager)
+            local = now.astimezone(ZoneInfo(plan["timezone"]))
+            hour, minute = (int(x) for x in plan["time"].split(":"))
+            if DAYS[local.weekday()] == day and local.time() >= time(hour, minute):
+                out.append((manager, local.date()))
+        return out
+
+    def build(self, store: Store, manager: str, today: date) -> Weekly:
+        s = self.summaries
+        teams = s.teams.get(manager, [])
+        agents = [a for a in s.directory.agents() if a.team in teams]
+        tz = ZoneInfo(s.schedule(manager)["timezone"])
+        end = datetime.combine(today, time(0), tz).astimezone(UTC)
+        trends, verdicts = outcome.trends(reports.weekly_outcomes(store, agents, end))
+        first = end - timedelta(weeks=outcome.WEEKS)
+        currency = s.limits_for(agents[0]).currency if agents else "USD"
+        return Weekly(
+            teams=", ".join(teams),
+            first_week=f"{first.astimezone(tz):%a %d %b}",
+            last_week=f"{(end - timedelta(days=1)).astimezone(tz):%a %d %b}",
+            currency=currency,
+            trends=trends,
+            lines=tuple(v.line for v in verdicts if v.line),
+            method=outcome.METHOD.replace(f"last {outcome.WINDOW_DAYS} days", "12 weeks"),
+        )
+
+    def send(self, manager: str, today: date, now: datetime) -> str:
+        """Once a week per manager: the summary table's unique (manager, day) key holds
+        the week as its day ("week-2026-W48")."""
+        iso = today.isocalendar()
+        key = f"week-{iso.year}-W{iso.week:02d}"
+        try:
+            with self.summaries.db.transaction() as store:
+                taken = store.session.exec(
+                    select(SummaryRow.id).where(
+                        SummaryRow.manager == manager, SummaryRow.day == key
+                    )
+                ).first()
+                if taken is not None:
+                    return "taken"
+                view = self.build(store, manager, today)
+                person = self.summaries.directory.known(manager, Role.MANAGER)
+                out = notices.notice(
+                    "manager/weekly",
+                    person,
+                    0,
+                    f"weekly-{manager}-{key}",
+                    self.summaries.addressing,
+                    view,
+                )
+                store.add(
+                    SummaryRow(
+                        manager=manager,
+                        day=key,
+                        sent_date=today.isoformat(),
+                        message_id=out.message_id,
+                        created_at=now,
+                    )
+                )
+                self.summaries.queue(store, [out], now)
+        except IntegrityError:
+            return "taken"
+        return "sent"
+
+
+@dataclass
 class SummaryJob:
     """Scheduler job: every ten minutes, send the summaries that are due."""
 
@@ -137,6 +214,10 @@ class SummaryJob:
 
     def run(self, period: str, now: datetime) -> None:
         sent: Sequence[str] = []
+        weekly = WeeklySummaries(self.summaries)
+        for manager, today in weekly.due(now):
+            if weekly.send(manager, today, now) == "sent":
+                sent = [*sent, f"{manager} week of {today}"]
         for manager, day in self.summaries.due(now):
             result = self.summaries.send(
                 manager, day, now, sent_date=day + timedelta(days=1), scheduled=True

@@ -93,3 +93,29 @@ def test_the_summary_weighs_latitude_against_what_customers_thought(app, clock):
     assert "0% good against the team's 50%; 5 ratings, 5 solved tickets" in text
     html = app.ingest.queue.renderer.part(app.summaries.notice(built), "html")
     assert "Latitude and outcome" in html
+
+
+def test_a_weekly_mail_gives_twelve_weeks_with_trends(make_app, clock):
+    app = make_app(survey={"enabled": True}, summary={"enabled": True, "weekly": "mon"})
+    for n in range(5):
+        closed(app, sender=f"c{n}@example.com")
+        take(
+            app,
+            answer(
+                last(app, "customer/survey", f"c{n}@example.com"),
+                "good",
+                sender=f"c{n}@example.com",
+            ),
+        )
+        clock.advance(days=7)
+    clock.now = clock.now.replace(hour=9)  # a Monday, past the summary time
+    app.scheduler.run_due()
+    [weekly] = [o for o in outbox(app) if o.template == "manager/weekly"]
+    text = body(weekly)
+    assert "twelve weeks" in text and "Dana Agent" in text
+    assert "100% of 5" in text  # five good ratings over the weeks
+    assert "█" in text  # the trend bars
+    app.scheduler.run_due()
+    clock.advance(hours=1)
+    app.scheduler.run_due()
+    assert len([o for o in outbox(app) if o.template == "manager/weekly"]) == 1  # once a week

@@ -242,14 +242,24 @@ def facts(
         approvals_waiting=tuple(waiting),
         unassigned_near=targets.get((None, "target_near"), 0),
         unassigned_breached=targets.get((None, "target_breached"), 0),
-        outcomes=_outcomes(store, agents, end),
+        outcomes=outcomes(store, agents, end),
     )
 
 
-def _outcomes(store: Store, agents: Sequence[Person], end: datetime) -> tuple[outcome.Outcome, ...]:
-    """Each agent's last 30 days: solved, reopened, credits, ratings (one query each)."""
+def weekly_outcomes(
+    store: Store, agents: Sequence[Person], end: datetime
+) -> list[tuple[outcome.Outcome, ...]]:
+    """Each of the last 12 weeks before `end`, oldest first."""
+    starts = [end - timedelta(weeks=n) for n in range(outcome.WEEKS, 0, -1)]
+    return [outcomes(store, agents, s + timedelta(weeks=1), days=7) for s in starts]
+
+
+def outcomes(
+    store: Store, agents: Sequence[Person], end: datetime, days: int = outcome.WINDOW_DAYS
+) -> tuple[outcome.Outcome, ...]:
+    """Each agent's `days` before `end`: solved, reopened, credits, ratings (a query each)."""
     emails = [a.email for a in agents]
-    since = end - timedelta(days=outcome.WINDOW_DAYS)
+    since = end - timedelta(days=days)
     mine = col(Ticket.agent).in_(emails)
     solved = _counts(
         store,
