@@ -95,6 +95,8 @@ class Attachment(SQLModel, table=True):
 
 
 class Event(SQLModel, table=True):
+    # the summary counts some kinds over a day or 30 days (reopened, target reminders)
+    __table_args__ = (Index("ix_event_kind_at", "kind", "at"),)
     id: int | None = Field(default=None, primary_key=True)
     ticket_id: int = Field(foreign_key="ticket.id", index=True)
     at: datetime
