@@ -36,6 +36,10 @@ from maild.core.model import Fetched
 log = logging.getLogger(__name__)
 ERRORS = (IMAPClientError, OSError, EOFError)
 HEARTBEAT_SECONDS = 30  # a NOOP outside IDLE this often proves the connection alive
+# A server may report new mail in IDLE late: Dovecot without a free inotify instance
+# looks every 30 s, and a mail appended between our SEARCH and IDLE can wait for that.
+# Leaving IDLE for a NOOP this often bounds the wait (three short round trips).
+IDLE_RECHECK_SECONDS = 5
 NEWS = (b"EXISTS", b"RECENT")  # as idle_check() parses them
 KEPT_NEWS = ("EXISTS", "RECENT")  # as imaplib keeps them between commands
 
@@ -170,9 +174,9 @@ class ImapMailbox:
             return
         renew = time.monotonic() + self.config.idle_renew_seconds
         while not stop.is_set() and time.monotonic() < renew:
-            if self._idle(min(HEARTBEAT_SECONDS, renew - time.monotonic()), stop, beat):
+            if self._idle(min(IDLE_RECHECK_SECONDS, renew - time.monotonic()), stop, beat):
                 return
-            client.noop()  # the heartbeat: raises on a dead connection
+            client.noop()  # news a lazy IDLE kept back; raises on a dead connection
             if self._news_waiting():
                 return
 

@@ -25,8 +25,7 @@ from maild.core.contexts import OwnerHistory, OwnerMail, StillWorking
 from maild.core.model import EscalationStatus, Person, Role, TicketStatus
 from maild.core.notices import Addressing, Notice
 from maild.core.people import Directory
-from maild.core.policy import Money
-from maild.services.rows import Queue
+from maild.services.rows import Queue, credit_lines
 from maild.services.staff.mail import StaffMail
 
 log = logging.getLogger(__name__)
@@ -166,11 +165,7 @@ class Escalations:
             for m in store.messages(ticket.id)
             if m.kind == "customer"
         ][-5:]
-        credits = tuple(
-            f"{Money.from_cents(c.amount_cents, c.currency)} by {c.agent}"
-            + (f" ({c.reason})" if c.reason else "")
-            for c in store.ledger(ticket=ticket.id)
-        )
+        credits = credit_lines(store, ticket.id)
         return OwnerHistory(
             subject=ticket.subject,
             customer=ticket.customer,

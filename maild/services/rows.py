@@ -11,6 +11,7 @@ from maild.adapters.db.store import Store
 from maild.adapters.render import Renderer
 from maild.core.model import OutboxStatus
 from maild.core.notices import Notice
+from maild.core.policy import Money
 from maild.services.arrival import Arrival
 
 
@@ -76,3 +77,13 @@ class Queue:
                 for n in out
             ],
         )
+
+
+def credit_lines(store: Store, ticket_id: int | None) -> tuple[str, ...]:
+    """The ticket's credits in words, for the staff who read its history:
+    "USD 20.00 by dana@acme.example (late delivery)"."""
+    return tuple(
+        f"{Money.from_cents(c.amount_cents, c.currency)} by {c.agent}"
+        + (f" ({c.reason})" if c.reason else "")
+        for c in store.ledger(ticket=ticket_id)
+    )

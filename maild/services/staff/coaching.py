@@ -18,8 +18,7 @@ from maild.core import commands, notices, reply
 from maild.core.contexts import Coaching, CoachingAnswer, Receipt
 from maild.core.model import ActionStatus, Person, Role
 from maild.core.people import Directory
-from maild.core.policy import Money
-from maild.services.rows import Queue
+from maild.services.rows import Queue, credit_lines
 from maild.services.staff.mail import Result, StaffMail, not_run
 from maild.services.staff.receipts import Receipts
 
@@ -94,10 +93,7 @@ class Coaches:
 
     def _view(self, store: Store, ticket: Ticket, manager: Person, words: str) -> Coaching:
         said = [m.text for m in store.messages(ticket.id or 0) if m.kind == "customer"]
-        credits = tuple(
-            f"{Money.from_cents(c.amount_cents, c.currency)} by {c.agent}"
-            for c in store.ledger(ticket=ticket.id)
-        )
+        credits = credit_lines(store, ticket.id)
         return Coaching(
             manager_name=manager.name,
             words=words,

@@ -15,8 +15,7 @@ from maild.core import notices, reply
 from maild.core.contexts import Handover, Said
 from maild.core.model import Person
 from maild.core.people import Directory
-from maild.core.policy import Money
-from maild.services.rows import Queue
+from maild.services.rows import Queue, credit_lines
 from maild.services.staff.mail import StaffMail
 
 HISTORY = 10  # the latest entries shown
@@ -62,11 +61,7 @@ class Handovers:
         escalation: str | None,
     ) -> Handover:
         by, new = who
-        credits = tuple(
-            f"{Money.from_cents(c.amount_cents, c.currency)} by {c.agent}"
-            + (f" ({c.reason})" if c.reason else "")
-            for c in store.ledger(ticket=ticket.id)
-        )
+        credits = credit_lines(store, ticket.id)
         return Handover(
             to_role=role,
             by_name=by.name,
