@@ -12,3 +12,26 @@ def setup(tmp_path, dovecot, imap_user, sink, monkeypatch):
         tmp_path / "maild.toml", dovecot, imap_user, sink.port, password_env="TEST_IMAP_PASSWORD"
     )
     return cfg, dovecot, imap_user, sink
+
+
+class Desk:
+    """maild on a config, with a clock the test moves: each step APPENDs a mail (or
+    none), moves the clock, and runs `maild run --once`, as the tests' day goes by."""
+
+    def __init__(self, cfg, dovecot, user, clock) -> None:
+        from maild import config
+        from maild.bootstrap import build, prepare
+
+        settings = config.load(str(cfg))[0]
+        prepare(settings)
+        self.app = build(settings, clock)
+        self.clock, self.dovecot, self.user = clock, dovecot, user
+
+    def step(self, raw: bytes | None = None, **advance: float) -> None:
+        from maild.daemon import run_once
+
+        if advance:
+            self.clock.advance(**advance)
+        if raw is not None:
+            self.dovecot.append(self.user, raw)
+        assert run_once(self.app) == 0

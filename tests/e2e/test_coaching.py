@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from maild import config
 from maild.adapters.clock import ManualClock
-from maild.bootstrap import build, prepare
-from maild.daemon import run_once
 from tests.conftest import START, mail
+from tests.e2e.conftest import Desk
 from tests.integration.staff import answer
 from tests.peers import maild_config
 
@@ -24,14 +22,8 @@ credits_from = 20
 def test_coaching_fyi_macro_survey_and_summary_end_to_end(tmp_path, dovecot, imap_user, sink):
     cfg = maild_config(tmp_path / "maild.toml", dovecot, imap_user, sink.port, extra=WATCH)
     cfg.write_text(cfg.read_text().replace("[survey]\nenabled = false", "[survey]\nenabled = true"))
-    settings = config.load(str(cfg))[0]
-    prepare(settings)
-    app = build(settings, ManualClock(START))
-    got = sink.handler
-
-    def step(raw: bytes) -> None:
-        dovecot.append(imap_user, raw)
-        assert run_once(app) == 0
+    desk = Desk(cfg, dovecot, imap_user, ManualClock(START))
+    app, step, got = desk.app, desk.step, sink.handler
 
     def to(who: str, subject_word: str) -> list:
         return [r for r in got.to(who) if subject_word in str(r.msg["Subject"])]

@@ -8,11 +8,9 @@ import json
 
 import pytest
 
-from maild import config
 from maild.adapters.clock import ManualClock
-from maild.bootstrap import build, prepare
-from maild.daemon import run_once
 from tests.conftest import START, mail
+from tests.e2e.conftest import Desk
 from tests.e2e.test_imap import cli
 from tests.integration.staff import answer
 from tests.peers import maild_config
@@ -32,18 +30,8 @@ notify_customer_when_stale = true
 
 def test_escalation_watch_end_to_end(tmp_path, dovecot, imap_user, sink):
     cfg = maild_config(tmp_path / "maild.toml", dovecot, imap_user, sink.port, extra=ESCALATION)
-    clock = ManualClock(START)
-    settings = config.load(str(cfg))[0]
-    prepare(settings)
-    app = build(settings, clock)
-    got = sink.handler
-
-    def step(raw: bytes | None = None, **advance: float) -> None:
-        if advance:
-            clock.advance(**advance)
-        if raw is not None:
-            dovecot.append(imap_user, raw)
-        assert run_once(app) == 0
+    desk = Desk(cfg, dovecot, imap_user, ManualClock(START))
+    step, got = desk.step, sink.handler
 
     def mails(template_word: str, to: str) -> list:
         return [r for r in got.to(to) if template_word in str(r.msg["Subject"])]
@@ -79,4 +67,4 @@ def test_escalation_watch_end_to_end(tmp_path, dovecot, imap_user, sink):
     step(days=10)  # returned: the watch is over
     assert len(mails("Reminder", "erin@acme.example")) == 2
     assert dovecot.messages(imap_user, "INBOX") == []
-    app.db.engine.dispose()
+    desk.app.db.engine.dispose()

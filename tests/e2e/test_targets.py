@@ -8,11 +8,9 @@ import json
 
 import pytest
 
-from maild import config
 from maild.adapters.clock import ManualClock
-from maild.bootstrap import build, prepare
-from maild.daemon import run_once
 from tests.conftest import START, mail
+from tests.e2e.conftest import Desk
 from tests.e2e.test_imap import cli
 from tests.integration.staff import answer
 from tests.peers import maild_config
@@ -31,17 +29,7 @@ first_response = { normal = "4h" }
 def test_response_targets_end_to_end(tmp_path, dovecot, imap_user, sink):
     cfg = maild_config(tmp_path / "maild.toml", dovecot, imap_user, sink.port, extra=TARGETS)
     clock = ManualClock(START.replace(hour=14))  # Monday 15:00 in Berlin
-    settings = config.load(str(cfg))[0]
-    prepare(settings)
-    app = build(settings, clock)
-    got = sink.handler
-
-    def step(raw: bytes | None = None, **advance: float) -> None:
-        if advance:
-            clock.advance(**advance)
-        if raw is not None:
-            dovecot.append(imap_user, raw)
-        assert run_once(app) == 0
+    step, got = Desk(cfg, dovecot, imap_user, clock).step, sink.handler
 
     def reminders(to: str) -> list:
         return [r for r in got.to(to) if "response" in str(r.msg["Subject"]).lower()]
@@ -86,14 +74,7 @@ def test_handover_colleagues_on_copy_and_merge_end_to_end(tmp_path, dovecot, ima
     extra = '[[agents]]\nemail = "lee@acme.example"\nname = "Lee Agent"\nteam = "tier1"\n'
     cfg = maild_config(tmp_path / "maild.toml", dovecot, imap_user, sink.port)
     cfg.write_text(cfg.read_text().replace("[summary]", extra + "[summary]"))
-    settings = config.load(str(cfg))[0]
-    prepare(settings)
-    app = build(settings, ManualClock(START))
-    got = sink.handler
-
-    def step(raw: bytes) -> None:
-        dovecot.append(imap_user, raw)
-        assert run_once(app) == 0
+    step, got = Desk(cfg, dovecot, imap_user, ManualClock(START)).step, sink.handler
 
     step(mail(subject="Broken kettle", sender="Ann <ann@example.com>", Cc="carl@example.com"))
     [note] = [r for r in got.to("dana@acme.example") if "Broken kettle" in str(r.msg["Subject"])]
