@@ -92,6 +92,7 @@ class Ingest:
         round trips each saved); the first failure aborts the try (_Isolate)."""
         with self.db.transaction() as store:
             taken = self._taken_uids(store, batch)
+            store.reserve(Inbound, len(batch) - len(taken))  # each mail's row, unwaited
             return [
                 Outcome(Verdict.DUPLICATE, reason="this UID was taken already")
                 if (item.source, item.uidvalidity, item.uid) in taken
@@ -122,10 +123,12 @@ class Ingest:
             )
         except Exception as exc:
             return self._quarantine(store, item, exc)
+        if not isolated:
+            # No read for a repeat here: the unique key on (Message-ID, content) refuses
+            # it, and the isolated pass, which asks, names it a duplicate.
+            return self._unisolated(store, item, parsed)
         if store.seen_content(parsed.message_id, parsed.content_hash):
             return Outcome(Verdict.DUPLICATE, reason="this mail was taken already")
-        if not isolated:
-            return self._unisolated(store, item, parsed)
         try:
             with self.db.savepoint(store):
                 return self._route(store, item, parsed)
@@ -294,7 +297,7 @@ class Ingest:
     # rows: Core inserts, no ORM objects on the hot path -----------------------
     def _inbound(self, a: Arrival, verdict: str, ticket_id: int | None, reason: str | None) -> int:
         m, item = a.mail, a.item
-        return a.store.insert(
+        return a.store.insert_numbered(
             Inbound,
             source=item.source,
             uidvalidity=item.uidvalidity,

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from maild.adapters.db.models import Ticket
+from maild.adapters.db.models import Event, Ticket
 from maild.adapters.db.store import Store
 from maild.config import MonitorSpec
 from maild.core import notices
@@ -49,8 +49,9 @@ class Monitor:
         if manager is None or spec is None or not _wanted(spec, seen):
             return
         assert ticket.id is not None
-        event = store.event(
-            ticket.id, now, "fyi", None, manager=manager, what=seen.what, mode=spec.mode
+        detail = {"manager": manager, "what": seen.what, "mode": spec.mode}
+        event = store.insert(
+            Event, ticket_id=ticket.id, at=now, kind="fyi", actor=None, detail=detail
         )
         if spec.mode == "each":
             item = FyiItem(ticket.id, seen.what, ticket.subject)

@@ -18,20 +18,23 @@ from maild.services.arrival import Arrival
 def record_message(a: Arrival, ticket_id: int, inbound_id: int | None, kind: str) -> None:
     """The mail, its text and attachments, on the ticket (Core inserts: the hot path)."""
     m = a.mail
-    message_id = a.store.insert(
-        Message,
-        ticket_id=ticket_id,
-        inbound_id=inbound_id,
-        direction="in",
-        kind=kind,
-        author=m.from_addr or "",
-        author_name=m.from_name,
-        subject=m.subject,
-        text=m.text,
-        text_source=m.text_source,
-        notes=list(m.notes),
-        created_at=a.now,
-    )
+    row = {
+        "ticket_id": ticket_id,
+        "inbound_id": inbound_id,
+        "direction": "in",
+        "kind": kind,
+        "author": m.from_addr or "",
+        "author_name": m.from_name,
+        "subject": m.subject,
+        "text": m.text,
+        "text_source": m.text_source,
+        "notes": list(m.notes),
+        "created_at": a.now,
+    }
+    if not m.attachments:  # nobody needs its id: no wait for the database
+        a.store.append(Message, **row)
+        return
+    message_id = a.store.insert(Message, **row)
     a.store.insert_many(
         Attachment,
         [

@@ -12,7 +12,7 @@ from maild.bootstrap import App
 
 def rows(app: App, model: type) -> list:
     with app.db.transaction() as store:
-        return list(store.session.exec(select(model)).all())
+        return list(store.session.exec(select(model).order_by(model.id)).all())
 
 
 def outbox(app: App) -> list[Outbox]:

@@ -7,8 +7,9 @@ from __future__ import annotations
 import re
 
 from maild.adapters.db.models import Action
+from maild.core.intake import Verdict
 from maild.services.inspect import inspect
-from tests.conftest import mail
+from tests.conftest import ON_POSTGRES, mail
 from tests.integration.helpers import counts, rows
 from tests.integration.staff import answer, last, open_ticket, take
 from tests.integration.test_escalations import TEAMS
@@ -21,7 +22,11 @@ def _same(app, raw: bytes, expect: str) -> dict:
     dry = inspect(app.ingest, raw).model_dump(mode="json")
     assert counts(app) == before  # the dry run leaves nothing behind
     outcome = take(app, raw)
-    assert dry["ticket"] == outcome.ticket_id
+    if ON_POSTGRES and outcome.verdict == Verdict.TICKET:
+        # A sequence never rolls back: the dry run used up the number it showed.
+        assert dry["ticket"] is not None and dry["ticket"] < (outcome.ticket_id or 0)
+    else:
+        assert dry["ticket"] == outcome.ticket_id
     mine = [a for a in rows(app, Action) if a.inbound_id and a.message_id in raw.decode()]
     if mine:
         [action] = mine[-1:]

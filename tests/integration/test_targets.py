@@ -106,6 +106,7 @@ def test_tickets_due_lists_what_waits_soonest_first(app, clock, tmp_path):
     cfg = tmp_path / "maild.toml"
     cfg.write_text(
         f'state_dir = "{tmp_path / "state"}"\n[support]\naddress = "support@acme.example"\n'
+        f'[database]\nurl = "{app.settings.database_url()}"\n'
         '[targets]\nfirst_response = { normal = "4h", urgent = "1h" }\n'
     )
     result = CliRunner().invoke(main, ["--config", str(cfg), "tickets", "--due", "--json"])

@@ -11,10 +11,22 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Engine, Insert, and_, bindparam, delete, func, insert, or_, update
+from sqlalchemy import (
+    Engine,
+    Insert,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    text,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel import Session, SQLModel, col, select
 
+from maild.adapters.db.engine import APPEND, pipelined, settle
 from maild.adapters.db.models import (
     Action,
     Approval,
@@ -66,8 +78,10 @@ _SENDER_HISTORY = select(
     .scalar_subquery(),
 )
 
+_RESERVE = text(
+    "SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :count)"
+)
 
-MULTI_VALUES_ROWS = 10
 MERGE_HOPS = 20  # a chain of merges is followed this far
 
 
@@ -76,9 +90,20 @@ def _insert(model: type[SQLModel]) -> Insert:
     return insert(model.__table__)  # type: ignore[attr-defined]
 
 
+@cache
+def _append(model: type[SQLModel]) -> Insert:
+    """An INSERT that asks nothing back (no RETURNING): PostgreSQL need not answer it
+    before the next statement (engine.pipelined)."""
+    return insert(model.__table__).inline()  # type: ignore[attr-defined]
+
+
+_APPENDED = {APPEND: True}
+
+
 class Store:
     def __init__(self, session: Session) -> None:
         self.session = session
+        self._numbers: dict[type[SQLModel], list[int]] = {}  # reserved ids, see reserve()
 
     # inbound -------------------------------------------------------------
     def seen_uids(self, source: str, uidvalidity: int | None, uids: Sequence[int]) -> set[int]:
@@ -209,15 +234,37 @@ class Store:
         assert key is not None
         return int(key[0])
 
-    def insert_many(self, model: type[SQLModel], rows: Sequence[dict[str, Any]]) -> None:
-        """A few rows (a mail's notices) as one multi-row INSERT: one round trip, where
-        psycopg's executemany costs a pipeline and a sync; many rows as executemany."""
-        if not rows:
+    def reserve(self, model: type[SQLModel], count: int) -> None:
+        """PostgreSQL: take `count` ids from the table's sequence in one round trip, for
+        insert_numbered() to give out (the ones left unused are gaps, as after any
+        rollback). SQLite hands out ids in-process: nothing to reserve."""
+        conn = self.session.connection()
+        if count <= 0 or conn.dialect.name != "postgresql":
             return
-        if len(rows) <= MULTI_VALUES_ROWS:
-            self.session.connection().execute(_insert(model).values(list(rows)))
-        else:
-            self.session.connection().execute(_insert(model), list(rows))
+        table = model.__tablename__
+        numbers = conn.execute(_RESERVE, {"table": table, "count": count}).scalars().all()
+        self._numbers.setdefault(model, []).extend(reversed(numbers))
+
+    def insert_numbered(self, model: type[SQLModel], **values: Any) -> int:
+        """insert(), with a reserved id when there is one: the row is then appended,
+        so nothing waits for the server."""
+        reserved = self._numbers.get(model)
+        if not reserved:
+            return self.insert(model, **values)
+        number = reserved.pop()
+        self.append(model, id=number, **values)
+        return number
+
+    def append(self, model: type[SQLModel], **values: Any) -> None:
+        """A row whose id nobody needs: with PostgreSQL, no wait for the server."""
+        self.session.connection().execute(_append(model), values, execution_options=_APPENDED)
+
+    def insert_many(self, model: type[SQLModel], rows: Sequence[dict[str, Any]]) -> None:
+        """Rows whose ids nobody needs (a mail's notices), appended as one executemany:
+        one statement compiled once, no wait for PostgreSQL's answer."""
+        if rows:
+            conn = self.session.connection()
+            conn.execute(_append(model), list(rows), execution_options=_APPENDED)
 
     def add(self, row: Any) -> Any:
         self.session.add(row)
@@ -226,8 +273,8 @@ class Store:
 
     def event(
         self, ticket_id: int, at: datetime, kind: str, actor: str | None, **detail: Any
-    ) -> int:
-        return self.insert(Event, ticket_id=ticket_id, at=at, kind=kind, actor=actor, detail=detail)
+    ) -> None:
+        self.append(Event, ticket_id=ticket_id, at=at, kind=kind, actor=actor, detail=detail)
 
     # listings ------------------------------------------------------------
     def tickets(self, status: str | None = None, limit: int = 100) -> Sequence[Ticket]:
@@ -702,6 +749,7 @@ class Database:
         with (
             Session(self.engine, expire_on_commit=False, autoflush=False) as session,
             session.begin(),
+            pipelined(session.connection()),
         ):
             yield Store(session)
 
@@ -709,3 +757,4 @@ class Database:
     def savepoint(self, store: Store) -> Iterator[Store]:
         with store.session.begin_nested():
             yield store
+            settle(store.session.connection())

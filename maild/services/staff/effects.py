@@ -13,7 +13,7 @@ from maild.services.staff.mail import StaffMail
 def credits(sm: StaffMail, plan: apply.Plan) -> None:
     assert sm.ticket is not None
     for credit in plan.credits:
-        sm.store.insert(
+        sm.store.append(
             Ledger,
             ticket_id=sm.ticket.id,
             action_id=sm.action.id,

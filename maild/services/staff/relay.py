@@ -85,7 +85,7 @@ class Relay:
     @staticmethod
     def _record(sm: StaffMail, words: Words) -> None:
         assert sm.ticket is not None
-        sm.store.insert(
+        sm.store.append(
             Message,
             ticket_id=sm.ticket.id,
             inbound_id=None,
