@@ -12,23 +12,29 @@ same SMTP sink (its own process, bench/sink.py), each part in its own process
   ingest   the naive ingest floor (imapclient fetch 200 at a time, `email`
            parse, one insert and commit per mail, MOVE per batch) vs maild
            taking the same mails (tickets, acks and notices queued)
+  daemon   `maild run` started on the same number of waiting mails: seconds
+           until all are tickets (its sender delivering meanwhile) vs the
+           ingest floor, then the time from SIGTERM to exit
   in->out  `maild run --once` over N waiting mails, every ack and notice
            delivered, vs the combined floor: the ingest floor plus smtplib for
            the same number of outgoing mails
   postgres with --postgres URL: maild's ingest on PostgreSQL vs SQLite
 
 Targets (issue 12): sender >= 0.8x smtplib; ingest >= 1.0x the floor;
-in->out >= 0.6x the combined floor; PostgreSQL >= 0.9x SQLite. Roundup is
-compared with --peer roundup where `roundup-mailgw` is installed.
+daemon >= 1.0x the floor, stopping <= 10 s; in->out >= 0.6x the combined floor;
+PostgreSQL >= 0.9x SQLite. With --peer roundup, Roundup's mail gateway takes the
+same mails from the same Dovecot (bench/roundup.py): maild >= 50x.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import resource
-import shutil
 import smtplib
+import sqlite3
 import subprocess
 import sys
 import time
@@ -38,6 +44,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common
 import ingest as ingest_bench
+import roundup
 
 from tests.peers import free_port
 
@@ -188,7 +195,68 @@ def sender_figures(work: Path, server, mails: int, rounds: int = 2) -> None:  # 
         )
 
 
-def ingest_figures(work: Path, server, mails: int) -> dict:  # type: ignore[no-untyped-def]
+def _proc_figures(pid: int) -> tuple[float, float]:
+    """CPU seconds and peak RSS (MB) of a running process, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    status = Path(f"/proc/{pid}/status").read_text()
+    hwm = next(ln for ln in status.splitlines() if ln.startswith("VmHWM"))
+    return cpu, int(hwm.split()[1]) / 1024
+
+
+def daemon_figures(work: Path, server, mails: int, floor: dict) -> None:  # type: ignore[no-untyped-def]
+    """`maild run`, the daemon as systemd runs it, started on N waiting mails: the
+    time until every mail is a ticket (its sender delivering meanwhile), then how
+    long SIGTERM takes."""
+    sink = Sink()
+    try:
+        common.fill(server, "daemon", mails)
+        cfg = common.write_config(work / "daemon" / "maild.toml", server, "daemon", sink.port)
+        db = f"file:{work / 'daemon' / 'state' / 'maild.db'}?mode=ro"
+        start = time.perf_counter()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "maild", "--config", str(cfg), "run"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        taken = 0
+        while taken < mails and proc.poll() is None:
+            time.sleep(0.05)
+            with (
+                contextlib.suppress(sqlite3.OperationalError),  # not created yet
+                contextlib.closing(sqlite3.connect(db, uri=True)) as conn,
+            ):
+                taken = conn.execute("SELECT count(*) FROM inbound").fetchone()[0]
+        seconds = time.perf_counter() - start
+        cpu, rss = _proc_figures(proc.pid)
+        stop = time.perf_counter()
+        proc.terminate()
+        proc.wait(timeout=60)
+        stopped = time.perf_counter() - stop
+    finally:
+        received = sink.stop()
+    print(
+        f"daemon: maild run, {taken} mails taken in {seconds:.1f} s = {taken / seconds:.0f}/s "
+        f"({cpu:.1f} CPU-s, peak RSS {rss:.0f} MB, {received} delivered meanwhile); floor "
+        f"{rate(floor):.0f}/s; ratio {taken / seconds / rate(floor):.2f} (target >= 1.0); "
+        f"SIGTERM to exit {stopped:.1f} s (target <= 10)"
+    )
+
+
+def roundup_figures(work: Path, server, mails: int, ours: dict) -> None:  # type: ignore[no-untyped-def]
+    if not roundup.available():
+        print("roundup: roundup-mailgw is not on PATH; no peer figure (see bench/roundup.py)")
+        return
+    common.fill(server, "roundup", mails)
+    peer = roundup.take(roundup.tracker(work / "roundup"), server.port, "roundup", server.password)
+    print(
+        f"roundup: roundup-mailgw (classic tracker, SQLite, IMAP) {peer['mails']} issues in "
+        f"{peer['seconds']:.1f} s = {rate(peer):.1f}/s; maild's ingest {rate(ours):.0f}/s is "
+        f"{rate(ours) / rate(peer):.0f}x (target >= 50x)"
+    )
+
+
+def ingest_figures(work: Path, server, mails: int) -> tuple[dict, dict]:  # type: ignore[no-untyped-def]
     common.fill(server, "floor", mails)
     common.fill(server, "maild", mails)
     floor = child("floor", str(server.port), "floor", server.password, str(work / "floor.db"))
@@ -200,7 +268,7 @@ def ingest_figures(work: Path, server, mails: int) -> dict:  # type: ignore[no-u
         f"parse, insert, move) {rate(floor):.0f}/s; ratio {rate(ours) / rate(floor):.2f} "
         "(target >= 1.0)"
     )
-    return floor
+    return floor, ours
 
 
 def once_figures(work: Path, server, mails: int, floor: dict) -> None:  # type: ignore[no-untyped-def]
@@ -257,7 +325,7 @@ def main() -> None:
     parser.add_argument("--mails", type=int, default=2000)
     parser.add_argument("--postgres", metavar="URL")
     parser.add_argument("--peer", choices=["roundup"])
-    parser.add_argument("--only", help="comma-separated: sender,ingest,once,postgres")
+    parser.add_argument("--only", help="comma-separated: sender,ingest,daemon,once,postgres")
     parser.add_argument("--part", choices=sorted(PARTS))
     parser.add_argument("--args", nargs="*", default=[])
     opts = parser.parse_args()
@@ -266,20 +334,22 @@ def main() -> None:
         result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(json.dumps(result))
         return
-    wanted = set((opts.only or "sender,ingest,once,postgres").split(","))
+    wanted = set((opts.only or "sender,ingest,daemon,once,postgres").split(","))
     work = common.workdir()
     server = common.dovecot(work)
     try:
         if "sender" in wanted:
             sender_figures(work, server, opts.mails)
-        if wanted & {"ingest", "once"}:
-            floor = ingest_figures(work, server, opts.mails)
+        if wanted & {"ingest", "daemon", "once"} or opts.peer:
+            floor, ours = ingest_figures(work, server, opts.mails)
+            if "daemon" in wanted:
+                daemon_figures(work, server, opts.mails, floor)
             if "once" in wanted:
                 once_figures(work, server, opts.mails, floor)
+            if opts.peer == "roundup":
+                roundup_figures(work, server, opts.mails, ours)
         if opts.postgres and "postgres" in wanted:
             postgres_figures(work, server, opts.mails, opts.postgres)
-        if opts.peer == "roundup" and shutil.which("roundup-mailgw") is None:
-            print("roundup: roundup-mailgw is not installed here; no peer figure")
     finally:
         server.stop()
         common.cleanup(work)

@@ -18,9 +18,11 @@ from __future__ import annotations
 import binascii
 import re
 from dataclasses import dataclass, field
+from email.headerregistry import BaseHeader, HeaderRegistry
 from email.message import EmailMessage, MIMEPart
 from email.parser import BytesParser
 from email.policy import EmailPolicy
+from functools import lru_cache
 
 # RFC 5322 caps a line at 998 characters; a folded field may hold a few lines
 # (a long References chain), never more than this in real mail.
@@ -40,6 +42,34 @@ _BOUNDARY = re.compile(rb'(?i)boundary[ \t]*=[ \t]*"?([^"\s;]{1,70})')
 _BLANK_LINE = re.compile(rb"\r?\n\r?\n")
 
 
+SHARED_HEADER_CHARS = 200  # longer values are parsed for each look, never kept
+
+
+class _Headers(HeaderRegistry):
+    """The header registry, remembering. The stock one builds a new class for each
+    header it parses, and the email package parses Content-Type again on every
+    look (ten and more times a mail as the body is found). A parsed header is an
+    immutable string, so equal short fields (the same Content-Type in mail after
+    mail) share one."""
+
+    @lru_cache(maxsize=64)  # noqa: B019  # one registry for the process; classes are few
+    def _class(self, cls: type) -> type:
+        return type("_" + cls.__name__, (cls, self.base_class), {})
+
+    def __getitem__(self, name: str) -> type:
+        return self._class(self.registry.get(name.lower(), self.default_class))
+
+    def __call__(self, name: str, value: str) -> BaseHeader:
+        if len(value) > SHARED_HEADER_CHARS:
+            return super().__call__(name, value)
+        return _shared(self, name, value)
+
+
+@lru_cache(maxsize=1024)
+def _shared(registry: _Headers, name: str, value: str) -> BaseHeader:
+    return HeaderRegistry.__call__(registry, name, value)
+
+
 class _BoundedPolicy(EmailPolicy):
     """policy.default, with every header field cut as it is read: the parser's own
     work on a field (Content-Type's parameters) is then bounded too."""
@@ -51,7 +81,7 @@ class _BoundedPolicy(EmailPolicy):
         return name, value[:MAX_HEADER_CHARS]
 
 
-_PARSER = BytesParser(policy=_BoundedPolicy())
+_PARSER = BytesParser(policy=_BoundedPolicy(header_factory=_Headers()))
 
 
 @dataclass

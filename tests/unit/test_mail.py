@@ -240,3 +240,38 @@ def test_stubbed_or_not_every_attachment_comes_back_whole(sizes):
 def test_a_text_over_the_cap_is_cut_with_a_note():
     m = parse(mail(text="x" * (parser.MAX_TEXT_CHARS + 10)), max_message_bytes=10**8)
     assert len(m.text) == parser.MAX_TEXT_CHARS and "the whole mail is kept" in m.notes[0]
+
+
+_HEADER_NAMES = st.sampled_from(["Content-Type", "content-type", "From", "Subject", "To", "X-Any"])
+_HEADER_VALUES = st.one_of(
+    st.text(max_size=60),
+    st.sampled_from(['text/plain; charset="utf-8"', "multipart/mixed; boundary=x", "a <b@c.d>"]),
+)
+
+
+def _reading(registry, name, value):
+    """What a header parse gives: its words, name, defects and parameters, or the
+    error it raises."""
+    try:
+        h = registry(name, value)
+    except Exception as exc:  # the email package raises on some damaged values
+        return type(exc)
+    defects = [type(d) for d in h.defects]
+    return (str(h), h.name, defects, getattr(h, "params", None))
+
+
+@given(_HEADER_NAMES, _HEADER_VALUES)
+def test_shared_headers_read_as_the_stock_registry_reads_them(name, value):
+    from email.headerregistry import HeaderRegistry
+
+    value = value.replace("\r", "").replace("\n", "")
+    shared = mime._Headers()
+    first = _reading(shared, name, value)
+    assert first == _reading(HeaderRegistry(), name, value)
+    assert _reading(shared, name, value) == first  # a second look, from the cache
+
+
+def test_two_mails_with_the_same_content_type_each_read_their_own_body():
+    one = parser.parse(mail("x", "first words", sender="a@example.com"), **LIMITS)
+    two = parser.parse(mail("y", "second words", sender="b@example.com"), **LIMITS)
+    assert (one.text, two.text) == ("first words", "second words")
