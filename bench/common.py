@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import sys
 import tempfile
@@ -31,17 +32,38 @@ def cleanup(path: Path) -> None:
     shutil.rmtree(path, ignore_errors=True)
 
 
+# The corpus mix the issue measures on, one kind per mail in turn.
+KINDS = ("plain", "html", "attachment", "reply", "encoded")
+WORDS = "Some more words about the problem. " * 20
+
+
 def customer_mail(n: int) -> bytes:
+    """Mail n of the bench corpus: plain, HTML alternative, a 20 kB attachment,
+    a reply to this customer's earlier mail, or a non-ASCII subject and name."""
+    kind = KINDS[n % len(KINDS)]
     msg = EmailMessage()
     msg["From"] = f"Customer {n} <customer{n}@example.com>"
     msg["To"] = "support@acme.example"
     msg["Subject"] = f"Order {n} has not arrived"
     msg["Message-ID"] = f"<bench-{n}-{os.getpid()}@example.com>"
     msg["Date"] = "Mon, 23 Nov 2026 09:00:00 +0000"
-    msg.set_content(
-        f"Hello,\n\nmy order {n} has not arrived yet. Could you check?\n\n"
-        "Thanks,\nCustomer\n" + "Some more words about the problem. " * 20
-    )
+    text = f"Hello,\n\nmy order {n} has not arrived yet. Could you check?\n\nThanks,\nCustomer\n"
+    if kind == "reply":
+        earlier = n - 3
+        msg.replace_header("From", f"Customer {earlier} <customer{earlier}@example.com>")
+        msg.replace_header("Subject", f"Re: Order {earlier} has not arrived")
+        msg["In-Reply-To"] = f"<bench-{earlier}-{os.getpid()}@example.com>"
+        msg["References"] = msg["In-Reply-To"]
+        text = "Any news?\n\n> " + text.replace("\n", "\n> ")
+    if kind == "encoded":
+        msg.replace_header("From", f"Zoë Müller {n} <customer{n}@example.com>")
+        msg.replace_header("Subject", f"Commande n°{n} — le colis n'est pas arrivé ✉")
+    msg.set_content(text + WORDS)
+    if kind == "html":
+        msg.add_alternative(f"<html><body><p>{text}</p><p>{WORDS}</p></body></html>", "html")
+    if kind == "attachment":
+        data = random.Random(n).randbytes(20_000)
+        msg.add_attachment(data, "application", "pdf", filename=f"receipt-{n}.pdf")
     return msg.as_bytes()
 
 

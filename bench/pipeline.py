@@ -1,10 +1,11 @@
 """Mail in to mail out, against the naive floors, in one run.
 
-  python bench/pipeline.py [--mails 2000] [--postgres URL] [--peer roundup]
+  python bench/pipeline.py [--mails 5000] [--postgres URL] [--peer roundup]
 
-Every figure here is measured in this run, on the same generated mails and the
-same SMTP sink (its own process, bench/sink.py), each part in its own process
-(its own peak RSS):
+Every figure here is measured in this run, on the same generated mails (the mix
+of bench/common.py: plain, HTML alternatives, attachments, replies, encoded
+subjects) and the same SMTP sink (its own process, bench/sink.py), each part
+in its own process (its own peak RSS):
 
   sender   maild's outbox sender alone on the queued mails of N customer mails
            vs smtplib sending the same bytes on one kept connection
@@ -18,12 +19,15 @@ same SMTP sink (its own process, bench/sink.py), each part in its own process
   in->out  `maild run --once` over N waiting mails, every ack and notice
            delivered, vs the combined floor: the ingest floor plus smtplib for
            the same number of outgoing mails
+  deadrelay `maild run` for a minute with 10,000 mails queued and nothing
+           listening on the relay's port: its CPU seconds in that minute
   postgres with --postgres URL: maild's ingest on PostgreSQL vs SQLite
 
 Targets (issue 12): sender >= 0.8x smtplib; ingest >= 1.0x the floor;
 daemon >= 1.0x the floor, stopping <= 10 s; in->out >= 0.6x the combined floor;
-PostgreSQL >= 0.9x SQLite. With --peer roundup, Roundup's mail gateway takes the
-same mails from the same Dovecot (bench/roundup.py): maild >= 50x.
+dead relay < 1 CPU-s a minute; PostgreSQL >= 0.9x SQLite. With --peer roundup,
+Roundup's mail gateway takes the same mails from the same Dovecot
+(bench/roundup.py): maild >= 50x.
 """
 
 from __future__ import annotations
@@ -243,6 +247,61 @@ def daemon_figures(work: Path, server, mails: int, floor: dict) -> None:  # type
     )
 
 
+def _copy_outbox(db: Path, queued: int) -> int:
+    """Make the outbox `queued` rows long by copying its rows under new Message-IDs."""
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        have = conn.execute("SELECT count(*) FROM outbox").fetchone()[0]
+        cols = [c[1] for c in conn.execute("PRAGMA table_info(outbox)") if c[1] != "id"]
+        picked = ", ".join(
+            "replace(message_id, '@', '-' || k || '@')" if c == "message_id" else c for c in cols
+        )
+        conn.execute(
+            f"WITH RECURSIVE c(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM c "
+            f"WHERE k < {queued // max(have, 1)}) INSERT INTO outbox ({', '.join(cols)}) "
+            f"SELECT {picked} FROM outbox, c"
+        )
+        conn.execute(f"DELETE FROM outbox WHERE id > (SELECT min(id) FROM outbox) + {queued - 1}")
+        conn.commit()
+        return int(conn.execute("SELECT count(*) FROM outbox").fetchone()[0])
+
+
+def _attempts(db: Path) -> tuple[int, int]:
+    """Rows tried at least once, and all tries, from the outbox."""
+    with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
+        row = conn.execute("SELECT count(*) FILTER (WHERE attempts > 0), sum(attempts) FROM outbox")
+        tried, tries = row.fetchone()
+    return int(tried), int(tries or 0)
+
+
+def deadrelay_figures(work: Path, server, mails: int, queued: int = 10_000) -> None:  # type: ignore[no-untyped-def]
+    """`maild run` for a minute with `queued` mails waiting and the relay's port closed:
+    its CPU seconds in that minute (after start-up) and how many rows it touched."""
+    common.fill(server, "dead", mails)
+    cfg = common.write_config(work / "dead" / "maild.toml", server, "dead", free_port())
+    child("ingest", str(cfg))  # the notices queue; nothing listens on the SMTP port
+    db = work / "dead" / "state" / "maild.db"
+    queued = _copy_outbox(db, queued)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "maild", "--config", str(cfg), "run"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        time.sleep(5)  # start-up: imports, schema check, the first IMAP login
+        cpu_start, _ = _proc_figures(proc.pid)
+        time.sleep(60)
+        cpu_end, rss = _proc_figures(proc.pid)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
+    tried, tries = _attempts(db)
+    print(
+        f"dead relay: {queued} mails queued, maild run for a minute with the SMTP port closed: "
+        f"{cpu_end - cpu_start:.2f} CPU-s in that minute (target < 1), peak RSS {rss:.0f} MB; "
+        f"{tried} rows touched, {tries} tries recorded over its 65 s"
+    )
+
+
 def roundup_figures(work: Path, server, mails: int, ours: dict) -> None:  # type: ignore[no-untyped-def]
     if not roundup.available():
         print("roundup: roundup-mailgw is not on PATH; no peer figure (see bench/roundup.py)")
@@ -322,10 +381,12 @@ def postgres_figures(work: Path, server, mails: int, url: str, rounds: int = 2) 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--mails", type=int, default=2000)
+    parser.add_argument("--mails", type=int, default=5000)
     parser.add_argument("--postgres", metavar="URL")
     parser.add_argument("--peer", choices=["roundup"])
-    parser.add_argument("--only", help="comma-separated: sender,ingest,daemon,once,postgres")
+    parser.add_argument(
+        "--only", help="comma-separated: sender,ingest,daemon,once,deadrelay,postgres"
+    )
     parser.add_argument("--part", choices=sorted(PARTS))
     parser.add_argument("--args", nargs="*", default=[])
     opts = parser.parse_args()
@@ -334,7 +395,7 @@ def main() -> None:
         result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(json.dumps(result))
         return
-    wanted = set((opts.only or "sender,ingest,daemon,once,postgres").split(","))
+    wanted = set((opts.only or "sender,ingest,daemon,once,deadrelay,postgres").split(","))
     work = common.workdir()
     server = common.dovecot(work)
     try:
@@ -348,6 +409,8 @@ def main() -> None:
                 once_figures(work, server, opts.mails, floor)
             if opts.peer == "roundup":
                 roundup_figures(work, server, opts.mails, ours)
+        if "deadrelay" in wanted:
+            deadrelay_figures(work, server, opts.mails)
         if opts.postgres and "postgres" in wanted:
             postgres_figures(work, server, opts.mails, opts.postgres)
     finally:
