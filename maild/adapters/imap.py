@@ -42,6 +42,11 @@ HEARTBEAT_SECONDS = 30  # a NOOP outside IDLE this often proves the connection a
 IDLE_RECHECK_SECONDS = 5
 NEWS = (b"EXISTS", b"RECENT")  # as idle_check() parses them
 KEPT_NEWS = ("EXISTS", "RECENT")  # as imaplib keeps them between commands
+# A server refuses a command line past its limit (Dovecot: 64 kB), and a waiting
+# inbox of 20,000 mails listed one UID at a time is ~120 kB: sizes are asked for
+# this many UIDs at a time (at most ~11 kB). A batch (at most 5,000 mails, see
+# config) stays under the limit too.
+UIDS_PER_COMMAND = 1000
 
 
 def _keepalive(sock: socket.socket) -> None:
@@ -122,8 +127,11 @@ class ImapMailbox:
         return any(kept.get(kind) for kind in KEPT_NEWS)
 
     def sizes(self, uids: Sequence[int]) -> dict[int, int]:
-        data = self._c().fetch(list(uids), ["RFC822.SIZE"]) if uids else {}
-        return {int(uid): int(d.get(b"RFC822.SIZE", 0)) for uid, d in data.items()}
+        sizes: dict[int, int] = {}
+        for start in range(0, len(uids), UIDS_PER_COMMAND):
+            data = self._c().fetch(list(uids[start : start + UIDS_PER_COMMAND]), ["RFC822.SIZE"])
+            sizes.update((int(uid), int(d.get(b"RFC822.SIZE", 0))) for uid, d in data.items())
+        return sizes
 
     def fetch(
         self, uids: Sequence[int], sizes: Mapping[int, int], max_bytes: int

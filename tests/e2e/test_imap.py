@@ -21,7 +21,7 @@ from maild import config
 from maild.adapters.imap import ImapMailbox
 from maild.bootstrap import build, prepare
 from maild.cli import main
-from maild.daemon import Daemon
+from maild.daemon import Daemon, open_mailbox
 from maild.services.outbox import LEASE
 from tests.conftest import mail
 
@@ -180,6 +180,22 @@ def test_a_reply_to_the_acknowledgement_joins_its_ticket(setup):
     assert texts == ["Hello, my order did not arrive.", "Any news?"]
     assert len(sink.handler.to("sam@example.com")) == 1  # one acknowledgement only
     assert len(sink.handler.wait_for(3)) == 3  # and Dana heard of both mails
+
+
+def test_uid_lists_longer_than_the_servers_line_limit_are_asked_in_parts(setup):
+    """A waiting inbox of ~11,000 mails or more, listed one UID at a time, passes
+    Dovecot's 64 kB command line: the inbox was refused on every try, forever."""
+    cfg, dovecot, user, _sink = setup
+    for raw in customer_mails()[:3]:
+        dovecot.append(user, raw)
+    box = config.load(str(cfg))[0].mailboxes[0]
+    with open_mailbox(box, 0) as mailbox:
+        uids = mailbox.pending()
+        assert len(uids) == 3
+        # UIDs that no mail has (yet) are answered with nothing, as a UID FETCH does
+        sparse = sorted(set(range(uids[-1] + 2, uids[-1] + 40_000, 2)) | set(uids))
+        assert sorted(mailbox.sizes(sparse)) == uids
+        assert sorted(mailbox.sizes(list(range(1, 30_000)))) == uids
 
 
 def test_a_crash_between_commit_and_move_loses_and_doubles_nothing(setup, monkeypatch):
