@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from maild.core.model import (
@@ -46,12 +46,25 @@ class Ticket(SQLModel, table=True):
     merged_into: int | None = None  # folded into that ticket (#merge): mail goes there
 
 
+def _only(condition: str) -> dict[str, Any]:
+    """A partial index's condition, for both databases. A query uses the index
+    when its WHERE holds the very same text (see RAW_KEPT)."""
+    return {"sqlite_where": text(condition), "postgresql_where": text(condition)}
+
+
+# Mail whose raw bytes retention has not dropped yet. Partial indexes on it keep
+# the hourly housekeeping O(mail of the last raw_days), not O(all mail ever):
+# with a million old tickets a full scan took 1.4 s an hour, holding the lock.
+RAW_KEPT = "length(raw) > 0"
+
+
 class Inbound(SQLModel, table=True):
     """One row per mail taken in, whatever became of it."""
 
     __table_args__ = (
         UniqueConstraint("source", "uidvalidity", "uid", name="uq_inbound_uid"),
         UniqueConstraint("message_id", "content_hash", name="uq_inbound_content"),
+        Index("ix_inbound_raw_kept", "received_at", **_only(RAW_KEPT)),
     )
     id: int | None = Field(default=None, primary_key=True)
     source: str
@@ -106,7 +119,14 @@ class Event(SQLModel, table=True):
 
 
 class Outbox(SQLModel, table=True):
-    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+        # Only rows in flight are leased (a settled row's lease is cleared): the
+        # index holds those alone, so finding a dead sender's rows costs the same
+        # whatever millions of sent mails the table keeps.
+        Index("ix_outbox_leased", "leased_by", **_only("leased_by IS NOT NULL")),
+        Index("ix_outbox_raw_kept", "created_at", **_only(RAW_KEPT)),
+    )
     id: int | None = Field(default=None, primary_key=True)
     message_id: str = Field(unique=True)
     ticket_id: int | None = Field(default=None, foreign_key="ticket.id", index=True)
@@ -123,7 +143,7 @@ class Outbox(SQLModel, table=True):
     created_at: datetime
     sent_at: datetime | None = None
     # The process holding the lease: when it stops being seen, the lease ends.
-    leased_by: str | None = Field(default=None, index=True)
+    leased_by: str | None = None
 
 
 class Instance(SQLModel, table=True):

@@ -28,6 +28,7 @@ from sqlmodel import Session, SQLModel, col, select
 
 from maild.adapters.db.engine import APPEND, pipelined, settle
 from maild.adapters.db.models import (
+    RAW_KEPT,
     Action,
     Approval,
     Attachment,
@@ -396,7 +397,7 @@ class Store:
             self.session.connection()
             .execute(
                 select(Inbound.id, Inbound.ticket_id)
-                .where(col(Inbound.received_at) < cutoff, func.length(Inbound.raw) > 0)
+                .where(col(Inbound.received_at) < cutoff, text(RAW_KEPT))
                 .limit(limit)
             )
             .all()
@@ -419,7 +420,7 @@ class Store:
                 .where(
                     col(Outbox.status).in_([OutboxStatus.SENT, OutboxStatus.FAILED]),
                     col(Outbox.created_at) < cutoff,
-                    func.length(Outbox.raw) > 0,
+                    text(RAW_KEPT),
                 )
                 .limit(limit)
             )
