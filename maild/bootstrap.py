@@ -232,6 +232,7 @@ def build(settings: Settings, clock: Callable[[], datetime] = system_clock) -> A
         queue=queue,
         managers={t.name: t.manager for t in settings.teams if t.manager},
         for_team=targets_for(settings),
+        teams=[t.name for t in settings.teams],
     )
     remind_every = timedelta(hours=settings.approvals.remind_every_hours)
     jobs: list[Job] = [

@@ -75,6 +75,12 @@ class Targets:
     hours: BusinessHours
     near: float = 0.75
 
+    @property
+    def soonest_minutes(self) -> float:
+        """Nothing is told of a ticket before it waited this long in working minutes,
+        hence at least this long by the wall clock."""
+        return self.near * min(self.minutes.values(), default=float("inf"))
+
     def due(self, w: Waiting, now: datetime) -> Due | None:
         if w.awaiting_since is None or w.status != "open":
             return None

@@ -58,3 +58,25 @@ def test_nothing_is_told_while_the_team_is_away(since, later, stage):
     if due.tell:
         grace = due.breached and now - due.due_at <= timedelta(minutes=15)
         assert HOURS.is_open(now) or grace
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.datetimes(datetime(2026, 1, 1), datetime(2027, 12, 31), timezones=st.just(UTC)),
+    st.floats(0, 1),
+    st.booleans(),
+    st.sampled_from([Always(), HOURS]),
+    st.sampled_from([0.5, 0.75, 0.9]),
+)
+def test_nothing_is_told_before_the_soonest_wait(since, share, answered, hours, near):
+    """The scheduler reads only tickets waiting longer than soonest_minutes by the
+    wall clock: none younger can have anything to tell, in any hours."""
+    targets = Targets({(FIRST, "normal"): 60.0, (NEXT, "normal"): 480.0}, hours, near)
+    assert targets.soonest_minutes == near * 60
+    now = since + timedelta(minutes=share * targets.soonest_minutes * 0.999)
+    due = targets.due(waiting(since=since, answered=answered), now)
+    assert due is not None and due.tell == 0
+
+
+def test_no_target_at_all_means_nothing_is_ever_due():
+    assert Targets({}, HOURS).soonest_minutes == float("inf")

@@ -209,11 +209,19 @@ class Store:
         )
         return bool(getattr(done, "rowcount", 0))
 
-    def awaiting_tickets(self) -> Sequence[Ticket]:
-        """Open tickets whose customer waits for a person (the response targets')."""
+    def awaiting_tickets(
+        self, waited_since: datetime | None = None, untold_below: int | None = None
+    ) -> Sequence[Ticket]:
+        """Open tickets whose customer waits for a person (the response targets'); only
+        those waiting since before `waited_since`, and whose target_stage is below
+        `untold_below`, when given (the few the scheduler may have to tell of)."""
         query = select(Ticket).where(
             col(Ticket.awaiting_since).is_not(None), Ticket.status == TicketStatus.OPEN
         )
+        if waited_since is not None:
+            query = query.where(col(Ticket.awaiting_since) <= waited_since)
+        if untold_below is not None:
+            query = query.where(col(Ticket.target_stage) < untold_below)
         return self.session.exec(query).all()
 
     def ticket(self, ticket_id: int) -> Ticket | None:
