@@ -34,13 +34,22 @@ def cleanup(path: Path) -> None:
 
 # The corpus mix the issue measures on, one kind per mail in turn.
 KINDS = ("plain", "html", "attachment", "reply", "encoded")
+OPENING = ("plain", "html", "attachment", "encoded")  # each from its own customer: a new ticket
+
+
+def opening_mail(n: int) -> bytes:
+    """A mail of the mix that opens a ticket for customer n (acknowledged to them)."""
+    return customer_mail(n, OPENING[n % len(OPENING)])
+
+
 WORDS = "Some more words about the problem. " * 20
 
 
-def customer_mail(n: int) -> bytes:
+def customer_mail(n: int, kind: str | None = None) -> bytes:
     """Mail n of the bench corpus: plain, HTML alternative, a 20 kB attachment,
-    a reply to this customer's earlier mail, or a non-ASCII subject and name."""
-    kind = KINDS[n % len(KINDS)]
+    a reply to this customer's earlier mail, or a non-ASCII subject and name
+    (in turn, or the kind asked for)."""
+    kind = kind or KINDS[n % len(KINDS)]
     msg = EmailMessage()
     msg["From"] = f"Customer {n} <customer{n}@example.com>"
     msg["To"] = "support@acme.example"

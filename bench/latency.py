@@ -12,12 +12,14 @@ mailbox, SMTP to the sink) as its own process, then
   3. with --burst N (default 200), APPENDs N customer mails at once and times
      each from the APPEND until its acknowledgement reaches the sink.
 Targets: p50 <= 1 s, p99 <= 2 s one at a time; p99 <= 1 s in a burst (issue 12).
+Each mail is one of the corpus mix that opens a ticket (bench/common.opening_mail).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -48,12 +50,12 @@ def timed(client, sink, raw: bytes, target: str, nth: int, what: str) -> float:
     raise SystemExit(f"no {what} for {target} within 10 s")
 
 
-def report(title: str, latencies: list[float]) -> None:
+def report(title: str, latencies: list[float], p99_target_ms: int = 2000) -> None:
     p50, p99 = percentile(latencies, 0.5), percentile(latencies, 0.99)
     print(f"{title}, {len(latencies)} mails:")
     print(
         f"  p50 {p50 * 1000:.0f} ms (target <= 1000 ms), p99 {p99 * 1000:.0f} ms "
-        f"(target <= 2000 ms), max {max(latencies) * 1000:.0f} ms, "
+        f"(target <= {p99_target_ms} ms), max {max(latencies) * 1000:.0f} ms, "
         f"mean {statistics.mean(latencies) * 1000:.0f} ms"
     )
 
@@ -77,22 +79,22 @@ def main() -> None:
     replies: list[float] = []
     try:
         # Warm-up: the daemon is connected and idling once a first mail came through.
-        client.append("INBOX", common.customer_mail(10**6))
+        client.append("INBOX", common.opening_mail(10**6))
         if len(sink.handler.wait_for(1, timeout=60)) < 1:
             raise SystemExit("maild did not answer the warm-up mail")
         sink.handler.wait_for(2, timeout=10)
         for n in range(opts.mails):
             expected = len(sink.handler.received) + 2  # acknowledgement + agent notice
             target = f"customer{n}@example.com"
-            acks.append(timed(client, sink, common.customer_mail(n), target, 1, "acknowledgement"))
+            acks.append(timed(client, sink, common.opening_mail(n), target, 1, "acknowledgement"))
             sink.handler.wait_for(expected, timeout=5)
         notices = {
             r.msg["Subject"]: r.raw
             for r in sink.handler.to("dana@acme.example")
-            if "Order " in str(r.msg["Subject"])
+            if re.search(r"(Order |n°)\d+ ", str(r.msg["Subject"]))
         }
         for n in range(opts.mails):
-            [raw] = [v for k, v in notices.items() if f"Order {n} has" in k]
+            [raw] = [v for k, v in notices.items() if re.search(rf"(Order |n°){n} ", k)]
             reply = answer(raw, f"#priority high\n\nHi, order {n} is on its way again.\n\nDana")
             expected = len(sink.handler.received) + 1
             target = f"customer{n}@example.com"
@@ -109,7 +111,9 @@ def main() -> None:
     report("customer mail APPENDed -> acknowledgement at the SMTP sink", acks)
     report("agent's reply APPENDed -> the customer's copy at the SMTP sink", replies)
     report(
-        f"a burst of {opts.burst} customer mails APPENDed at once -> each acknowledgement", burst
+        f"a burst of {opts.burst} customer mails APPENDed at once -> each acknowledgement",
+        burst,
+        p99_target_ms=1000,
     )
 
 
@@ -118,7 +122,7 @@ def burst_latencies(client, sink, count: int) -> list[float]:  # type: ignore[no
     (the sink stamps each mail's arrival)."""
     first = 10**7
     wanted = {f"customer{first + n}@example.com" for n in range(count)}
-    raws = [common.customer_mail(first + n) for n in range(count)]
+    raws = [common.opening_mail(first + n) for n in range(count)]
     start = time.monotonic()
     client.multiappend("INBOX", raws)
     deadline = start + 60

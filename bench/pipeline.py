@@ -327,8 +327,9 @@ def roundup_figures(work: Path, server, mails: int, ours: dict) -> None:  # type
     common.fill(server, "roundup", mails)
     peer = roundup.take(roundup.tracker(work / "roundup"), server.port, "roundup", server.password)
     print(
-        f"roundup: roundup-mailgw (classic tracker, SQLite, IMAP) {peer['mails']} issues in "
-        f"{peer['seconds']:.1f} s = {rate(peer):.1f}/s; maild's ingest {rate(ours):.0f}/s is "
+        f"roundup: roundup-mailgw (classic tracker, SQLite, IMAP) {peer['mails']} mails "
+        f"({peer['issues']} issues) in {peer['seconds']:.1f} s = {rate(peer):.1f}/s; maild's "
+        f"ingest {rate(ours):.0f}/s is "
         f"{rate(ours) / rate(peer):.0f}x (target >= 50x)"
     )
 

@@ -69,7 +69,8 @@ def tracker(path: Path) -> Path:
 
 
 def take(path: Path, port: int, user: str, password: str) -> dict:
-    """Time roundup-mailgw emptying the mailbox; count the issues it opened."""
+    """Time roundup-mailgw emptying the mailbox; count the mails it took (its msg
+    nodes: a reply joins its issue, as with maild) and the issues it opened."""
     start = time.perf_counter()
     subprocess.run(
         [_python(), "-c", WRAPPER, str(port), str(path), "imap", f"{user}:{password}@127.0.0.1"],
@@ -78,4 +79,5 @@ def take(path: Path, port: int, user: str, password: str) -> dict:
     )
     seconds = time.perf_counter() - start
     issues = [ln for ln in _admin(path, "list", "issue").splitlines() if ln.strip()]
-    return {"seconds": seconds, "mails": len(issues)}
+    msgs = [ln for ln in _admin(path, "list", "msg").splitlines() if ln.strip()]
+    return {"seconds": seconds, "mails": len(msgs), "issues": len(issues)}
