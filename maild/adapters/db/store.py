@@ -346,7 +346,11 @@ class Store:
             .where(
                 col(Outbox.leased_by).is_not(None),
                 col(Outbox.leased_by).not_in(live),
-                Outbox.status == OutboxStatus.QUEUED,
+                # status || '' keeps the status index out of this read: without
+                # statistics (SQLite is never ANALYZEd) the planner took it and read
+                # every queued row each batch, 0.69 CPU-ms a mail sent instead of 0.44
+                # with 40,000 queued; the leased rows are the few in flight
+                col(Outbox.status).concat("") == OutboxStatus.QUEUED,
             )
             .limit(limit)
             .with_for_update(skip_locked=True)
