@@ -369,7 +369,7 @@ def once_figures(work: Path, server, mails: int, floor: dict) -> None:  # type: 
     )
 
 
-def postgres_figures(work: Path, server, mails: int, url: str, rounds: int = 2) -> None:  # type: ignore[no-untyped-def]
+def postgres_figures(work: Path, server, mails: int, url: str, rounds: int = 5) -> None:  # type: ignore[no-untyped-def]
     """Alternating, `rounds` times: maild's ingest on a fresh PostgreSQL database, then
     on SQLite, the same mails."""
     import psycopg

@@ -187,7 +187,7 @@ class Ingest:
         assert m.from_addr is not None
         subject = route.clean_subject(m.subject)
         team = self.default_team
-        ticket_id = a.store.insert(
+        ticket_id = a.store.insert_numbered(
             Ticket,
             status=TicketStatus.OPEN,
             priority="normal",

@@ -99,6 +99,25 @@ def test_a_flood_from_one_sender_stops_opening_tickets(make_app):
     assert len(rows(app, Ticket)) == 2 and len(rows(app, Message)) == 6
 
 
+def test_ticket_numbers_follow_the_mails_without_gaps(make_app):
+    # (on PostgreSQL each number is reserved with the sender's history: the one a
+    # mail the flood limit joined to an older ticket did not use goes to the next)
+    app = make_app(intake={"tickets_per_sender_per_hour": 2})
+    other = "Bo <bo@example.com>"
+    batch = [
+        RawMail(mail(subject="one")),
+        RawMail(mail(subject="two", sender=other)),
+        RawMail(mail(subject="three")),
+        RawMail(mail(subject="four")),  # joined: the flood limit
+        RawMail(mail(subject="five", sender=other)),
+    ]
+    assert [o.verdict for o in app.ingest(batch)] == ["ticket"] * 3 + ["joined", "ticket"]
+    tickets = sorted(rows(app, Ticket), key=lambda t: t.id or 0)
+    assert [t.subject for t in tickets] == ["one", "two", "three", "five"]
+    first = tickets[0].id or 0
+    assert [t.id for t in tickets] == list(range(first, first + 4))
+
+
 def test_a_poison_mail_is_quarantined_with_its_bytes(app):
     raw = b"From: undisclosed-sender:;\r\nSubject: x\r\nContent-Type: text/plain\r\n\r\nbody\r\n"
     outcome = take(app, raw, source="box", uidvalidity=1, uid=3)

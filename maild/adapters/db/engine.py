@@ -17,7 +17,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import (
     DataError,
@@ -26,6 +26,8 @@ from sqlalchemy.exc import (
     NotSupportedError,
     ProgrammingError,
 )
+
+from maild.adapters.db.pipeline import wait_for_answers
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -67,18 +69,13 @@ def ping(url: str) -> tuple[bool, str]:
         engine.dispose()
 
 
-# An execution option: this INSERT's result is read by nobody (see pipelined).
-APPEND = "maild_append"
-_PIPELINE = "maild_pipeline"
-
-
 def make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         # A server that does not answer must not hang a start or an MTA's pipe.
         args = {"connect_timeout": 10} if parsed.get_backend_name() == "postgresql" else {}
         engine = create_engine(url, pool_pre_ping=True, connect_args=args)
-        event.listen(engine, "after_cursor_execute", _wait_unless_appended)
+        event.listen(engine, "after_cursor_execute", wait_for_answers)
         return engine
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
@@ -100,45 +97,6 @@ def make_engine(url: str) -> Engine:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
-
-
-@contextmanager
-def pipelined(conn: Connection) -> Iterator[None]:
-    """PostgreSQL's pipeline mode for one transaction: an INSERT run with the APPEND
-    option goes to the server without waiting for its answer; any other statement
-    (a SELECT, RETURNING, an UPDATE's count, SAVEPOINT) waits for everything sent
-    before it, so it sees the same database as without the pipeline, and an
-    appended row the server refuses fails there, as a SQLAlchemy error. A mail's
-    rows then cost a round trip for what is read, not one per row (each costs
-    ~0.4 ms on the 2-core machine). SQLite runs in-process: nothing to do."""
-    if conn.dialect.name != "postgresql":
-        yield
-        return
-    driver, info = conn.connection.driver_connection, conn.info
-    assert driver is not None
-    with driver.pipeline() as pipeline:
-        info[_PIPELINE] = pipeline
-        try:
-            yield
-            if not conn.closed:  # (a dry run rolls back and closes it first)
-                settle(conn)
-        finally:
-            info.pop(_PIPELINE, None)
-
-
-def settle(conn: Connection) -> None:
-    """Wait for every appended row: before a savepoint ends, so what this savepoint
-    sent fails inside it (and is rolled back with it), and before a commit."""
-    if _PIPELINE in conn.info:
-        conn.exec_driver_sql("SELECT 1")
-
-
-def _wait_unless_appended(
-    conn: Connection, _cursor: Any, _sql: str, _params: Any, context: Any, _many: bool
-) -> None:
-    pipeline = conn.info.get(_PIPELINE)
-    if pipeline is not None and not context.execution_options.get(APPEND):
-        pipeline.sync()  # raised here, psycopg's error is wrapped by SQLAlchemy
 
 
 @contextmanager

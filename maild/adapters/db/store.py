@@ -26,7 +26,6 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel import Session, SQLModel, col, select
 
-from maild.adapters.db.engine import APPEND, pipelined, settle
 from maild.adapters.db.models import (
     RAW_KEPT,
     Action,
@@ -46,6 +45,7 @@ from maild.adapters.db.models import (
     Survey,
     Ticket,
 )
+from maild.adapters.db.pipeline import append, pipelined, recover, settle
 from maild.core.intake import Verdict
 from maild.core.model import (
     ApprovalStatus,
@@ -79,6 +79,11 @@ _SENDER_HISTORY = select(
     .scalar_subquery(),
 )
 
+# PostgreSQL: the same trip takes the number of the ticket the mail will open
+_SENDER_HISTORY_AND_NUMBER = _SENDER_HISTORY.add_columns(
+    func.nextval(func.pg_get_serial_sequence("ticket", "id"))
+)
+
 _RESERVE = text(
     "SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :count)"
 )
@@ -94,11 +99,8 @@ def _insert(model: type[SQLModel]) -> Insert:
 @cache
 def _append(model: type[SQLModel]) -> Insert:
     """An INSERT that asks nothing back (no RETURNING): PostgreSQL need not answer it
-    before the next statement (engine.pipelined)."""
+    before the next statement (pipeline.append)."""
     return insert(model.__table__).inline()  # type: ignore[attr-defined]
-
-
-_APPENDED = {APPEND: True}
 
 
 class Store:
@@ -231,9 +233,17 @@ class Store:
         self, customer: str, hour_ago: datetime, day_ago: datetime
     ) -> tuple[int, int | None, int]:
         """Tickets this customer opened in the last hour, their latest ticket, and
-        acknowledgements sent to them in the last day: one round trip."""
+        acknowledgements sent to them in the last day: one round trip. Asked before a
+        ticket opens; on PostgreSQL the same trip reserves its number, so the ticket's
+        row waits for nothing (insert_numbered). A mail the flood limit adds to an
+        older ticket leaves its number to the next ticket, or as a gap."""
         params = {"customer": customer, "hour_ago": hour_ago, "day_ago": day_ago}
-        opened, latest, acks = self.session.connection().execute(_SENDER_HISTORY, params).one()
+        conn = self.session.connection()
+        if conn.dialect.name != "postgresql":
+            opened, latest, acks = conn.execute(_SENDER_HISTORY, params).one()
+        else:
+            opened, latest, acks, number = conn.execute(_SENDER_HISTORY_AND_NUMBER, params).one()
+            self._keep(Ticket, [number])
         return int(opened), latest, int(acks)
 
     def insert(self, model: type[SQLModel], **values: Any) -> int:
@@ -251,8 +261,13 @@ class Store:
         if count <= 0 or conn.dialect.name != "postgresql":
             return
         table = model.__tablename__
-        numbers = conn.execute(_RESERVE, {"table": table, "count": count}).scalars().all()
-        self._numbers.setdefault(model, []).extend(reversed(numbers))
+        self._keep(model, conn.execute(_RESERVE, {"table": table, "count": count}).scalars())
+
+    def _keep(self, model: type[SQLModel], numbers: Iterable[int]) -> None:
+        """Reserved ids, the smallest given out first: ids keep the order rows came."""
+        kept = self._numbers.setdefault(model, [])
+        kept.extend(numbers)
+        kept.sort(reverse=True)
 
     def insert_numbered(self, model: type[SQLModel], **values: Any) -> int:
         """insert(), with a reserved id when there is one: the row is then appended,
@@ -266,14 +281,12 @@ class Store:
 
     def append(self, model: type[SQLModel], **values: Any) -> None:
         """A row whose id nobody needs: with PostgreSQL, no wait for the server."""
-        self.session.connection().execute(_append(model), values, execution_options=_APPENDED)
+        append(self.session.connection(), _append(model), [values])
 
     def insert_many(self, model: type[SQLModel], rows: Sequence[dict[str, Any]]) -> None:
         """Rows whose ids nobody needs (a mail's notices), appended as one executemany:
         one statement compiled once, no wait for PostgreSQL's answer."""
-        if rows:
-            conn = self.session.connection()
-            conn.execute(_append(model), list(rows), execution_options=_APPENDED)
+        append(self.session.connection(), _append(model), rows)
 
     def add(self, row: Any) -> Any:
         self.session.add(row)
@@ -769,5 +782,9 @@ class Database:
     @contextmanager
     def savepoint(self, store: Store) -> Iterator[Store]:
         with store.session.begin_nested():
-            yield store
+            try:
+                yield store
+            except BaseException:
+                recover(store.session.connection())
+                raise
             settle(store.session.connection())
