@@ -8,16 +8,14 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 
 from maild.adapters.db.engine import is_transient
-from maild.adapters.db.models import Event, Outbox, Ticket
+from maild.adapters.db.models import Outbox, Ticket
 from maild.bootstrap import App
 from tests.conftest import START
 
 
 def a_ticket(app: App) -> int:
     with app.db.transaction() as store:
-        return store.insert(
-            Ticket, customer="sam@example.com", created_at=START, updated_at=START
-        )
+        return store.insert(Ticket, customer="sam@example.com", created_at=START, updated_at=START)
 
 
 def outbox_row(n: int, ticket_id: int) -> dict[str, object]:

@@ -45,7 +45,7 @@ from maild.adapters.db.models import (
     Survey,
     Ticket,
 )
-from maild.adapters.db.pipeline import append, pipelined, recover, settle
+from maild.adapters.db.pipeline import append, one, pipelined, recover, settle
 from maild.core.intake import Verdict
 from maild.core.model import (
     ApprovalStatus,
@@ -240,9 +240,9 @@ class Store:
         params = {"customer": customer, "hour_ago": hour_ago, "day_ago": day_ago}
         conn = self.session.connection()
         if conn.dialect.name != "postgresql":
-            opened, latest, acks = conn.execute(_SENDER_HISTORY, params).one()
+            opened, latest, acks = one(conn, _SENDER_HISTORY, params)
         else:
-            opened, latest, acks, number = conn.execute(_SENDER_HISTORY_AND_NUMBER, params).one()
+            opened, latest, acks, number = one(conn, _SENDER_HISTORY_AND_NUMBER, params)
             self._keep(Ticket, [number])
         return int(opened), latest, int(acks)
 
