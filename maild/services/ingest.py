@@ -29,7 +29,7 @@ from sqlmodel import col
 
 from maild import metrics
 from maild.adapters.db.engine import is_transient
-from maild.adapters.db.models import Inbound, Quarantine, Ticket
+from maild.adapters.db.models import Inbound, Message, Quarantine, Ticket
 from maild.adapters.db.store import Database, Store
 from maild.config import Intake
 from maild.core import flood, mail, notices, route
@@ -92,7 +92,11 @@ class Ingest:
         round trips each saved); the first failure aborts the try (_Isolate)."""
         with self.db.transaction() as store:
             taken = self._taken_uids(store, batch)
-            store.reserve(Inbound, len(batch) - len(taken))  # each mail's row, unwaited
+            fresh = len(batch) - len(taken)
+            store.reserve(Inbound, fresh)  # each mail's row, unwaited
+            # and a message id for each mail that may bring attachments (the attachment
+            # rows need it); the ones left unused are gaps in an id nobody sees
+            store.reserve(Message, fresh)
             return [
                 Outcome(Verdict.DUPLICATE, reason="this UID was taken already")
                 if (item.source, item.uidvalidity, item.uid) in taken

@@ -34,7 +34,7 @@ def record_message(a: Arrival, ticket_id: int, inbound_id: int | None, kind: str
     if not m.attachments:  # nobody needs its id: no wait for the database
         a.store.append(Message, **row)
         return
-    message_id = a.store.insert(Message, **row)
+    message_id = a.store.insert_numbered(Message, **row)
     a.store.insert_many(
         Attachment,
         [
