@@ -101,7 +101,8 @@ def _prebuilt(conn: Connection, statement: Insert | Select[Any], keys: tuple[str
 def _default(statement: Insert, column: str) -> Any:
     default = statement.table.c[column].default
     if not isinstance(default, ScalarElementColumnDefault):
-        raise NotImplementedError(f"only plain defaults are appended: {column} {default!r}")
+        # a default computed at insert time needs SQLAlchemy's execution: pass a value
+        raise TypeError(f"append() fills in plain defaults only; give {column} a value")
     return default.arg
 
 
