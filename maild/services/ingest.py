@@ -94,8 +94,8 @@ class Ingest:
             taken = self._taken_uids(store, batch)
             fresh = len(batch) - len(taken)
             store.reserve(Inbound, fresh)  # each mail's row, unwaited
-            # and a message id for each mail that may bring attachments (the attachment
-            # rows need it); the ones left unused are gaps in an id nobody sees
+            # and one for the message each mail may record (attachments need its id);
+            # the ones left unused are gaps in an id nobody sees
             store.reserve(Message, fresh)
             return [
                 Outcome(Verdict.DUPLICATE, reason="this UID was taken already")

@@ -31,10 +31,12 @@ def record_message(a: Arrival, ticket_id: int, inbound_id: int | None, kind: str
         "notes": list(m.notes),
         "created_at": a.now,
     }
-    if not m.attachments:  # nobody needs its id: no wait for the database
-        a.store.append(Message, **row)
-        return
+    # Every message takes the id ingest reserved for its mail (no wait for the
+    # database), so a ticket's messages keep the order they came in; its
+    # attachments need that id.
     message_id = a.store.insert_numbered(Message, **row)
+    if not m.attachments:
+        return
     a.store.insert_many(
         Attachment,
         [

@@ -118,6 +118,27 @@ def test_ticket_numbers_follow_the_mails_without_gaps(make_app):
     assert [t.id for t in tickets] == list(range(first, first + 4))
 
 
+def test_a_tickets_messages_keep_the_order_they_came_in(app):
+    # (on PostgreSQL a mail's message takes an id reserved for the batch: one with
+    # attachments must not sort before a plain one that came earlier)
+    take(app, mail())
+    batch = [
+        RawMail(mail(subject="Re: [#1] Help", text="first, plain")),
+        RawMail(
+            mail(
+                subject="Re: [#1] Help",
+                text="second, with a photo",
+                attachments=(("photo.png", "image/png", b"\x89PNG" + b"0" * 100),),
+            )
+        ),
+        RawMail(mail(subject="Re: [#1] Help", text="third, plain")),
+    ]
+    assert [o.verdict for o in app.ingest(batch)] == ["joined"] * 3
+    with app.db.transaction() as store:
+        texts = [m.text.strip() for m in store.messages(1)]
+    assert texts[1:] == ["first, plain", "second, with a photo", "third, plain"]
+
+
 def test_a_poison_mail_is_quarantined_with_its_bytes(app):
     raw = b"From: undisclosed-sender:;\r\nSubject: x\r\nContent-Type: text/plain\r\n\r\nbody\r\n"
     outcome = take(app, raw, source="box", uidvalidity=1, uid=3)
