@@ -26,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel import Session, SQLModel, col, select
 
+from maild.adapters.db import pipeline
 from maild.adapters.db.models import (
     RAW_KEPT,
     Action,
@@ -45,7 +46,6 @@ from maild.adapters.db.models import (
     Survey,
     Ticket,
 )
-from maild.adapters.db.pipeline import append, one, pipelined, recover, settle
 from maild.core.intake import Verdict
 from maild.core.model import (
     ApprovalStatus,
@@ -240,9 +240,9 @@ class Store:
         params = {"customer": customer, "hour_ago": hour_ago, "day_ago": day_ago}
         conn = self.session.connection()
         if conn.dialect.name != "postgresql":
-            opened, latest, acks = one(conn, _SENDER_HISTORY, params)
+            opened, latest, acks = pipeline.one(conn, _SENDER_HISTORY, params)
         else:
-            opened, latest, acks, number = one(conn, _SENDER_HISTORY_AND_NUMBER, params)
+            opened, latest, acks, number = pipeline.one(conn, _SENDER_HISTORY_AND_NUMBER, params)
             self._keep(Ticket, [number])
         return int(opened), latest, int(acks)
 
@@ -281,12 +281,12 @@ class Store:
 
     def append(self, model: type[SQLModel], **values: Any) -> None:
         """A row whose id nobody needs: with PostgreSQL, no wait for the server."""
-        append(self.session.connection(), _append(model), [values])
+        pipeline.append(self.session.connection(), _append(model), [values])
 
     def insert_many(self, model: type[SQLModel], rows: Sequence[dict[str, Any]]) -> None:
         """Rows whose ids nobody needs (a mail's notices), appended as one executemany:
         one statement compiled once, no wait for PostgreSQL's answer."""
-        append(self.session.connection(), _append(model), rows)
+        pipeline.append(self.session.connection(), _append(model), rows)
 
     def add(self, row: Any) -> Any:
         self.session.add(row)
@@ -775,7 +775,7 @@ class Database:
         with (
             Session(self.engine, expire_on_commit=False, autoflush=False) as session,
             session.begin(),
-            pipelined(session.connection()),
+            pipeline.pipelined(session.connection()),
         ):
             yield Store(session)
 
@@ -785,6 +785,6 @@ class Database:
             try:
                 yield store
             except BaseException:
-                recover(store.session.connection())
+                pipeline.recover(store.session.connection())
                 raise
-            settle(store.session.connection())
+            pipeline.settle(store.session.connection())
