@@ -8,12 +8,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from threading import Event
 
-from maild.adapters.clock import system_clock
+from maild.adapters import clock as clocks
+from maild.adapters import tokenkey
 from maild.adapters.db.engine import make_engine, make_room, migrate, schema_problem
 from maild.adapters.db.store import Database
 from maild.adapters.render import Renderer, default_templates_dir
 from maild.adapters.transport import MaildirTransport, Relay, SmtpTransport
-from maild.config import NoTokenKey, Settings, token_keys
+from maild.config import Settings
 from maild.core import auth, policy, targets
 from maild.core.hours import Always
 from maild.core.model import Person, Role
@@ -44,11 +45,19 @@ class App:
     summaries: Summaries
     targets: ResponseTargets
     outbox_wakeup: Event = field(default_factory=Event)
+    keys: tokenkey.TokenKeys | None = None  # where the token key came from, its fingerprint
 
     def presence(self, health: Health | None = None) -> Presence:
         """This process, seen by other instances while it runs (its outbox leases hold);
-        with the daemon's health, what its workers do (`maild status`)."""
-        return Presence(self.db, self.ingest.clock, self.sender.instance, health=health)
+        with the daemon's health, what its workers do and which token key it signs with
+        (`maild status`)."""
+        return Presence(
+            self.db,
+            self.ingest.clock,
+            self.sender.instance,
+            health=health,
+            key_fingerprint=self.keys.fingerprint if self.keys else None,
+        )
 
 
 def directory(settings: Settings) -> Directory:
@@ -126,7 +135,7 @@ def prepare(settings: Settings) -> None:
     The commands that take mail or change things call it; read-only ones do not."""
     state = settings.state_path()
     state.mkdir(parents=True, exist_ok=True)
-    token_keys(state, create=True)
+    tokenkey.load(state, create=True)
     make_room(settings.database_url())
     engine = make_engine(settings.database_url())
     try:
@@ -136,13 +145,15 @@ def prepare(settings: Settings) -> None:
         engine.dispose()
 
 
-def build(settings: Settings, clock: Callable[[], datetime] = system_clock) -> App:
-    """Wire the app from the settings; it writes nothing (see prepare)."""
+def build(settings: Settings, clock: Callable[[], datetime] | None = None) -> App:
+    """Wire the app from the settings; it writes nothing (see prepare). Without a clock,
+    the process's own: the wall clock, or the one `MAILD_CLOCK` sets."""
+    clock = clock or clocks.from_env()
     engine = make_engine(settings.database_url())
     problem = schema_problem(engine)
     try:
-        keys = token_keys(settings.state_path())
-    except NoTokenKey as exc:
+        keys = tokenkey.load(settings.state_path())
+    except tokenkey.NoTokenKey as exc:
         problem = problem or str(exc)
     if problem is not None:
         engine.dispose()
@@ -153,7 +164,7 @@ def build(settings: Settings, clock: Callable[[], datetime] = system_clock) -> A
     templates = Path(settings.templates_dir) if settings.templates_dir else default_templates_dir()
     default_team = support.default_team or (settings.teams[0].name if settings.teams else None)
     people = directory(settings)
-    addressing = Addressing(support.address, support.name, keys[0])
+    addressing = Addressing(support.address, support.name, keys.current)
     queue = Queue(
         Renderer(templates, support.address, support.name),
         settings.outgoing.envelope_from or support.address,
@@ -169,7 +180,7 @@ def build(settings: Settings, clock: Callable[[], datetime] = system_clock) -> A
         addressing=addressing,
         auth=auth.Policy(
             support.address,
-            tuple(keys),
+            tuple(keys.all),
             frozenset(i.lower() for i in settings.auth.trusted_authserv_ids),
             settings.auth.allow_missing_authserv_id,
         ),
@@ -250,4 +261,6 @@ def build(settings: Settings, clock: Callable[[], datetime] = system_clock) -> A
         SummaryJob(summaries, wakeup.set),
     ]
     scheduler = Scheduler(db, clock, jobs)
-    return App(settings, db, ingest, sender, scheduler, summaries, response_targets, wakeup)
+    return App(
+        settings, db, ingest, sender, scheduler, summaries, response_targets, wakeup, keys=keys
+    )

@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import shlex
+import shutil
 import sys
 import time
 from collections.abc import Iterator
@@ -18,7 +19,8 @@ import click
 from sqlalchemy.exc import DBAPIError
 
 from maild import config, views
-from maild.adapters import logs, memory, systemd
+from maild.adapters import clock as clocks
+from maild.adapters import logs, memory, systemd, tokenkey
 from maild.adapters.db.engine import backup as engine_backup
 from maild.adapters.db.engine import db_cause, ping
 from maild.bootstrap import App, NotPrepared, build, prepare
@@ -125,15 +127,23 @@ def main(ctx: click.Context, config_file: str | None) -> None:
 @click.option(
     "--state-dir",
     metavar="DIR",
-    help="Where the database and token key live (default: /var/lib/maild for a "
-    "config under /etc or when run as root, else this user's state folder).",
+    help="Where the database and token key live (default: ./maild-state beside the config; "
+    "/var/lib/maild with --system or for a config under /etc).",
 )
-def init(path: str, force: bool, state_dir: str | None) -> None:
+@click.option(
+    "--system",
+    is_flag=True,
+    help="A config for the system service: state in /var/lib/maild, where systemd's "
+    "StateDirectory= keeps it.",
+)
+def init(path: str, force: bool, state_dir: str | None, system: bool) -> None:
     """Write a documented config file to PATH (default ./maild.toml).
 
     The config names its state folder, so the daemon, an MTA's pipe and an
-    administrator's commands all find the same database whoever runs them."""
-    target = Path(path)
+    administrator's commands all find the same database whoever runs them. A trial's
+    config keeps its state beside it: even as root, a walkthrough never writes into
+    the folder the service will use."""
+    target = Path(path).absolute()
     if target.exists() and not force:
         raise click.ClickException(f"{target} exists; use --force to overwrite it")
     packaged = Path(config.__file__).parent / "maild.example.toml"
@@ -142,17 +152,48 @@ def init(path: str, force: bool, state_dir: str | None) -> None:
         if packaged.exists()
         else Path(__file__).parents[1] / "config" / "maild.example.toml"
     )
-    system = str(target.resolve()).startswith("/etc/") or os.geteuid() == 0
-    where = state_dir or ("/var/lib/maild" if system else str(config.default_state_path()))
+    system = system or str(target.resolve()).startswith("/etc/")
+    where = state_dir or ("/var/lib/maild" if system else str(target.parent / "maild-state"))
     text = source.read_text().replace(
         '# state_dir = "/var/lib/maild"', f"state_dir = {json.dumps(where)}", 1
     )
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(text)
-    shown = shlex.quote(str(target))
+    _write_private(target, text)
+    shown = shlex.quote(_shown_path(target))
+    me = _invoked_as()
     click.echo(f"wrote {target} (state in {where}). Put your own team, agents and manager in it,")
-    click.echo(f"then check it:  maild --config {shown} check-config")
-    click.echo(f"and run it:     maild --config {shown} run")
+    click.echo(f"then check it:  {me} --config {shown} check-config")
+    click.echo(f"and run it:     {me} --config {shown} run")
+
+
+def _write_private(target: Path, text: str) -> None:
+    """The config is 0640 from its first byte: secrets (a relay password) go in later."""
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o640)
+    os.fchmod(fd, 0o640)
+    with os.fdopen(fd, "w") as out:
+        out.write(text)
+
+
+def _shown_path(path: Path) -> str:
+    """PATH as the person typed it: relative to where they stand, when it is below."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _invoked_as() -> str:
+    """How to call this maild again from the same folder: `maild` when that is what PATH
+    finds, else the path it was started by (`.venv/bin/maild`)."""
+    argv0 = Path(sys.argv[0])
+    if argv0.name == "__main__.py":
+        return f"{shlex.quote(sys.executable)} -m maild"
+    found = shutil.which("maild")
+    if found and argv0.name == "maild" and Path(found).resolve() == argv0.resolve():
+        return "maild"
+    if argv0.name != "maild":  # embedded (the tests' CliRunner): the installed command
+        return "maild" if found else f"{shlex.quote(sys.executable)} -m maild"
+    return shlex.quote(_shown_path(argv0.absolute()))
 
 
 @main.command("check-config")
@@ -166,6 +207,8 @@ def check_config(ctx: click.Context) -> None:
     ok, found = ping(settings.database_url())
     reach = found if ok else f"WARNING: unreachable: {found}"
     click.echo(f"  database:  {settings.database_label()} ({reach})")
+    for line in _key_check(settings, reachable=ok):
+        click.echo(f"  {line}")
     click.echo(f"  mailboxes: {', '.join(b.key for b in settings.mailboxes) or 'none'}")
     out = (
         f"smtp {settings.smtp.host}:{settings.smtp.real_port}"
@@ -178,6 +221,29 @@ def check_config(ctx: click.Context) -> None:
     click.echo(f"  agents:    {len(settings.agents)}, teams: {len(settings.teams)}")
     for warning in config_warnings(settings, ctx.obj.get("config")):
         click.echo(f"WARNING: {warning}")
+
+
+def _key_check(settings: config.Settings, reachable: bool) -> list[str]:
+    """The token key's source and fingerprint, and whether the running processes agree."""
+    from maild import status as report
+
+    try:
+        keys = tokenkey.load(settings.state_path())
+    except tokenkey.NoTokenKey:
+        made_by = "maild migrate, run or ingest makes one"
+        return [f"token key: none yet ({made_by} in {settings.state_path()})"]
+    lines = [f"token key: {keys.source}, fingerprint {keys.fingerprint}"]
+    if not reachable:
+        return lines
+    try:
+        app = build(settings)
+    except NotPrepared:
+        return lines
+    try:
+        with app.db.transaction() as store:
+            return report.key_lines(report.token_key(app, store, app.ingest.clock()))
+    finally:
+        app.db.engine.dispose()
 
 
 def config_warnings(settings: config.Settings, explicit: str | None) -> list[str]:
@@ -193,6 +259,11 @@ def config_warnings(settings: config.Settings, explicit: str | None) -> list[str
         out.append(
             "no [[agents]]: a customer is told someone will answer, and nobody is notified "
             "of new tickets"
+        )
+    if os.environ.get(clocks.ENV):
+        out.append(
+            f"{clocks.ENV}={os.environ[clocks.ENV]} sets maild's clock (meant for tests): "
+            "unset it to run on the real date"
         )
     local = config.unused_local_config(explicit)
     if local is not None:
@@ -391,6 +462,8 @@ def status(ctx: click.Context, as_json: bool, no_imap: bool) -> None:
         click.echo(json.dumps(found, indent=2, default=str))
         return
     click.echo(f"database: {found['database']}")
+    for line in report.key_lines(found["token_key"]):
+        click.echo(line)
     for i in found["instances"]:
         alive = "running" if i["alive"] else "gone"
         click.echo(f"maild {i['id']}: {alive}, seen {i['seen_seconds_ago']} s ago")
@@ -439,7 +512,7 @@ def backup(ctx: click.Context, target: str) -> None:
     """A consistent copy of the SQLite database, taken while maild runs."""
     app = _app(ctx)
     if app.db.engine.dialect.name != "sqlite":
-        raise click.ClickException("PostgreSQL: use pg_dump (see the README's Backup section)")
+        raise click.ClickException("PostgreSQL: use pg_dump (see docs/operations.md, Backup)")
     pages = engine_backup(app.db.engine, Path(target))
     click.echo(f"wrote {target} ({pages} pages)")
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import difflib
 import os
 import re
-import secrets
 import tomllib
 from datetime import date, timedelta
 from decimal import Decimal
@@ -516,7 +515,10 @@ def default_state_path() -> Path:
 def unused_local_config(explicit: str | None) -> Path | None:
     """A ./maild.toml that this run does not read (maild init writes one there)."""
     local = Path("maild.toml")
-    if not local.is_file():
+    try:
+        if not local.is_file():
+            return None
+    except OSError:  # run from a folder this user may not read (`sudo -u maild` in /root)
         return None
     used = config_path(explicit)
     if used is not None and used.is_file() and used.resolve() == local.resolve():
@@ -655,25 +657,3 @@ def _check_secrets(s: Settings, origin: str) -> None:
         )
     if problems:
         raise ConfigError("\n".join(f"{origin}: {p}" for p in problems))
-
-
-class NoTokenKey(Exception):
-    """No signing key given and none generated yet."""
-
-
-def token_keys(state_dir: Path, *, create: bool = False) -> list[bytes]:
-    """The signing keys, current first. Without one given (environment, credential),
-    the state folder's: generated there once when `create` (bootstrap.prepare)."""
-    current = os.environ.get("MAILD_TOKEN_KEY") or read_credential("token-key")
-    previous = os.environ.get("MAILD_TOKEN_KEY_PREVIOUS") or read_credential("token-key-previous")
-    if not current:
-        path = state_dir / "token.key"
-        if not path.exists() and not create:
-            raise NoTokenKey(f"there is no token key at {path} yet")
-        if not path.exists():
-            state_dir.mkdir(parents=True, exist_ok=True)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w") as fh:
-                fh.write(secrets.token_hex(32))
-        current = path.read_text().strip()
-    return [k.encode() for k in (current, previous) if k]

@@ -8,6 +8,7 @@ SIGHUP reloads the settings, keeping the old ones if the new ones are invalid.
 
 from __future__ import annotations
 
+import functools
 import logging
 import signal
 import threading
@@ -240,12 +241,13 @@ class Daemon:
         self,
         app: App,
         config_file: str | None,
-        build_app: Callable[[Settings], App] = build,
+        build_app: Callable[[Settings], App] | None = None,
         health: Health | None = None,
     ) -> None:
         self.app = app
         self.config_file = config_file
-        self.build_app = build_app
+        # A reload keeps the process's clock (one MAILD_CLOCK set must not start over).
+        self.build_app = build_app or functools.partial(build, clock=app.ingest.clock)
         self.stop = threading.Event()
         self.reload = threading.Event()
         self.health = health or Health()

@@ -4,6 +4,7 @@ within the limit and over it; the manager approves. See who gets what."""
 from __future__ import annotations
 
 import mailbox
+import shutil
 import tempfile
 from datetime import UTC, datetime
 from email import policy
@@ -187,7 +188,18 @@ def _coach_and_rate(app: App, box: mailbox.Maildir, seen: set[str], request: Ema
 
 
 def run_demo(keep: str | None = None) -> None:
-    state = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="maild-demo-"))
+    """The scenario; its state in KEEP, else in a temporary folder removed at the end."""
+    if keep:
+        _demo(Path(keep), kept=True)
+        return
+    state = Path(tempfile.mkdtemp(prefix="maild-demo-"))
+    try:
+        _demo(state, kept=False)
+    finally:
+        shutil.rmtree(state, ignore_errors=True)
+
+
+def _demo(state: Path, kept: bool) -> None:
     settings = config.parse({**SETTINGS, "state_dir": str(state)}, "demo")
     prepare(settings)
     clock = ManualClock(START)
@@ -371,6 +383,13 @@ def run_demo(keep: str | None = None) -> None:
     click.echo("     | " + "\n     | ".join(renderer.part(notice, "txt").rstrip().splitlines()))
     page = state / "summary.html"
     page.write_text(renderer.part(notice, "html"))
+    app.db.engine.dispose()
+    if not kept:
+        click.echo(
+            "\nThe demo's database, its outgoing mail and the summary's HTML page were in a "
+            "temporary folder, removed now: `maild demo --keep DIR` keeps them in DIR."
+        )
+        return
     click.echo(f"\n   The HTML part is in {page}: open it in a browser.")
     click.echo(
         f"\nOutgoing mail was written to {settings.maildir_path()}/new/ "

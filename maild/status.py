@@ -23,6 +23,7 @@ def report(app: App, store: Store, now: datetime, ask_mailboxes: bool = True) ->
     running = [i for i in instances if i["alive"]]
     return {
         "database": app.settings.database_label(),
+        "token_key": _token_key(app, running),
         "instances": instances,
         "mailboxes": [_mailbox(app, index, running, ask_mailboxes) for index in _boxes(app)],
         "outbox": _outbox(store, now),
@@ -33,12 +34,47 @@ def report(app: App, store: Store, now: datetime, ask_mailboxes: bool = True) ->
     }
 
 
+def token_key(app: App, store: Store, now: datetime) -> dict[str, Any]:
+    """The token key part of the report alone (check-config shows it too)."""
+    return _token_key(
+        app, [i for i in (_instance(r, now) for r in store.instances()) if i["alive"]]
+    )
+
+
+def key_lines(key: dict[str, Any]) -> list[str]:
+    """The token key as people read it: one line, and a warning when processes disagree."""
+    lines = [f"token key: {key['source']}, fingerprint {key['fingerprint']}"]
+    if not key["agree"]:
+        lines.append(
+            "WARNING: running maild processes sign with another token key "
+            f"({', '.join(key['running_with'])}): replies to their mail are not proven here. "
+            "Give every process the same state_dir (or the same key)"
+        )
+    return lines
+
+
+def _token_key(app: App, running: list[dict[str, Any]]) -> dict[str, Any]:
+    """This command's key, and whether every running maild signs with the same one (a
+    process with another key cannot prove the replies to the others' mail)."""
+    mine = app.keys.fingerprint if app.keys else None
+    others = {i["token_key"] for i in running if i.get("token_key")}
+    return {
+        "source": app.keys.source if app.keys else None,
+        "fingerprint": mine,
+        "agree": others <= {mine},
+        "running_with": sorted(others),
+    }
+
+
 def _boxes(app: App) -> range:
     return range(len(app.settings.mailboxes))
 
 
 def _instance(row: Any, now: datetime) -> dict[str, Any]:
     ago = (now - row.seen_at).total_seconds()
+    data = row.status or {}
+    if "workers" not in data:  # written by a maild before the token key was shown
+        data = {"workers": data}
     return {
         "id": row.id,
         "host": row.host,
@@ -46,7 +82,8 @@ def _instance(row: Any, now: datetime) -> dict[str, Any]:
         "started_at": row.started_at.isoformat(),
         "seen_seconds_ago": round(ago, 1),
         "alive": ago <= DEAD_AFTER.total_seconds(),
-        "workers": row.status or {},
+        "workers": data["workers"],
+        "token_key": data.get("token_key"),
     }
 
 

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from maild import config
+from maild.adapters import clock as clocks
 from maild.adapters.clock import ManualClock
 from maild.bootstrap import App, build, prepare
 from tests.peers import Dovecot, SmtpSink, start_dovecot, start_sink
@@ -22,6 +23,14 @@ from tests.peers import Dovecot, SmtpSink, start_dovecot, start_sink
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 PG_URL = os.environ.get("MAILD_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+# Every maild process a test starts (the CLI in-process, `maild run`, the MTA's pipe) runs a
+# year ahead of the real date unless the test hands it its own clock (`clocks.env_for`): a
+# test that mixes its fixed clock with the wall clock then fails on any day, not only on the
+# day its dates go stale. MAILD_TEST_CLOCK=real turns this off while debugging.
+AHEAD = "+365d"
+if os.environ.get("MAILD_TEST_CLOCK") != "real":
+    os.environ[clocks.ENV] = AHEAD
 
 
 def unavailable(reason: str) -> None:
@@ -53,6 +62,16 @@ def merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
         else:
             out[key] = value
     return out
+
+
+@pytest.fixture(autouse=True)
+def _empty_working_folder(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No test reads what lies in the folder it is run from (a ./maild.toml that the README's
+    walkthrough left there), nor a config the environment names."""
+    monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))
+    monkeypatch.delenv("MAILD_CONFIG", raising=False)
 
 
 @pytest.fixture

@@ -77,6 +77,12 @@ class Ingest:
                 # One mail failed: the batch again, each mail in its own savepoint, so
                 # that mail alone goes to the quarantine and the others are taken.
                 outcomes = self._take(batch, isolated=True)
+            except DBAPIError as exc:
+                # On PostgreSQL's pipeline a refused row (a repeat's unique key) may be
+                # reported only when the batch commits, past every mail's own try.
+                if is_transient(exc):
+                    raise
+                outcomes = self._take(batch, isolated=True)
         except DBAPIError as exc:
             raise TransientError(f"database: {exc.orig or exc}") from exc
         for outcome in outcomes:

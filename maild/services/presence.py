@@ -43,6 +43,7 @@ class Presence:
     stop: threading.Event = field(default_factory=threading.Event)
     started_at: datetime | None = None
     health: Health | None = None  # the daemon's workers, shown by `maild status`
+    key_fingerprint: str | None = None  # so status can tell two processes' keys apart
 
     def beat(self) -> None:
         now = self.clock()
@@ -53,7 +54,10 @@ class Presence:
             pid=os.getpid(),
             started_at=self.started_at,
             seen_at=now,
-            status=self.health.snapshot() if self.health else None,
+            status={
+                "workers": self.health.snapshot() if self.health else {},
+                "token_key": self.key_fingerprint,
+            },
         )
         with self.db.transaction() as store:
             if self.started_at == now:  # the first beat: sweep the long dead

@@ -25,7 +25,13 @@ class Desk:
         settings = config.load(str(cfg))[0]
         prepare(settings)
         self.app = build(settings, clock)
-        self.clock, self.dovecot, self.user = clock, dovecot, user
+        self.cfg, self.clock, self.dovecot, self.user = cfg, clock, dovecot, user
+
+    def cli(self, *args: str, input: bytes | None = None):
+        """A maild command on this desk's config and clock."""
+        from tests.e2e.test_imap import cli
+
+        return cli(self.cfg, *args, input=input, clock=self.clock)
 
     def step(self, raw: bytes | None = None, **advance: float) -> None:
         from maild.daemon import run_once

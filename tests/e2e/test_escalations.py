@@ -11,7 +11,6 @@ import pytest
 from maild.adapters.clock import ManualClock
 from tests.conftest import START, mail
 from tests.e2e.conftest import Desk
-from tests.e2e.test_imap import cli
 from tests.integration.staff import answer
 from tests.peers import maild_config
 
@@ -48,7 +47,7 @@ def test_escalation_watch_end_to_end(tmp_path, dovecot, imap_user, sink):
     step(days=1)  # day 3: the same period, nothing more
     assert len(mails("Reminder", "erin@acme.example")) == 1
     assert len(mails("Reminder", "dana@acme.example")) == 1
-    listed = json.loads(cli(cfg, "escalations", "--json").output)
+    listed = json.loads(desk.cli("escalations", "--json").output)
     assert listed and listed[0]["team"] == "eng" and listed[0]["stale"] is False
 
     step(days=2)  # day 5: stale, and the customer is told we are still on it

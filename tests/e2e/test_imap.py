@@ -11,13 +11,14 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from maild import config
+from maild.adapters import clock as clocks
 from maild.adapters.imap import ImapMailbox
 from maild.bootstrap import build, prepare
 from maild.cli import main
@@ -65,9 +66,11 @@ def running(cfg: Path) -> Iterator[Daemon]:
     assert not thread.is_alive()
 
 
-def cli(cfg: Path, *args: str, input: bytes | None = None):
-    result = CliRunner().invoke(main, ["--config", str(cfg), *args], input=input)
-    return result
+def cli(cfg: Path, *args: str, input: bytes | None = None, clock=None):
+    """`maild --config CFG ARGS` in-process, on the test's clock when given (else the
+    suite's, a year ahead)."""
+    env = clocks.env_for(clock) if clock else None
+    return CliRunner().invoke(main, ["--config", str(cfg), *args], input=input, env=env)
 
 
 def tickets(cfg: Path) -> list[dict]:
@@ -249,7 +252,8 @@ def test_killing_the_daemon_mid_batch_loses_nothing(setup):
     assert len(outbox) == 2 * count and "failed" not in {o["status"] for o in outbox}
     # Rows the killed sender had leased wait out the lease; move past it and send.
     settings, _ = config.load(str(cfg))
-    later = build(settings, clock=lambda: datetime.now(UTC) + LEASE + timedelta(seconds=1))
+    suite = clocks.from_env()  # the daemon's and the CLI's clock
+    later = build(settings, clock=lambda: suite() + LEASE + timedelta(seconds=1))
     later.sender.drain()
     later.db.engine.dispose()
     ids = {r.msg["Message-ID"] for r in sink.handler.received}

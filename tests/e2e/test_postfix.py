@@ -1,8 +1,11 @@
-"""A real Postfix (loopback only, relaying nothing off the machine) delivering customer mail
-to maild exactly as the README's Postfix section says: the pipe to `maild ingest -` run as
-the user maild, and LMTP through a transport map entry for the support address alone.
-maild itself is installed as the README's install section says (a fresh venv from the
-lock file), and runs as the user maild, as under systemd."""
+"""A real Postfix (loopback only, relaying nothing off the machine) delivering mail to maild
+exactly as docs/install.md says: its Postfix blocks are read from the page itself (main.cf,
+the transport map, the pipe to `maild ingest -` run as the user maild, or LMTP). Customers
+mail the bare support address, then answer maild's mail the way a person does: to its
+`support+<token>@` Reply-To, through Postfix, and so do agents with their commands.
+maild itself is installed as the install page says (a fresh venv from the lock file), and
+runs as the user maild, as under systemd, given its token key as a systemd credential
+that the pipe's processes never see."""
 
 from __future__ import annotations
 
@@ -16,16 +19,38 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from email import policy
 from email.message import EmailMessage
+from email.parser import BytesParser
 from pathlib import Path
 
 import pytest
 
+from maild.adapters import clock as clocks
 from tests.conftest import unavailable
+from tests.integration.staff import answer
 from tests.peers import PEOPLE, SmtpSink, free_port, wait_for_port
 
 ROOT = Path(__file__).resolve().parents[2]
+INSTALL = ROOT / "docs" / "install.md"
 SUPPORT = "support@acme.example"
+
+
+def documented(path: str) -> list[list[str]]:
+    """The install page's lines for the file PATH (`/etc/postfix/main.cf`): one list per
+    code block that names it in a `# PATH` comment, up to the next such comment."""
+    found, current, fenced = [], None, False
+    for line in INSTALL.read_text().splitlines():
+        if line.startswith("```"):
+            fenced, current = not fenced, None
+        elif fenced and line.startswith("# /"):
+            current = [] if line == f"# {path}" else None
+            if current is not None:
+                found.append(current)
+        elif fenced and current is not None and line.strip():
+            current.append(line)
+    assert found, f"{INSTALL} has no block for {path}"
+    return found
 
 
 def _run(*command: str, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -50,7 +75,10 @@ def installed() -> Path:
             "maild",
         )
     lock = (ROOT / "requirements.lock").read_bytes()
-    venv = Path("/var/tmp") / f"maild-install-{hashlib.sha256(lock).hexdigest()[:12]}" / ".venv"
+    # One venv per lock file and checkout: another checkout's run must not reinstall its
+    # own maild under this one's feet.
+    key = hashlib.sha256(lock + str(ROOT).encode()).hexdigest()[:12]
+    venv = Path("/var/tmp") / f"maild-install-{key}" / ".venv"
     pip = [str(venv / "bin" / "pip"), "install", "-q", "--disable-pip-version-check"]
     if not (venv / "bin" / "python").exists():
         _run("/usr/bin/python3", "-m", "venv", str(venv))
@@ -69,8 +97,8 @@ class Postfix:
         return str(self.root / "etc")
 
     def route(self, transport: str, pipe: str = "") -> None:
-        """The README's lines: one transport map entry for the support address."""
-        (self.root / "etc" / "transport").write_text(f"{SUPPORT} {transport}\n")
+        """The install page's lines: one transport map entry for the support address."""
+        (self.root / "etc" / "transport").write_text(f"{transport}\n")
         _run("postmap", "-c", self.conf, str(self.root / "etc" / "transport"))
         master = self.root / "etc" / "master.cf"
         lines = [line for line in master.read_text().splitlines() if not line.startswith("maild ")]
@@ -85,6 +113,14 @@ class Postfix:
         msg.set_content("My kettle leaks.")
         with smtplib.SMTP("127.0.0.1", self.port, timeout=30) as client:
             client.send_message(msg)
+
+    def answer(self, raw: bytes) -> None:
+        """A reply as a mail client sends it: to the addresses its To header names (maild's
+        `support+<token>@` Reply-To), through this Postfix."""
+        msg = BytesParser(policy=policy.default).parsebytes(raw)
+        with smtplib.SMTP("127.0.0.1", self.port, timeout=30) as client:
+            to = [a.addr_spec for a in msg["To"].addresses]
+            client.sendmail(msg["From"].addresses[0].addr_spec, to, raw)
 
     def log(self) -> str:
         path = self.root / "postfix.log"
@@ -113,9 +149,9 @@ alias_maps = hash:{root}/etc/aliases
 alias_database = hash:{root}/etc/aliases
 mail_spool_directory = {root}/mail
 maillog_file = {root}/postfix.log
-# The README's lines for maild:
-transport_maps = hash:{root}/etc/transport
-local_recipient_maps = proxy:unix:passwd.byname $alias_maps $transport_maps
+# The pipe's processes get the test's clock (Postfix itself stays on the real one).
+import_environment = MAIL_CONFIG MAIL_DEBUG MAIL_LOGTAG TZ LANG=C MAILD_CLOCK={clock}
+export_environment = TZ MAIL_CONFIG LANG MAILD_CLOCK
 """
 
 
@@ -127,7 +163,10 @@ def postfix(installed: Path) -> Iterator[Postfix]:
     (root / "data").mkdir()
     shutil.chown(root / "data", "postfix")
     port = free_port()
-    (root / "etc" / "main.cf").write_text(MAIN_CF.format(root=root))
+    [readme] = documented("/etc/postfix/main.cf")  # recipient_delimiter, the maps
+    lines = [line.replace("/etc/postfix/", f"{root}/etc/") for line in readme]
+    clock = os.environ.get(clocks.ENV, "")
+    (root / "etc" / "main.cf").write_text(MAIN_CF.format(root=root, clock=clock) + "\n".join(lines))
     master = []
     for line in Path("/usr/share/postfix/master.cf.dist").read_text().splitlines():
         fields = line.split()
@@ -166,6 +205,8 @@ class Maild:
         return list(json.loads(self.as_maild("tickets", "--json")))
 
     def start(self) -> None:
+        # As under systemd: the token key is a credential, which only the daemon sees.
+        env = {**os.environ, "CREDENTIALS_DIRECTORY": str(self.cfg.parent / "credentials")}
         with open(self.cfg.parent / "maild.log", "ab") as log:  # the process has its own fd
             self.proc = subprocess.Popen(
                 [
@@ -180,7 +221,12 @@ class Maild:
                 ],
                 stdout=log,
                 stderr=subprocess.STDOUT,
+                env=env,
             )
+
+    def log(self) -> str:
+        path = self.cfg.parent / "maild.log"
+        return path.read_text(errors="replace") if path.exists() else ""
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -193,6 +239,10 @@ def maild(installed: Path, sink: SmtpSink) -> Iterator[Maild]:
     home = Path("/var/tmp") / f"maild-state-{uuid.uuid4().hex[:8]}"
     (home / "state").mkdir(parents=True)
     shutil.chown(home / "state", "maild", "maild")
+    (home / "credentials").mkdir(mode=0o700)
+    (home / "credentials" / "token-key").write_text(f"vault-{uuid.uuid4().hex}\n")
+    for path in (home / "credentials", home / "credentials" / "token-key"):
+        shutil.chown(path, "maild", "maild")  # systemd hands credentials to the service user
     os.chmod(home, 0o755)
     intake = free_port()
     cfg = home / "maild.toml"
@@ -227,42 +277,73 @@ def _wait(check, timeout: float = 30) -> bool:
     return bool(check())
 
 
-def test_the_readme_pipe_one_ticket_per_mail_the_same_mail_twice_once(postfix, maild, sink):
-    pipe = (
-        f"maild unix - n n - - pipe flags=Rq user=maild "
-        f"argv={maild.binary} --config {maild.cfg} ingest -"
-    )
-    postfix.route("maild:", pipe)
+def _installed(line: str, maild: Maild) -> str:
+    """A documented line with this test's paths: the installed maild, its config, its port."""
+    line = line.replace("/opt/maild/.venv/bin/maild", str(maild.binary))
+    line = line.replace("/etc/maild/maild.toml", str(maild.cfg))
+    return line.replace("127.0.0.1:2525", f"127.0.0.1:{maild.intake_port}")  # type: ignore[attr-defined]
+
+
+def _route(postfix: Postfix, maild: Maild, kind: str) -> None:
+    """The install page's transport entry of KIND (`maild:` the pipe, `lmtp:`), and for the
+    pipe its master.cf line."""
+    [transport] = [b[0] for b in documented("/etc/postfix/transport") if kind in b[0]]
+    pipe = documented("/etc/postfix/master.cf")[0][0] if kind == "maild:" else ""
+    postfix.route(_installed(transport, maild), _installed(pipe, maild))
+
+
+def _replies_reach_maild(postfix: Postfix, maild: Maild, sink: SmtpSink) -> None:
+    """Sam and Dana answer maild's mail as people do: to its support+<token>@ Reply-To."""
+    got = sink.handler
+    assert _wait(lambda: got.to("sam@example.com") and got.to("dana@acme.example"))
+    [ack], [note] = got.to("sam@example.com"), got.to("dana@acme.example")
+    assert ack.msg["Reply-To"].addresses[0].addr_spec.startswith("support+t1-")
+    postfix.answer(answer(ack.raw, "Forgot to say: the blue one.", "Sam <sam@example.com>"))
+    postfix.answer(answer(note.raw, "#priority high\n\nHi Sam, a new one is on its way."))
+    assert _wait(lambda: len(got.to("sam@example.com")) == 2, 60), postfix.log()
+    assert "a new one is on its way" in got.to("sam@example.com")[1].text()
+    [ticket] = maild.tickets()
+    assert ticket["priority"] == "high"  # Dana's command was proven, through Postfix
+    said = maild.as_maild("ticket", "1")
+    assert "the blue one" in said
+    assert "User unknown" not in postfix.log() and "bounced" not in postfix.log()
+
+
+def test_the_documented_pipe_one_ticket_per_mail_and_replies_to_tokens(postfix, maild, sink):
+    _route(postfix, maild, "maild:")
     maild.start()  # the daemon shares the database and sends the acknowledgements
     postfix.send(SUPPORT, "Kettle", "<kettle-1@example.com>")
     postfix.send(SUPPORT, "Kettle", "<kettle-1@example.com>")  # the same mail, delivered twice
     postfix.send("root@acme.example", "cron output", "<cron-1@example.com>")
     assert _wait(lambda: "delivered via maild service (ticket #1)" in postfix.log()), postfix.log()
-    assert _wait(lambda: len(sink.handler.to("sam@example.com")) >= 1)
+    assert _wait(lambda: len(sink.handler.to("sam@example.com")) >= 1), maild.log()
     time.sleep(2)
     assert [t["subject"] for t in maild.tickets()] == ["Kettle"]
     assert len(sink.handler.to("sam@example.com")) == 1  # one acknowledgement
     assert "status=sent (delivered via maild service (duplicate" in postfix.log()
     assert "to=<root@acme.example>, relay=local" in postfix.log()  # root's mail stays local
     assert "INFO" not in postfix.log()  # no log lines in the delivery status
+    _replies_reach_maild(postfix, maild, sink)
+    assert "delivered via maild service (joined #1: reply address)" in postfix.log()
+    assert "delivered via maild service (staff #1" in postfix.log()
 
 
-def test_the_readme_lmtp_transport_and_maild_down_defers_then_delivers(postfix, maild, sink):
+def test_the_documented_lmtp_transport_and_maild_down_defers_then_delivers(postfix, maild, sink):
     text = maild.cfg.read_text().replace('listen = "', 'protocol = "lmtp"\nlisten = "', 1)
     maild.cfg.write_text(text)
-    postfix.route(f"lmtp:inet:127.0.0.1:{maild.intake_port}")
+    _route(postfix, maild, "lmtp:")
     postfix.send(SUPPORT, "Before maild", "<lmtp-1@example.com>")  # maild is not running
     assert _wait(lambda: "status=deferred" in postfix.log()), postfix.log()
     assert "bounced" not in postfix.log()
     maild.start()
-    wait_for_port(maild.intake_port, timeout=30)
+    wait_for_port(maild.intake_port, timeout=30)  # type: ignore[attr-defined]
     postfix.flush()
     assert _wait(lambda: "status=sent (250 2.0.0 Message accepted)" in postfix.log(), 60), (
         postfix.log()
     )
+    _replies_reach_maild(postfix, maild, sink)
     postfix.send(SUPPORT, "While running", "<lmtp-2@example.com>")
     postfix.send("root@acme.example", "cron output", "<cron-2@example.com>")
     assert _wait(lambda: len(maild.tickets()) == 2)
     assert sorted(t["subject"] for t in maild.tickets()) == ["Before maild", "While running"]
-    assert _wait(lambda: len(sink.handler.to("sam@example.com")) == 2)
     assert "to=<root@acme.example>, relay=local" in postfix.log()

@@ -4,17 +4,13 @@ itself, and the clock stops; an unanswered one reaches the manager at the breach
 
 from __future__ import annotations
 
-import functools
 import json
 
 import pytest
 
-import maild.cli
 from maild.adapters.clock import ManualClock
-from maild.bootstrap import build
 from tests.conftest import START, mail
 from tests.e2e.conftest import Desk
-from tests.e2e.test_imap import cli
 from tests.integration.staff import answer
 from tests.peers import maild_config
 
@@ -29,13 +25,13 @@ first_response = { normal = "4h" }
 """
 
 
-def test_response_targets_end_to_end(tmp_path, dovecot, imap_user, sink, monkeypatch):
+def test_response_targets_end_to_end(tmp_path, dovecot, imap_user, sink):
     cfg = maild_config(tmp_path / "maild.toml", dovecot, imap_user, sink.port, extra=TARGETS)
     clock = ManualClock(START.replace(hour=14))  # Monday 15:00 in Berlin
     # `maild tickets --due` at the test's hour, not the wall clock's (it once failed
     # on the real Tuesday after 11:00, when the ticket was breached by the calendar)
-    monkeypatch.setattr(maild.cli, "build", functools.partial(build, clock=clock))
-    step, got = Desk(cfg, dovecot, imap_user, clock).step, sink.handler
+    desk = Desk(cfg, dovecot, imap_user, clock)
+    step, got = desk.step, sink.handler
 
     def reminders(to: str) -> list:
         return [r for r in got.to(to) if "response" in str(r.msg["Subject"]).lower()]
@@ -49,7 +45,7 @@ def test_response_targets_end_to_end(tmp_path, dovecot, imap_user, sink, monkeyp
     step(hours=1, minutes=1)  # 10:00: 3 of 4 working hours
     [near] = reminders("dana@acme.example")
     assert "due a first response by Tue 24 Nov 11:00 (Europe/Berlin)" in near.text()
-    listed = json.loads(cli(cfg, "tickets", "--due", "--json").output)
+    listed = json.loads(desk.cli("tickets", "--due", "--json").output)
     assert [(x["ticket"], x["breached"]) for x in listed] == [(1, False)]
 
     # Dana answers from the reminder itself: the customer hears, the clock stops.
@@ -58,7 +54,7 @@ def test_response_targets_end_to_end(tmp_path, dovecot, imap_user, sink, monkeyp
     step(days=3)
     assert len(reminders("dana@acme.example")) == 1
     assert reminders("maria@acme.example") == []
-    assert json.loads(cli(cfg, "tickets", "--due", "--json").output) == []
+    assert json.loads(desk.cli("tickets", "--due", "--json").output) == []
 
     # Another waits past its target over the weekend: told on Monday, never Saturday.
     clock.now = START.replace(day=27, hour=15)  # Friday 16:00 in Berlin
@@ -80,7 +76,8 @@ def test_handover_colleagues_on_copy_and_merge_end_to_end(tmp_path, dovecot, ima
     extra = '[[agents]]\nemail = "lee@acme.example"\nname = "Lee Agent"\nteam = "tier1"\n'
     cfg = maild_config(tmp_path / "maild.toml", dovecot, imap_user, sink.port)
     cfg.write_text(cfg.read_text().replace("[summary]", extra + "[summary]"))
-    step, got = Desk(cfg, dovecot, imap_user, ManualClock(START)).step, sink.handler
+    desk = Desk(cfg, dovecot, imap_user, ManualClock(START))
+    step, got = desk.step, sink.handler
 
     step(mail(subject="Broken kettle", sender="Ann <ann@example.com>", Cc="carl@example.com"))
     [note] = [r for r in got.to("dana@acme.example") if "Broken kettle" in str(r.msg["Subject"])]
@@ -89,7 +86,7 @@ def test_handover_colleagues_on_copy_and_merge_end_to_end(tmp_path, dovecot, ima
     assert copy.rcpt_tos == ["ann@example.com", "carl@example.com"]  # one mail, Carl on Cc
     assert copy.msg["Cc"] == "carl@example.com"
     step(answer(copy.raw, "Please send it to the office.", sender="Carl <carl@example.com>"))
-    tickets = json.loads(cli(cfg, "tickets", "--json").output)
+    tickets = json.loads(desk.cli("tickets", "--json").output)
     assert len(tickets) == 1  # Carl's reply joined Ann's ticket
 
     step(answer(note.raw, "#assign lee"))
@@ -104,6 +101,6 @@ def test_handover_colleagues_on_copy_and_merge_end_to_end(tmp_path, dovecot, ima
     assert "#1" in got.to("ann@example.com")[-1].text()
     [ack2] = [r for r in got.to("ann@example.com") if r.msg["Subject"] == "[#2] Kettle again"]
     step(answer(ack2.raw, "Thanks!", sender="Ann <ann@example.com>"))
-    [first] = [t for t in json.loads(cli(cfg, "ticket", "1", "--json").output)]
+    [first] = [t for t in json.loads(desk.cli("ticket", "1", "--json").output)]
     said = [m["text"] for m in first["timeline"] if m.get("kind") == "customer"]
     assert any("Thanks!" in t for t in said)

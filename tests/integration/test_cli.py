@@ -1,12 +1,15 @@
 """The maild command as an administrator uses it."""
 
 import json
+import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from click.testing import CliRunner
 
+from maild.adapters import clock as clocks
 from maild.cli import main
 from tests.conftest import mail
 from tests.peers import PEOPLE, free_port
@@ -14,7 +17,10 @@ from tests.peers import PEOPLE, free_port
 POISON = b"From: nobody (no address)\r\nSubject: x\r\n\r\nbody\r\n"
 
 
-def run(*args, input=None, env=None):
+def run(*args, input=None, env=None, clock=None):
+    """`maild ARGS` in-process; on the test's clock when given (else the suite's, a year
+    ahead of the real date)."""
+    env = {**(env or {}), **(clocks.env_for(clock) if clock else {})}
     return CliRunner().invoke(main, list(args), input=input, env=env)
 
 
@@ -206,11 +212,38 @@ def test_init_writes_a_config_that_names_its_state_and_its_people(tmp_path):
     assert f"maild --config {target} run" in result.output
     text = target.read_text()
     assert f'state_dir = "{state}"' in text and "[[agents]]" in text
-    checked = run("--config", str(target), "check-config")
+    # on the real clock: the suite's clock a year ahead is a warning of its own
+    checked = run("--config", str(target), "check-config", env={clocks.ENV: None})
     assert checked.exit_code == 0, checked.output
     assert f"state:     {state}" in checked.output
     assert f"sqlite:///{state}/maild.db" in checked.output
     assert "WARNING" not in checked.output
+    assert "token key: none yet" in checked.output
+    ahead = run("--config", str(target), "check-config", env={clocks.ENV: "+365d"})
+    assert "WARNING: MAILD_CLOCK=+365d sets maild's clock" in ahead.output
+
+
+def test_the_walkthrough_as_root_keeps_its_state_beside_its_config(tmp_path):
+    """`maild init maild.toml` in a working folder (as root, as many first tries are)
+    never picks /var/lib/maild; the commands it prints work as printed."""
+    maild = Path(sys.executable).parent / "maild"
+    env = {**os.environ, "PATH": "/usr/bin:/bin"}  # maild is not on PATH: the venv's is
+    done = subprocess.run(
+        [str(maild), "init", "maild.toml"], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert f'state_dir = "{tmp_path / "maild-state"}"' in (tmp_path / "maild.toml").read_text()
+    assert (tmp_path / "maild.toml").stat().st_mode & 0o777 == 0o640
+    [check] = [line.split(":  ", 1)[1] for line in done.stdout.splitlines() if "check it" in line]
+    assert check == f"{maild} --config maild.toml check-config"
+    checked = subprocess.run(check, shell=True, cwd=tmp_path, env=env, capture_output=True)
+    assert checked.returncode == 0, checked.stdout
+    assert f"state:     {tmp_path / 'maild-state'}" in checked.stdout.decode()
+    system = subprocess.run(
+        [str(maild), "init", "--system", "system.toml"], cwd=tmp_path, capture_output=True
+    )
+    assert 'state_dir = "/var/lib/maild"' in (tmp_path / "system.toml").read_text()
+    assert system.returncode == 0
 
 
 def test_check_config_warns_of_what_would_surprise_a_newcomer(tmp_path, monkeypatch):
@@ -219,7 +252,7 @@ def test_check_config_warns_of_what_would_surprise_a_newcomer(tmp_path, monkeypa
     other = tmp_path / "other.toml"
     other.write_text("[intake.smtp]\nenabled = false\n")
     monkeypatch.setenv("STATE_DIRECTORY", str(tmp_path / "systemd-state"))
-    checked = run("--config", str(other), "check-config")
+    checked = run("--config", str(other), "check-config", env={clocks.ENV: None})
     assert checked.exit_code == 0
     warnings = [line for line in checked.output.splitlines() if line.startswith("WARNING")]
     assert len(warnings) == 3
@@ -243,3 +276,14 @@ def test_a_newcomer_answers_a_ticket_as_an_agent_from_the_command_line(tmp_path)
     assert (
         nobody.exit_code != 0 and "sent lee@acme.example nothing about ticket #1" in nobody.output
     )
+
+
+def test_the_demo_leaves_nothing_behind_without_keep(tmp_path, monkeypatch):
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", None)  # TMPDIR is read again
+    result = run("demo")
+    assert result.exit_code == 0, result.output
+    assert "removed now" in result.output
+    assert list(tmp_path.iterdir()) == []

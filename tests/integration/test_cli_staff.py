@@ -13,13 +13,13 @@ from tests.peers import PEOPLE
 STAFF = PEOPLE + "[limits]\ncredit_per_ticket = 50\n"
 
 
-def setup(tmp_path):
+def setup(tmp_path, clock=None):
     path = tmp_path / "maild.toml"
     path.write_text(
         f'state_dir = "{tmp_path / "state"}"\n[support]\naddress = "support@acme.example"\n{STAFF}'
     )
     cfg = str(path)
-    assert run("--config", cfg, "ingest", "-", input=mail()).exit_code == 0
+    assert run("--config", cfg, "ingest", "-", input=mail(), clock=clock).exit_code == 0
     settings = config.load(cfg)[0]
     prepare(settings)
     app = build(settings)

@@ -1,14 +1,15 @@
 """`maild summary` on demand, as a manager's administrator uses it."""
 
-from datetime import UTC, datetime
 from pathlib import Path
 
+from maild.adapters.clock import ManualClock
+from tests.conftest import START
 from tests.integration.test_cli import run
 from tests.integration.test_cli_staff import setup
 
 
 def test_summary_preview_text_and_send_once(tmp_path):
-    cfg, _note = setup(tmp_path)
+    cfg, _note = setup(tmp_path, clock=ManualClock(START))
     page = tmp_path / "summary.html"
     today = "--date", "2026-01-01"
     result = run(
@@ -33,7 +34,7 @@ def test_summary_preview_text_and_send_once(tmp_path):
         "--manager",
         "maria@acme.example",
         "--date",
-        f"{datetime.now(UTC):%Y-%m-%d}",
+        f"{START:%Y-%m-%d}",
         "--text",
     )  # the ticket setup() opened
     assert "opened 1, solved 0" in busy.output and "Dana Agent <dana@acme.example>" in busy.output

@@ -52,3 +52,18 @@ def test_a_bad_config_stops_the_unit_instead_of_a_restart_loop(tmp_path):
     done = subprocess.run(command, capture_output=True, text=True, timeout=60)
     assert done.returncode == 78
     assert "suport" in done.stderr and "did you mean" in done.stderr
+
+
+def test_the_unit_points_at_documentation_the_install_puts_there():
+    """Every `Documentation=` and path the unit's comments name exists after the install
+    page's commands: they copy README.md and docs/ to /opt/maild."""
+    parser = configparser.ConfigParser(strict=False, interpolation=None)
+    parser.read_string(UNIT.read_text())
+    install = (ROOT / "docs" / "install.md").read_text()
+    assert "sudo cp -r README.md docs /opt/maild/" in install
+    named = parser["Unit"]["Documentation"].split()
+    named += [w for w in UNIT.read_text().split() if w.startswith("/opt/maild/docs/")]
+    for uri in named:
+        path = uri.removeprefix("file://")
+        assert path.startswith("/opt/maild/"), uri
+        assert (ROOT / path.removeprefix("/opt/maild/")).is_file(), uri

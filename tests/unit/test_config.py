@@ -126,16 +126,3 @@ def test_config_file_precedence(tmp_path, monkeypatch):
     monkeypatch.setenv("MAILD_CONFIG", str(tmp_path / "missing.toml"))
     with pytest.raises(config.ConfigError, match="no such config file"):
         config.load(None)
-
-
-def test_token_key_generated_once_and_kept(tmp_path, monkeypatch):
-    monkeypatch.delenv("MAILD_TOKEN_KEY", raising=False)
-    monkeypatch.delenv("CREDENTIALS_DIRECTORY", raising=False)
-    with pytest.raises(config.NoTokenKey):  # only prepare() makes one
-        config.token_keys(tmp_path)
-    first = config.token_keys(tmp_path, create=True)
-    assert first == config.token_keys(tmp_path) and len(first[0]) == 64
-    assert (tmp_path / "token.key").stat().st_mode & 0o777 == 0o600
-    monkeypatch.setenv("MAILD_TOKEN_KEY", "explicit")
-    monkeypatch.setenv("MAILD_TOKEN_KEY_PREVIOUS", "older")
-    assert config.token_keys(tmp_path) == [b"explicit", b"older"]
