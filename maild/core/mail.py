@@ -27,8 +27,6 @@ from maild.core.model import Attachment, InboundMail
 from maild.core.robots import robot_reason
 from maild.core.text import html_to_text, one_line
 
-# Labels that promise 7-bit text: 8-bit bytes under them are UTF-8 when they read as UTF-8.
-ASCII_LABELS = frozenset({"us-ascii", "ascii", "ansi_x3.4-1968"})
 # The text an agent reads: longer text stays in the raw mail, kept whole.
 MAX_TEXT_CHARS = 100_000
 MAX_HTML_CHARS = 400_000  # HTML-to-text is the slowest step; real HTML mail is far smaller
@@ -96,7 +94,7 @@ def parse(
     if from_addr is None and robot is None:  # a robot needs no address: it is not answered
         shown = one_line(_one(raw_values, "from"), 200) or "(none)"
         raise Unreadable(f"no usable sender address in From: {shown}")
-    body = _salvage(notes, "the MIME structure", lambda: _body(msg), None)
+    body = _salvage(notes, "the MIME structure", lambda: _body(msg, reading), None)
     text, source = _text(reading, body, notes)
     size = max(size or 0, len(raw))
     oversize = size > max_message_bytes
@@ -311,8 +309,12 @@ def _date(value: str) -> datetime | None:
         return None
 
 
-def _body(msg: EmailMessage) -> MIMEPart | None:
-    return msg.get_body(preferencelist=("plain", "html"))
+def _body(msg: EmailMessage, reading: mime.Reading) -> MIMEPart | None:
+    body = msg.get_body(preferencelist=("plain", "html"))
+    empty = body is not None and body.get_content_subtype() == "plain"
+    if empty and body is not None and not reading.payload(body).strip():
+        return msg.get_body(preferencelist=("html",)) or body  # the HTML is the mail
+    return body
 
 
 def _text(reading: mime.Reading, body: MIMEPart | None, notes: list[str]) -> tuple[str, str]:
@@ -341,11 +343,13 @@ def _decoded(part: MIMEPart, payload: bytes, notes: list[str]) -> str:
     if payload.isascii():
         return payload.decode("ascii")
     name = charsets.codec(charset)
-    if name is not None and not (charset in ASCII_LABELS and _is_utf8(payload)):
-        return payload.decode(name, errors="replace")
-    if charset in ASCII_LABELS:
+    if name is not None and name != "utf-8" and _is_utf8(payload):
+        # Valid UTF-8 under another label is UTF-8 (text in a legacy charset is
+        # almost never valid UTF-8 by chance): mislabelled by its mailer.
         notes.append(f"The text was read as UTF-8: it is, though its charset says {charset!r}.")
         return payload.decode("utf-8")
+    if name is not None:
+        return payload.decode(name, errors="replace")
     for guess in ("utf-8", "cp1252"):
         try:
             text = payload.decode(guess)

@@ -87,7 +87,8 @@ ATTRIBUTION = re.compile(
 )
 # How an attribution opens, in the languages above (or with its date).
 ATTRIBUTION_OPENS = re.compile(
-    r"^(?:on|am|le|el|em|il|in data|op|dne|den|d\. |på|w dniu|в|\d|\w{2,3}\.?,? \d)\b",
+    r"^(?:-{2,}\s*)?"
+    r"(?:on|am|le|el|em|il|in data|op|dne|den|d\. |på|w dniu|в|\d+|\w{2,3}\.?,? \d)\b",
     re.IGNORECASE,
 )
 # A line naming a sender or a time: an attribution in a form not listed above

@@ -6,6 +6,7 @@ or None. The first reason wins. maild never answers a robot.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 
 LOOP_HEADER = "X-Maild-Loop"
@@ -64,11 +65,12 @@ def _bounce_without_address(h: Headers, sender: str | None, ctype: str) -> str |
     if sender:
         return None
     value = _first(h, "from").lower()
-    if value in {"", "<>"} or "<>" in value or any(name in value for name in _DAEMON_NAMES):
-        return f"a bounce from a daemon with no address ({value or 'no From'})"
+    if _EMPTY_ADDRESS.fullmatch(value) or any(name in value for name in _DAEMON_NAMES):
+        return f"a bounce from a daemon with no address ({value})"
     return None
 
 
+_EMPTY_ADDRESS = re.compile(r"(?:[^<>]*\s)?<>")
 # Names a mail system signs its bounces with when it gives no address.
 _DAEMON_NAMES = ("mailer-daemon", "postmaster", "mail delivery", "mail administrator")
 
