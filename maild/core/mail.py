@@ -340,9 +340,9 @@ def _capped(text: str, notes: list[str]) -> str:
 def _decoded(part: MIMEPart, payload: bytes, notes: list[str]) -> str:
     """The part's text; a charset that is unknown, misspelt or missing is not the end."""
     charset = _salvage(notes, "The charset", part.get_content_charset, None)
-    if payload.isascii():
-        return payload.decode("ascii")
     name = charsets.codec(charset)
+    if payload.isascii():  # ISO-2022-JP and UTF-7 are 7-bit too: their codec reads them
+        return payload.decode(name or "ascii", errors="replace")
     if name is not None and name != "utf-8" and _is_utf8(payload):
         # Valid UTF-8 under another label is UTF-8 (text in a legacy charset is
         # almost never valid UTF-8 by chance): mislabelled by its mailer.

@@ -37,7 +37,7 @@ PHONE_FOOTERS = re.compile(
     r"|verizon,? samsung galaxy(?:[\w .-]{0,30})?|t-mobile(?:[\w .-]{0,30})?)"
     r"|sent from (?:mail|outlook) for (?:windows(?: 10| 11)?|ios|android|iphone)"
     r"|sent from (?:yahoo mail|aol mobile mail|gmail mobile|proton ?mail)(?: (?:on|for) \w+)?"
-    r"|sent via the samsung galaxy[\w .-]{0,40}"
+    r"|sent via the samsung galaxy[^\n]{0,60}"
     r"|sent from the all new aol app for (?:ios|android)"
     r"|get outlook for (?:ios|android|iphone)"
     r"|von meinem (?:iphone|ipad|android|samsung[\w .-]{0,30}|smartphone|mobiltelefon"
