@@ -94,6 +94,10 @@ ATTRIBUTION_OPENS = re.compile(
 # A line naming a sender or a time: an attribution in a form not listed above
 # (Yandex's '26.06.2014, 14:41, "Alexander L" <a@b>:', mail.ru's "... от Sam <a@b>:").
 _NAMES_SOMEONE = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+|\b\d{1,2}:\d{2}\b")
+# An attribution is a short line: a longer one is the person's words (and the
+# patterns above are never run on more, so a 100,000-character line costs no more
+# than reading it).
+ATTRIBUTION_MAX_CHARS = 400
 # How many lines an attribution or header block may be wrapped over.
 ATTRIBUTION_LINES = 3
 HEADER_WINDOW = 6
@@ -219,7 +223,10 @@ def _cuts_here(line: str) -> bool:
     """An attribution sure enough to end the words when no quote marks follow:
     it opens as one, names a verb of writing and a time or an address."""
     return bool(
-        ATTRIBUTION_OPENS.match(line) and ATTRIBUTION.search(line) and _NAMES_SOMEONE.search(line)
+        len(line) <= ATTRIBUTION_MAX_CHARS
+        and ATTRIBUTION_OPENS.match(line)
+        and ATTRIBUTION.search(line)
+        and _NAMES_SOMEONE.search(line)
     )
 
 
@@ -243,6 +250,8 @@ def _attribution(lines: list[str], index: int, end: int) -> range | None:
         if size > 1 and not ATTRIBUTION_OPENS.match(lines[index].strip()):
             return None  # the person's own line above a one-line attribution
         joined = " ".join(line.strip() for line in lines[index : last + 1])
+        if len(joined) > ATTRIBUTION_MAX_CHARS:
+            return None
         if ATTRIBUTION.search(joined) or (joined.endswith(":") and _NAMES_SOMEONE.search(joined)):
             return range(index, last + 1)
         return None
@@ -267,6 +276,7 @@ def _squeezed(lines: list[str], index: int, end: int) -> bool:
 def _loose_label(lines: list[str], index: int, end: int) -> bool:
     """A line ending in ':' right above a quote that names nobody: maybe an
     attribution in an unknown form, maybe the person introducing the quote. Kept."""
-    line = lines[index].strip()
+    if not lines[index].rstrip().endswith(":"):
+        return False
     following = _next_content(lines, index + 1, end)
-    return line.endswith(":") and following is not None and bool(_QUOTED.match(lines[following]))
+    return following is not None and bool(_QUOTED.match(lines[following]))
