@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator
 
 from inscriptis import Inscriptis
 from inscriptis.css_profiles import CSS_PROFILES
@@ -16,8 +15,6 @@ _CONFIG = ParserConfig(css=CSS_PROFILES["strict"], display_links=False)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 _BLANKS = re.compile(r"\n{3,}")
 _XML_DECLARATION = re.compile(r"^<\?xml[^>]*>", re.IGNORECASE)
-# Quotes inside quotes deeper than this are left as plain text inside the outer one.
-MAX_QUOTE_DEPTH = 20
 # A blockquote's style that means an indented paragraph, not a quote (Gmail's "indent").
 _INDENT_ONLY = re.compile(r"border\s*:\s*none", re.IGNORECASE)
 
@@ -34,47 +31,42 @@ def html_to_text(html: str) -> str:
         tree = document_fromstring(html)
     except ParserError:
         tree = document_fromstring("<pre>" + html + "</pre>")
-    token = "q" + hashlib.sha256(html.encode("utf-8", "replace")).hexdigest()[:16]
-    text = _converted(tree, token, 0)
-    lines = [line.rstrip() for line in text.splitlines()]
-    return _BLANKS.sub("\n\n", "\n".join(lines)).strip()
-
-
-def _converted(tree: HtmlElement, token: str, depth: int) -> str:
-    quotes: dict[str, str] = {}
-    if depth < MAX_QUOTE_DEPTH:
-        for quote in list(_outermost_quotes(tree)):
-            mark = f"{token}n{depth}n{len(quotes)}"
-            quotes[mark] = _converted(quote, token, depth + 1)
-            stand_in = HtmlElement("p")  # the quote's place, a line of its own
-            stand_in.text, stand_in.tail = mark, quote.tail
-            parent = quote.getparent()
-            if parent is not None:
-                parent.replace(quote, stand_in)
+    # Lines of their own at each quote's start and end, found again in the text:
+    # one conversion for the whole mail, however many quotes it holds.
+    token = "q" + hashlib.sha256(html.encode("utf-8", "replace")).hexdigest()[:20]
+    opening, closing = token + "s", token + "e"
+    for quote in list(tree.iter("blockquote")):
+        if _is_quote(quote):
+            first = _line(tree, opening)
+            first.tail, quote.text = quote.text, None  # the mark before the quote's own text
+            quote.insert(0, first)
+            quote.append(_line(tree, closing))
     text: str = Inscriptis(tree, _CONFIG).get_text()
-    if not quotes:
-        return text
+    lines = _marked(text.splitlines(), opening, closing) if token in text else text.splitlines()
+    return _BLANKS.sub("\n\n", "\n".join(line.rstrip() for line in lines)).strip()
+
+
+def _line(tree: HtmlElement, text: str) -> HtmlElement:
+    element: HtmlElement = tree.makeelement("div", {})
+    element.text = text
+    return element
+
+
+def _marked(lines: list[str], opening: str, closing: str) -> list[str]:
+    """Each line between a quote's marks gets one `>` for each quote it is in."""
     out: list[str] = []
-    for line in text.splitlines():
-        quoted = quotes.get(line.strip())
-        if quoted is None:
-            out.append(line)
-        else:
-            out += [f"> {x}".rstrip() for x in quoted.strip().splitlines()]
-    return "\n".join(out)
-
-
-def _outermost_quotes(tree: HtmlElement) -> Iterator[HtmlElement]:
-    for element in tree.iterdescendants("blockquote"):
-        if _is_quote(element) and not any(_is_quote(up) for up in _ancestors_below(element, tree)):
-            yield element
-
-
-def _ancestors_below(element: HtmlElement, root: HtmlElement) -> Iterator[HtmlElement]:
-    up = element.getparent()
-    while up is not None and up is not root:
-        yield up
-        up = up.getparent()
+    depth = 0
+    for line in lines:
+        stripped = line.strip()
+        if stripped == opening:
+            depth += 1
+        elif stripped == closing:
+            depth = max(depth - 1, 0)
+        elif depth:
+            out.append("> " * depth + stripped)
+        else:  # a mark that shares its line (a quote in a table cell): no mark at all
+            out.append(line.replace(opening, "").replace(closing, ""))
+    return out
 
 
 def _is_quote(element: HtmlElement) -> bool:
