@@ -127,8 +127,12 @@ def quote_note(reading: Reading) -> str | None:
     """The note a ticket's message carries when its quote was left out."""
     if not reading.quoted:
         return None
-    kept = f"; kept {reading.unsure} line(s) I could not tell from the quote" * bool(reading.unsure)
-    return f"{QUOTE_NOTE} ({reading.quoted} line(s){kept}); the whole mail is kept"
+    kept = f"; kept {_lines(reading.unsure)} I could not tell from the quote" * bool(reading.unsure)
+    return f"{QUOTE_NOTE} ({_lines(reading.quoted)}{kept}); the whole mail is kept"
+
+
+def _lines(count: int) -> str:
+    return f"{count} line" if count == 1 else f"{count} lines"
 
 
 def quote_left_out(notes: Sequence[str]) -> bool:
