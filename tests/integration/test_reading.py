@@ -136,3 +136,14 @@ def test_ticket_full_shows_the_quote_the_ticket_left_out(tmp_path):
     assert "Still." in full and "> is the kettle still leaking?" in full
     [data] = json.loads(run("ticket", "1", "--full", "--json"))
     assert [m.get("quote") for m in data["timeline"] if m["type"] == "message"] == [None, "shown"]
+
+
+def test_a_handover_shows_the_customers_new_words_and_the_quote_collapsed(app):
+    open_ticket(app)
+    take(app, reply_from_sam(app, f"Yes, it still leaks.\n\n{QUOTED_HISTORY}"))
+    before = len(outbox(app))
+    take(app, answer(last(app, "agent/new", DANA), "#assign lee\n#note\n\nLee knows kettles."))
+    [handover] = [o for o in new_since(app, before) if o.template == "agent/handover"]
+    text = body(handover)
+    assert "Yes, it still leaks.\n\n[earlier mail quoted, not repeated]" in text
+    assert "still leaking" not in text

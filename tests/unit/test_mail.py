@@ -415,3 +415,19 @@ def test_an_attached_mail_nobody_named_is_named_from_its_subject():
 def test_a_bounce_with_no_address_is_a_robot(sender):
     m = parse(b"From: " + sender + b"\r\nSubject: Undelivered Mail\r\n\r\nbounce\r\n")
     assert m.from_addr is None and m.robot is not None and "bounce" in m.robot
+
+
+_NAME = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")), min_size=1, max_size=40
+).filter(lambda s: s.strip() == s and "  " not in s)
+
+
+@given(_NAME, st.integers(min_value=1, max_value=8))
+def test_a_name_split_into_adjacent_encoded_words_reads_back_whole(name, pieces):
+    """RFC 2047 6.2: the space between adjacent encoded words is no part of the name."""
+    size = max(1, len(name) // pieces)
+    chunks = [name[i : i + size] for i in range(0, len(name), size)]
+    words = " ".join(Header(c, "utf-8").encode() for c in chunks)
+    raw = b"From: " + words.encode() + b" <sam@example.com>\r\nSubject: x\r\n\r\nhi\r\n"
+    m = parse(raw)
+    assert m.from_addr == "sam@example.com" and m.from_name == " ".join(name.split())
