@@ -79,12 +79,19 @@ _OTHER_KEYS = (
 HEADER_FROM = re.compile(rf"^\s*\**\s*(?:{_FROM_KEYS})\s*\**\s*[:：]", re.IGNORECASE)
 HEADER_OTHER = re.compile(rf"^\s*\**\s*(?:{_OTHER_KEYS})\s*\**\s*[:：]", re.IGNORECASE)
 # An attribution line above a quote ("On ... wrote:", "Am ... schrieb ...:").
-ATTRIBUTION = re.compile(
-    r"(?:wrote|writes|schrieb|a écrit|escribió|escreveu|ha scritto|scrisse|schreef"
-    r"|napsal\(a\)|napsal|napisał\(a\)|napisał|skrev|kirjoitti|írta|yazdı|написал\(а\)|написала?"
-    r"|пишет|写道|寫道|より)\s*:?\s*$",
-    re.IGNORECASE,
+_VERBS = (
+    r"wrote|writes|schrieb|a écrit|escribió|escreveu|ha scritto|scrisse|schreef|geschreven"
+    r"|napsal\(a\)|napsal|napisał\(a\)|napisał|skrev|kirjoitti|írta|yazdı|написал\(а\)"
+    r"|написала?|пишет|写道|寫道|より"
 )
+ATTRIBUTION = re.compile(rf"(?:{_VERBS})\s*:?\s*-*\s*$", re.IGNORECASE)
+# The verb inside the line ("Op 13-02-2014 schreef Julius <j@x>:"): an attribution
+# only when the line also names an address or a time.
+ATTRIBUTION_INSIDE = re.compile(rf"(?:{_VERBS})\b.*:\s*$", re.IGNORECASE)
+# Android's own "---- Sam wrote ----".
+ATTRIBUTION_DASHED = re.compile(rf"^-{{2,}}\s*\S.*\s(?:{_VERBS})\s*-{{2,}}\s*$", re.IGNORECASE)
+# Gmail's old attribution: "2011/4/7 Sam <sam@example.com>", no verb, no colon.
+ATTRIBUTION_DATED = re.compile(r"^\d{4}/\d{1,2}/\d{1,2}\s.*<[^<>@\s]+@[^<>\s]+>\s*$")
 # How an attribution opens, in the languages above (or with its date).
 ATTRIBUTION_OPENS = re.compile(
     r"^(?:-{2,}\s*)?"
@@ -195,7 +202,7 @@ def _words_end(lines: list[str], start: int) -> tuple[int, str]:
             return index, "signature"
         if ORIGINAL_MESSAGE.match(line) or _header_block(lines, index):
             return _with_rule_above(lines, index), "quote"
-        if _cuts_here(line.strip()) and _unmarked_below(lines, index):
+        if _cuts_here(lines, index):
             return index, "quote"
     return len(lines), "signature"
 
@@ -223,14 +230,32 @@ def _with_rule_above(lines: list[str], index: int) -> int:
     return above if above >= 0 and RULE_LINE.match(lines[above]) else index
 
 
-def _cuts_here(line: str) -> bool:
+def _cuts_here(lines: list[str], index: int) -> bool:
     """An attribution sure enough to end the words when no quote marks follow:
-    it opens as one, names a verb of writing and a time or an address."""
+    it opens as one (it may be wrapped over three lines), names a verb of writing
+    and a time or an address; or it is Android's dashed one."""
+    if ATTRIBUTION_DASHED.match(lines[index].strip()):
+        return _unmarked_below(lines, index)
+    if not ATTRIBUTION_OPENS.match(lines[index].strip()):
+        return False
+    for last in range(index, min(index + ATTRIBUTION_LINES, len(lines))):
+        if not lines[last].strip() or _QUOTED.match(lines[last]):
+            return False
+        joined = " ".join(line.strip() for line in lines[index : last + 1])
+        if len(joined) > ATTRIBUTION_MAX_CHARS:
+            return False
+        if _is_attribution(joined) and _NAMES_SOMEONE.search(joined):
+            return _unmarked_below(lines, last)  # "On Monday the courier wrote:" is no cut
+    return False
+
+
+def _is_attribution(line: str) -> bool:
+    if ATTRIBUTION_DASHED.match(line) or ATTRIBUTION_DATED.match(line):
+        return True
+    named = _NAMES_SOMEONE.search(line) is not None
     return bool(
-        len(line) <= ATTRIBUTION_MAX_CHARS
-        and ATTRIBUTION_OPENS.match(line)
-        and ATTRIBUTION.search(line)
-        and _NAMES_SOMEONE.search(line)
+        (ATTRIBUTION.search(line) and (named or ATTRIBUTION_OPENS.match(line)))
+        or (named and (ATTRIBUTION_INSIDE.search(line) or line.endswith(":")))
     )
 
 
@@ -256,7 +281,7 @@ def _attribution(lines: list[str], index: int, end: int) -> range | None:
         joined = " ".join(line.strip() for line in lines[index : last + 1])
         if len(joined) > ATTRIBUTION_MAX_CHARS:
             return None
-        if ATTRIBUTION.search(joined) or (joined.endswith(":") and _NAMES_SOMEONE.search(joined)):
+        if ATTRIBUTION.search(joined) or _is_attribution(joined):
             return range(index, last + 1)
         return None
     return None

@@ -67,6 +67,27 @@ AGENT = {
         'Fine.\n\n26.06.2014, 14:41, "Alexander L" <abc@example.com>:\n> Hello! How are you?',
         "Fine.",
     ),
+    "Dutch, the verb inside the line, unmarked quote below": (
+        "Klaar.\n\nOp 23-11-2026 09:00 schreef Sam de Vries <sam@example.nl>:\n\nMijn ketel lekt.",
+        "Klaar.",
+    ),
+    "Polish, wrapped over two lines, unmarked quote below": (
+        "Gotowe.\n\nW dniu 23 listopada 2026 09:00 użytkownik Sam <sam@example.pl>\n"
+        "napisał:\n\nCzajnik przecieka.",
+        "Gotowe.",
+    ),
+    "Android's dashed attribution": (
+        "Done.\n\n---- Sam Customer wrote ----\n\nMy kettle leaks.",
+        "Done.",
+    ),
+    "an attribution wrapped over three lines": (
+        "Done.\n\nOn Nov 23, 2026, at 9:00 AM, Sam <\nsam@example.com>\nwrote:\n\nMy kettle leaks.",
+        "Done.",
+    ),
+    "Gmail's old dated attribution": (
+        "Done.\n2026/11/23 Sam Customer <sam@example.com>\n\n> My kettle leaks.",
+        "Done.",
+    ),
     "a colleague 'wrote:' followed by the agent's own words is no quote": (
         "My colleague wrote:\nthe refund is approved.",
         "My colleague wrote:\nthe refund is approved.",
@@ -231,3 +252,15 @@ def test_a_mail_without_quotes_keeps_every_line(lines):
     while "\n\n\n" in expected:
         expected = expected.replace("\n\n\n", "\n\n")
     assert reply.read(written).text == expected.strip()
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "On Monday the courier wrote:\nthe parcel is lost, so I write to you.",
+        "My colleague wrote:\nthe refund is approved.",
+        "I wrote this for you:\nunplug it, wait, plug it in.",
+    ],
+)
+def test_an_attribution_like_sentence_over_the_persons_own_words_cuts_nothing(written):
+    assert reply.new_text(written) == written
