@@ -23,8 +23,10 @@ from maild.adapters import clock as clocks
 from maild.adapters import logs, memory, systemd, tokenkey
 from maild.adapters.db.engine import backup as engine_backup
 from maild.adapters.db.engine import db_cause, ping
+from maild.adapters.db.store import Store
 from maild.bootstrap import App, NotPrepared, build, prepare
-from maild.core import compose
+from maild.core import compose, mail
+from maild.core import reply as replies
 from maild.core.intake import RawMail, TransientError, Verdict
 from maild.core.model import OutboxStatus, QuarantineStatus, TicketStatus
 from maild.core.retry import backoff_seconds
@@ -335,14 +337,23 @@ def _due(app: App) -> list[dict[str, Any]]:
 @main.command()
 @click.argument("number", type=int)
 @click.option("--json", "as_json", is_flag=True)
+@click.option("--full", is_flag=True, help="Customer replies whole, with the mail they quoted.")
 @click.pass_context
-def ticket(ctx: click.Context, number: int, as_json: bool) -> None:
+def ticket(ctx: click.Context, number: int, as_json: bool, full: bool) -> None:
     """Show one ticket: its messages and events, in order."""
-    with _app(ctx).db.transaction() as store:
+    app = _app(ctx)
+    with app.db.transaction() as store:
         row = store.ticket(number)
         if row is None:
             raise click.ClickException(f"no ticket #{number}")
-        timeline = [views.MessageView.model_validate(m).dump() for m in store.messages(number)]
+        timeline = []
+        for m in store.messages(number):
+            item = views.MessageView.model_validate(m).dump()
+            if replies.quote_left_out(m.notes):
+                whole = _whole_text(app, store, m.inbound_id) if full else None
+                item["quote"] = "shown" if whole is not None else "collapsed"
+                item["text"] = whole if whole is not None else item["text"]
+            timeline.append(item)
         timeline += [views.EventView.model_validate(e).dump() for e in store.events(number)]
     timeline.sort(key=lambda x: (x["at"], x["type"] == "event", x["id"]))
     data = {**views.TicketView.model_validate(row).dump(), "timeline": timeline}
@@ -358,11 +369,26 @@ def ticket(ctx: click.Context, number: int, as_json: bool) -> None:
         if item["type"] == "message":
             click.echo(f"\n--- {item['at']} {item['kind']} mail from {item['author']}")
             click.echo(item["text"])
+            if item.get("quote") == "collapsed":
+                click.echo(f"{replies.COLLAPSED} (maild ticket {number} --full shows it)")
             for note in item["notes"]:
                 click.echo(f"(note: {note})")
         else:
             detail = ", ".join(f"{k}={v}" for k, v in item["detail"].items() if v)
             click.echo(f"\n*** {item['at']} {item['kind']} {item['actor'] or ''} {detail}")
+
+
+def _whole_text(app: App, store: Store, inbound_id: int | None) -> str | None:
+    """A customer's reply as they sent it, quote and all, read again from the raw mail."""
+    found = store.inbound(inbound_id) if inbound_id is not None else None
+    if found is None or not found.raw:
+        return None
+    limits = app.ingest.limits
+    return mail.parse(
+        found.raw,
+        max_attachment_bytes=limits.max_attachment_bytes,
+        max_message_bytes=limits.max_message_bytes,
+    ).text
 
 
 @main.command()

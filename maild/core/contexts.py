@@ -84,6 +84,7 @@ class Receipt(View):
     limits: LimitsShown | None = None
     auth_failed: str | None = None
     macros: tuple[str, ...] = ()  # #macros: the canned replies
+    unsure: str | None = None  # lines kept that might have been the quote
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,8 @@ from maild.core.route import Decision, Join, Open
 def fold_flood(decision: Decision, opened_last_hour: int, cap: int, latest: int | None) -> Decision:
     """Past the per-sender ticket cap, a new mail joins the sender's latest ticket."""
     if isinstance(decision, Open) and latest is not None and opened_last_hour >= cap:
-        return Join(latest, f"rate limit: {opened_last_hour} tickets in the last hour", False)
+        why = f"rate limit: {opened_last_hour} tickets in the last hour"
+        return Join(latest, why, reopen=False, answers=False)
     return decision
 
 

@@ -14,15 +14,15 @@ import re
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from email import policy
-from email.header import decode_header, make_header
+from email.header import decode_header
 from email.headerregistry import AddressHeader
-from email.message import EmailMessage, MIMEPart
+from email.message import EmailMessage, Message, MIMEPart
 from email.parser import BytesParser
 from email.utils import getaddresses, parsedate_to_datetime
 from functools import partial
 from typing import TypeVar
 
-from maild.core import mime
+from maild.core import charsets, mime
 from maild.core.model import Attachment, InboundMail
 from maild.core.robots import robot_reason
 from maild.core.text import html_to_text, one_line
@@ -89,11 +89,12 @@ def parse(
     # From and Subject, which need the decoding.
     raw_values = dict(_grouped(headers))
     from_addr, from_name, strict = _sender(msg, raw_values, notes)
-    if from_addr is None:
+    content_type = _salvage(notes, "the Content-Type", msg.get_content_type, "text/plain")
+    robot = robot_reason(raw_values, from_addr, content_type)
+    if from_addr is None and robot is None:  # a robot needs no address: it is not answered
         shown = one_line(_one(raw_values, "from"), 200) or "(none)"
         raise Unreadable(f"no usable sender address in From: {shown}")
-    content_type = _salvage(notes, "the Content-Type", msg.get_content_type, "text/plain")
-    body = _salvage(notes, "the MIME structure", lambda: _body(msg), None)
+    body = _salvage(notes, "the MIME structure", lambda: _body(msg, reading), None)
     text, source = _text(reading, body, notes)
     size = max(size or 0, len(raw))
     oversize = size > max_message_bytes
@@ -118,7 +119,7 @@ def parse(
         text=text,
         text_source=source,
         attachments=attachments,
-        robot=robot_reason(raw_values, from_addr, content_type),
+        robot=robot,
         notes=tuple(notes),
         headers=headers,
         cc_addrs=_addresses(raw_values, ("cc",)),
@@ -169,12 +170,39 @@ def _grouped(headers: tuple[tuple[str, str], ...]) -> Iterator[tuple[str, list[s
     yield from grouped.items()
 
 
+# Where to answer when From has no usable address, in this order.
+ANSWER_HEADERS = ("reply-to", "sender")
+
+
 def _sender(
     msg: EmailMessage, raw_values: dict[str, list[str]], notes: list[str]
 ) -> tuple[str | None, str, bool]:
+    """The sender to answer. Only one From header, read without defects, is strict
+    enough to prove an agent; the fallbacks answer a customer, no more."""
     values = raw_values.get("from", [])
-    if not values:
-        return None, "", False
+    if values:
+        found = _first_from(msg, values, notes)
+        if found[0] is not None:
+            return found
+    for index, value in enumerate(values[1:], start=2):
+        addr, name, _strict = _loose_sender(value)
+        if addr is not None:
+            said = f"The first From header had no usable address; From header {index}'s was used."
+            notes.append(said)
+            return addr, name, False
+    for header in ANSWER_HEADERS:
+        for value in raw_values.get(header, []):
+            addr, name, _strict = _loose_sender(value)
+            if addr is not None:
+                shown = header.title()
+                notes.append(f"No usable From header: the {shown} address is answered.")
+                return addr, name, False
+    return None, "", False
+
+
+def _first_from(
+    msg: EmailMessage, values: list[str], notes: list[str]
+) -> tuple[str | None, str, bool]:
     try:  # only the first From is parsed: a thousand of them cost one parse
         header = msg["from"]
         addresses = header.addresses if isinstance(header, AddressHeader) else ()
@@ -187,11 +215,24 @@ def _sender(
         return None, "", False
     first = real[0]
     strict = len(values) == 1 and len(addresses) == 1 and not defects
-    return _clean(first.addr_spec.lower()), one_line(first.display_name), strict
+    addr = _clean(first.addr_spec.lower())
+    return addr, _display_name(values[0], addr, first.display_name), strict
+
+
+def _display_name(raw: str, addr: str, parsed: str) -> str:
+    """The name as mail clients show it: the comment of `sam@x (Sam Smith)` when no
+    phrase is given, and adjacent encoded words joined without a space (RFC 2047
+    6.2), which the email package's address parser does not do."""
+    if parsed and "=?" not in raw:
+        return one_line(parsed)
+    for name, found in getaddresses([raw]):
+        if found.lower() == addr and name:
+            return one_line(_decoded_words(name))
+    return one_line(parsed)
 
 
 def _loose_sender(value: str) -> tuple[str | None, str, bool]:
-    """The From header read leniently: good enough to answer a customer, never to
+    """A From header read leniently: good enough to answer a customer, never to
     prove an agent (strict is False)."""
     for name, addr in getaddresses([value]):
         if "@" in addr and not any(c.isspace() for c in addr):
@@ -200,15 +241,41 @@ def _loose_sender(value: str) -> tuple[str | None, str, bool]:
 
 
 def _decoded_words(value: str) -> str:
+    """RFC 2047 encoded words, each in its charset as mail clients read it."""
     try:
-        return str(make_header(decode_header(value)))
+        pieces = decode_header(value)
     except (LookupError, UnicodeError, ValueError):
         return value
+    out = []
+    for chunk, label in pieces:
+        if isinstance(chunk, str):
+            out.append(chunk)
+            continue
+        name = charsets.codec(label) or "utf-8"
+        out.append(chunk.decode(name, "replace"))
+    return _join_words(out, pieces)
+
+
+def _join_words(out: list[str], pieces: list[tuple[bytes | str, str | None]]) -> str:
+    # decode_header drops the space between adjacent encoded words and keeps the
+    # one between an encoded word and plain text inside the plain chunk (or not,
+    # depending on the chunk): put single spaces where words meet plain text.
+    text = ""
+    for index, chunk in enumerate(out):
+        neighbour_plain = index > 0 and (pieces[index][1] is None) != (pieces[index - 1][1] is None)
+        if neighbour_plain and text and not text[-1].isspace() and not chunk[:1].isspace():
+            text += " "
+        text += chunk
+    return text
 
 
 def _subject(msg: EmailMessage, raw_values: dict[str, list[str]], notes: list[str]) -> str:
     raw = _one(raw_values, "subject")
     value = _salvage(notes, "The Subject", lambda: str(msg.get("subject", "")), raw)
+    if "=?" in raw:  # the charset table mail clients use (GB2312 is GBK ...)
+        words = _decoded_words(raw)
+        if "=?" not in words:
+            value = words
     return one_line(value, 500)
 
 
@@ -242,8 +309,12 @@ def _date(value: str) -> datetime | None:
         return None
 
 
-def _body(msg: EmailMessage) -> MIMEPart | None:
-    return msg.get_body(preferencelist=("plain", "html"))
+def _body(msg: EmailMessage, reading: mime.Reading) -> MIMEPart | None:
+    body = msg.get_body(preferencelist=("plain", "html"))
+    empty = body is not None and body.get_content_subtype() == "plain"
+    if empty and body is not None and not reading.payload(body).strip():
+        return msg.get_body(preferencelist=("html",)) or body  # the HTML is the mail
+    return body
 
 
 def _text(reading: mime.Reading, body: MIMEPart | None, notes: list[str]) -> tuple[str, str]:
@@ -268,12 +339,17 @@ def _capped(text: str, notes: list[str]) -> str:
 
 def _decoded(part: MIMEPart, payload: bytes, notes: list[str]) -> str:
     """The part's text; a charset that is unknown, misspelt or missing is not the end."""
-    charset = part.get_content_charset()
-    try:
-        if charset is not None or payload.isascii():
-            return payload.decode(charset or "ascii", errors="replace")
-    except LookupError:
-        pass
+    charset = _salvage(notes, "The charset", part.get_content_charset, None)
+    name = charsets.codec(charset)
+    if payload.isascii():  # ISO-2022-JP and UTF-7 are 7-bit too: their codec reads them
+        return payload.decode(name or "ascii", errors="replace")
+    if name is not None and name != "utf-8" and _is_utf8(payload):
+        # Valid UTF-8 under another label is UTF-8 (text in a legacy charset is
+        # almost never valid UTF-8 by chance): mislabelled by its mailer.
+        notes.append(f"The text was read as UTF-8: it is, though its charset says {charset!r}.")
+        return payload.decode("utf-8")
+    if name is not None:
+        return payload.decode(name, errors="replace")
     for guess in ("utf-8", "cp1252"):
         try:
             text = payload.decode(guess)
@@ -283,6 +359,14 @@ def _decoded(part: MIMEPart, payload: bytes, notes: list[str]) -> str:
         notes.append(f"The text was read as {guess.upper()}: {said}.")
         return text
     return payload.decode("latin-1")  # unreachable in practice: cp1252 reads almost all
+
+
+def _is_utf8(payload: bytes) -> bool:
+    try:
+        payload.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _parts(part: MIMEPart) -> Iterator[MIMEPart]:
@@ -312,12 +396,26 @@ def _attachment(reading: mime.Reading, part: MIMEPart, cap: int) -> Attachment |
     if maintype == "text" and filename is None and part.get_content_disposition() != "attachment":
         return None  # the alternative rendering of the body
     payload = _payload(reading, part)
+    if filename is None and part.get_content_type() == "message/rfc822":
+        filename = _mail_name(part)
     return Attachment(
         filename=_clean(one_line(filename or f"part.{part.get_content_subtype()}")),
         content_type=part.get_content_type(),
         size=len(payload),
         content=payload if len(payload) <= cap else None,
     )
+
+
+def _mail_name(part: MIMEPart) -> str:
+    """An attached mail nobody named (as Outlook forwards): its Subject names it."""
+    inner = part.get_payload(0) if part.is_multipart() else None
+    found = inner.get("subject", "") if isinstance(inner, Message) else ""
+    subject = one_line(_decoded_words(str(found)), 100)
+    safe = _UNSAFE_IN_NAME.sub("_", subject).strip(" ._")
+    return f"{safe or 'forwarded mail'}.eml"
+
+
+_UNSAFE_IN_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
 
 
 def _payload(reading: mime.Reading, part: MIMEPart) -> bytes:

@@ -24,6 +24,8 @@ from email.parser import BytesParser
 from email.policy import EmailPolicy
 from functools import lru_cache
 
+from maild.core import charsets
+
 # RFC 5322 caps a line at 998 characters; a folded field may hold a few lines
 # (a long References chain), never more than this in real mail.
 MAX_HEADER_CHARS = 8_000
@@ -72,16 +74,37 @@ def _shared(registry: _Headers, name: str, value: str) -> BaseHeader:
 
 class _BoundedPolicy(EmailPolicy):
     """policy.default, with every header field cut as it is read: the parser's own
-    work on a field (Content-Type's parameters) is then bounded too."""
+    work on a field (Content-Type's parameters) is then bounded too. Raw 8-bit
+    bytes in a field (an old mailer's Latin-1 name) are read as text the way mail
+    clients read them: UTF-8, else the mail's charset, else Windows-1252."""
+
+    header_charset = "cp1252"
 
     def header_source_parse(self, sourcelines: list[str]) -> tuple[str, str]:
         name, value = super().header_source_parse(sourcelines)
+        if not value.isascii():
+            value = _eight_bit(value, self.header_charset)
         if name.lower() in ("content-type", "content-disposition"):
-            value = ";".join(value.split(";", MAX_PARAMETERS + 1)[: MAX_PARAMETERS + 1])
+            kept = value.split(";", MAX_PARAMETERS + 1)[: MAX_PARAMETERS + 1]
+            # A parameter with no value (`name*`) makes the email package raise.
+            value = ";".join(kept[:1] + [p for p in kept[1:] if "=" in p or not p.strip()])
         return name, value[:MAX_HEADER_CHARS]
 
 
-_PARSER = BytesParser(policy=_BoundedPolicy(header_factory=_Headers()))
+def _eight_bit(value: str, fallback: str) -> str:
+    """The parser hands raw bytes over as surrogates: the bytes back, then text."""
+    raw = value.encode("utf-8", "surrogateescape")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode(fallback, "replace")
+
+
+_POLICY = _BoundedPolicy(header_factory=_Headers())
+_PARSER = BytesParser(policy=_POLICY)
+_CHARSET = re.compile(rb'(?i)\bcharset[ \t]*=[ \t]*"?([\w.:-]{1,40})')
+_HEADER_LINE = re.compile(rb"^(?:[!-9;-~]{1,76}:|From )")  # a field name and its colon
+MAX_JUNK_LINES = 3
 
 
 @dataclass
@@ -103,18 +126,50 @@ class Reading:
 
 
 def read(raw: bytes, notes: list[str]) -> Reading:
+    raw = _without_junk(raw, notes)
+    parser = _parser(raw)
     boundaries = _boundaries(raw)
     too_many = _too_many(raw, boundaries)
     if too_many:
         notes.append(f"{too_many}; only its headers were read.")
-        msg = _PARSER.parsebytes(raw, headersonly=True)
+        msg = parser.parsebytes(raw, headersonly=True)
         assert isinstance(msg, EmailMessage)
         msg.set_payload("")
         return Reading(msg, raw)
     skeleton, stubs = _skeleton(raw, boundaries)
-    msg = _PARSER.parsebytes(skeleton)
+    msg = parser.parsebytes(skeleton)
     assert isinstance(msg, EmailMessage)
     return Reading(msg, raw, stubs)
+
+
+def _without_junk(raw: bytes, notes: list[str]) -> bytes:
+    """A line or two that is no header before the headers (a mailer's status
+    line, a stray mbox line) would end the headers at once: skip it."""
+    start = 0
+    for _ in range(MAX_JUNK_LINES):
+        end = raw.find(b"\n", start)
+        line = raw[start : end if end >= 0 else len(raw)]
+        if end < 0 or _HEADER_LINE.match(line) or not line.strip(b"\r"):
+            break
+        start = end + 1
+    if start == 0 or not _HEADER_LINE.match(raw[start : start + 80]):
+        return raw
+    shown = raw[:start].decode("utf-8", "replace").strip()[:80]
+    notes.append(f"A line before the headers was skipped: {shown!r}.")
+    return raw[start:]
+
+
+def _parser(raw: bytes) -> BytesParser:
+    """8-bit header bytes not in UTF-8 are read in the mail's own charset when it
+    names one the mail clients know."""
+    head = raw[: raw.find(b"\n\n") if b"\n\n" in raw else 16384][:16384]
+    if head.isascii():
+        return _PARSER
+    label = _CHARSET.search(head)
+    name = charsets.codec(label.group(1).decode("ascii")) if label else None
+    if name is None or name == _POLICY.header_charset:
+        return _PARSER
+    return BytesParser(policy=_POLICY.clone(header_charset=name))  # type: ignore[call-arg]
 
 
 def _boundaries(raw: bytes) -> list[bytes]:

@@ -6,6 +6,7 @@ or None. The first reason wins. maild never answers a robot.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 
 LOOP_HEADER = "X-Maild-Loop"
@@ -58,6 +59,22 @@ def _robot_sender(h: Headers, sender: str | None, ctype: str) -> str | None:
     return None
 
 
+def _bounce_without_address(h: Headers, sender: str | None, ctype: str) -> str | None:
+    """A mailer daemon's bounce often has no address at all (`From: MAILER-DAEMON`,
+    `From: <>`): a robot, not a mail to quarantine."""
+    if sender:
+        return None
+    value = _first(h, "from").lower()
+    if _EMPTY_ADDRESS.fullmatch(value) or any(name in value for name in _DAEMON_NAMES):
+        return f"a bounce from a daemon with no address ({value})"
+    return None
+
+
+_EMPTY_ADDRESS = re.compile(r"(?:[^<>]*\s)?<>")
+# Names a mail system signs its bounces with when it gives no address.
+_DAEMON_NAMES = ("mailer-daemon", "postmaster", "mail delivery", "mail administrator")
+
+
 def _our_loop(h: Headers, sender: str | None, ctype: str) -> str | None:
     return "our own mail coming back (loop header)" if h.get(LOOP_HEADER.lower()) else None
 
@@ -80,6 +97,7 @@ RULES: tuple[tuple[str, Rule], ...] = (
     ("report", _report),
     ("empty-return-path", _empty_return_path),
     ("robot-sender", _robot_sender),
+    ("bounce-without-address", _bounce_without_address),
     ("precedence", _precedence),
     ("list", _list),
     ("auto-reply-headers", _autoreply_headers),

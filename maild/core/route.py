@@ -36,6 +36,9 @@ class Join:
     ticket_id: int
     via: str
     reopen: bool
+    # It names the ticket (a reply): what it quotes is the ticket's own history,
+    # so its new words are stored. A flood folded in names nothing: kept whole.
+    answers: bool = True
 
 
 @dataclass(frozen=True)
@@ -89,7 +92,7 @@ def route(
             return Ignore(f"robot: {mail.robot} (from {sender.email})", _first(known))
         return StaffMail(sender, _first(known))
     if mail.from_addr is None:
-        return Ignore("no usable sender address in From")
+        return Ignore(f"robot: {mail.robot}" if mail.robot else "no usable sender address in From")
     own = [r for r in known if _theirs(tickets[r.ticket_id], mail.from_addr)]
     if mail.robot:
         return Ignore(f"robot: {mail.robot}", own[0].ticket_id if own else None)

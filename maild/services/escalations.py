@@ -19,7 +19,7 @@ from pydantic import BaseModel
 from maild.adapters.db.models import Escalation, Ticket
 from maild.adapters.db.store import Store
 from maild.config import Escalation as Team
-from maild.core import commands, notices, watch
+from maild.core import commands, notices, reply, watch
 from maild.core.commands import Escalate, EscalationState, Ping, Return, Signal, Update
 from maild.core.contexts import OwnerHistory, OwnerMail, StillWorking
 from maild.core.model import EscalationStatus, Person, Role, TicketStatus
@@ -161,7 +161,10 @@ class Escalations:
         team = self.teams.get(row.team)
         agent = self.directory.person(row.agent)
         words = [
-            {"at": f"{m.created_at:%Y-%m-%d %H:%M}", "text": m.text[:3000]}
+            {
+                "at": f"{m.created_at:%Y-%m-%d %H:%M}",
+                "text": reply.collapsed(m.text[:3000], m.notes),
+            }
             for m in store.messages(ticket.id)
             if m.kind == "customer"
         ][-5:]

@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import traceback
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import update
@@ -32,7 +32,7 @@ from maild.adapters.db.engine import is_transient
 from maild.adapters.db.models import Inbound, Message, Quarantine, Ticket
 from maild.adapters.db.store import Database, Store
 from maild.config import Intake
-from maild.core import flood, mail, notices, route
+from maild.core import flood, mail, notices, reply, route
 from maild.core.contexts import Quarantined, View
 from maild.core.intake import Outcome, RawMail, TransientError, Verdict
 from maild.core.model import InboundMail, Person, Role, TicketStatus
@@ -48,6 +48,17 @@ log = logging.getLogger(__name__)
 
 OPERATOR_MAILS_PER_HOUR = 10
 MAX_PARTICIPANTS = 10  # colleagues on copy of one ticket from one mail
+
+
+def customer_words(m: InboundMail) -> InboundMail:
+    """A customer's reply as the ticket keeps it: their new words (read as an
+    agent's are; a line that may be theirs is kept), with a note when the earlier
+    mail it quoted was left out. The raw mail keeps everything."""
+    reading = reply.read(m.text)
+    note = reply.quote_note(reading)
+    if note is None:
+        return m
+    return replace(m, text=reading.text, notes=(*m.notes, note))
 
 
 class _Isolate(Exception):
@@ -230,6 +241,8 @@ class Ingest:
         return [notices.ack(customer, ticket_id, subject, a.mail, self.addressing)]
 
     def _join(self, a: Arrival, d: route.Join) -> Outcome:
+        if d.answers:  # a reply: the ticket keeps its new words, not the thread again
+            a = replace(a, mail=customer_words(a.mail))
         m, store = a.mail, a.store
         ticket = store.ticket(d.ticket_id)
         assert ticket is not None and ticket.id is not None

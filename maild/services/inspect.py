@@ -19,7 +19,7 @@ from maild.adapters.db.store import Store
 from maild.core import commands, mail, reply
 from maild.core.intake import Outcome, RawMail, Verdict
 from maild.core.model import ActionStatus, Role
-from maild.services.ingest import Ingest
+from maild.services.ingest import Ingest, customer_words
 
 
 class Send(BaseModel):
@@ -96,7 +96,12 @@ def _text_and_role(ingest: Ingest, raw: bytes, outcome: Outcome) -> dict[str, An
         block = commands.parse_block(text, person.role)
         return {"role": str(person.role), "new_text": text, "reply": block.reply}
     role = Role.ROBOT if m.robot else (person.role if person else Role.CUSTOMER)
-    return {"role": str(role), "new_text": m.text, "reply": None}
+    joins = outcome.verdict is Verdict.JOINED  # a reply: the ticket keeps its new words
+    return {
+        "role": str(role),
+        "new_text": customer_words(m).text if joins else m.text,
+        "reply": None,
+    }
 
 
 def _problems(outcome: Outcome, action: Action | None) -> list[str]:

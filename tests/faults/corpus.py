@@ -119,6 +119,14 @@ CORPUS: dict[str, tuple[Callable[[int], bytes], str]] = {
     "a 10 MB line": (lambda n: _plain(n, body=b"x" * 10_000_000), "ticket"),
     "the largest mail allowed (24.9 MB)": (lambda n: _attachment(n, 18_100_000), "ticket"),
     "over the 25 MB cap (27 MB)": (lambda n: _attachment(n, 20_000_000), "ticket"),
+    "5,000 nested HTML quotes": (
+        lambda n: _plain(n, ct=b"text/html", body=b"<blockquote>" * 5000 + b"x"),
+        "ticket",
+    ),
+    "20,000 HTML quotes": (
+        lambda n: _plain(n, ct=b"text/html", body=b"<p>a</p><blockquote>q</blockquote>" * 20_000),
+        "ticket",
+    ),
     "no usable sender": (
         lambda n: _plain(n).replace(b"Sam <sam%d@example.com>" % n, b"nobody (no address)"),
         "quarantined",

@@ -275,3 +275,159 @@ def test_two_mails_with_the_same_content_type_each_read_their_own_body():
     one = parser.parse(mail("x", "first words", sender="a@example.com"), **LIMITS)
     two = parser.parse(mail("y", "second words", sender="b@example.com"), **LIMITS)
     assert (one.text, two.text) == ("first words", "second words")
+
+
+# Headers as mail clients read them ------------------------------------------------
+@pytest.mark.parametrize(
+    ("head", "addr", "name", "subject"),
+    [
+        # an old mailer's raw Latin-1 bytes, in the name and the subject
+        (
+            b"From: H\xe5vard Hansen <h@example.no>\r\nSubject: Gr\xfc\xdfe",
+            "h@example.no",
+            "Håvard Hansen",
+            "Grüße",
+        ),
+        # raw UTF-8 bytes (RFC 6532)
+        (
+            b"From: H\xc3\xa5vard <h@example.no>\r\nSubject: \xc3\xa6\xc3\xb8\xc3\xa5",
+            "h@example.no",
+            "Håvard",
+            "æøå",
+        ),
+        # the comment is the name
+        (
+            b"From: marc@example.com (Marc Smith)\r\nSubject: x",
+            "marc@example.com",
+            "Marc Smith",
+            "x",
+        ),
+        # adjacent encoded words join without the space between them (RFC 2047 6.2)
+        (
+            b"From: =?utf-8?Q?B=C3=84KO?= =?utf-8?Q?Sch=C3=B6nland?= <b@example.de>\r\n"
+            b"Subject: =?utf-8?Q?B=C3=84KO?= =?utf-8?Q?Sch=C3=B6nland?=",
+            "b@example.de",
+            "BÄKOSchönland",
+            "BÄKOSchönland",
+        ),
+        # a subject encoded in GB2312 that holds GBK
+        (
+            b"From: a@example.cn\r\nSubject: =?gb2312?B?ztLDx7XEsvrGtw==?=",
+            "a@example.cn",
+            "",
+            "我们的产品",
+        ),
+    ],
+)
+def test_headers_read_as_mail_clients_read_them(head, addr, name, subject):
+    m = parse(head + b"\r\nContent-Type: text/plain; charset=iso-8859-1\r\n\r\nHei\r\n")
+    assert (m.from_addr, m.from_name, m.subject, m.text) == (addr, name, subject, "Hei")
+
+
+def test_8bit_header_bytes_in_the_mails_own_charset():
+    raw = (
+        b"From: \xc8\xe2\xe0\xed <ivan@example.ru>\r\nSubject: x\r\n"
+        b"Content-Type: text/plain; charset=windows-1251\r\n\r\n\xcf\xf0\xe8\xe2\xe5\xf2\r\n"
+    )
+    m = parse(raw)
+    assert (m.from_name, m.text) == ("Иван", "Привет")
+
+
+@pytest.mark.parametrize(
+    ("head", "answered", "note"),
+    [
+        (b"Reply-To: Sam <sam@example.com>", "sam@example.com", "Reply-To address"),
+        (b"Sender: sam@example.com", "sam@example.com", "Sender address"),
+        (b"From: undisclosed\r\nFrom: Sam <sam@example.com>", "sam@example.com", "From header 2"),
+        (b"From: nobody\r\nReply-To: sam@example.com", "sam@example.com", "Reply-To address"),
+    ],
+)
+def test_no_usable_from_answers_the_address_there_is(head, answered, note):
+    m = parse(head + b"\r\nSubject: x\r\n\r\nHi\r\n")
+    assert (m.from_addr, m.from_strict) == (answered, False)
+    assert note in m.notes[0]
+
+
+@pytest.mark.parametrize(
+    "first", [b"From sam@example.com Mon Jan  1 00:00:00 2024", b"garbage line here", b"\x00junk"]
+)
+def test_a_junk_or_mbox_line_before_the_headers_is_skipped(first):
+    m = parse(first + b"\r\nFrom: Sam <sam@example.com>\r\nSubject: x\r\n\r\nHi\r\n")
+    assert (m.from_addr, m.subject, m.text) == ("sam@example.com", "x", "Hi")
+
+
+def test_a_parameter_without_a_value_does_not_stop_the_mail():
+    raw = (
+        b"From: sam@example.com\r\nMIME-Version: 1.0\r\n"
+        b"Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"
+        b"Content-Type: text/plain\r\n\r\nHi\r\n--b\r\n"
+        b"Content-Type: application/pdf; name*\r\nContent-Disposition: attachment; filename*\r\n"
+        b"\r\n%PDF\r\n--b--\r\n"
+    )
+    m = parse(raw)
+    assert m.text == "Hi" and [a.content_type for a in m.attachments] == ["application/pdf"]
+
+
+@pytest.mark.parametrize(
+    ("label", "data", "text"),
+    [
+        (b"gb2312", "我們的產品 鍶".encode("gb18030"), "我們的產品 鍶"),
+        (b"GB2312", "€".encode("gb18030"), "€"),
+        (b"iso-8859-1", b"\x80 \x93ok\x94", "€ “ok”"),
+        (b"us-ascii", b"caf\xe9 \x96 ok", "café \u2013 ok"),
+        (b"ks_c_5601-1987", "똠방각하".encode("cp949"), "똠방각하"),
+        (b"Shift_JIS", "①ｱ".encode("cp932"), "①ｱ"),
+        (b"iso-8859-8-i", "שלום".encode("iso8859-8"), "שלום"),
+        (b"windows-1251", "Привет".encode("cp1251"), "Привет"),
+        (b"iso-2022-jp", "日本語".encode("iso2022_jp"), "日本語"),
+        # valid UTF-8 under another label: it is UTF-8
+        (b"gb2312", "你好".encode(), "你好"),
+    ],
+)
+def test_charsets_as_labelled_in_the_wild(label, data, text):
+    raw = b"From: a@example.com\r\nContent-Type: text/plain; charset=" + label + b"\r\n\r\n"
+    assert parse(raw + data).text == text
+
+
+def test_an_attached_mail_nobody_named_is_named_from_its_subject():
+    def forwarded(subject: bytes) -> bytes:
+        return (
+            b"From: sam@example.com\r\nMIME-Version: 1.0\r\n"
+            b"Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"
+            b"Content-Type: text/plain\r\n\r\nSee attached\r\n--b\r\n"
+            b"Content-Type: message/rfc822\r\n\r\nFrom: x@example.com\r\n"
+            + subject
+            + b"\r\n\r\nnotes\r\n--b--\r\n"
+        )
+
+    [a] = parse(forwarded(b"Subject: Meeting notes")).attachments
+    assert (a.filename, a.content_type) == ("Meeting notes.eml", "message/rfc822")
+    assert b"notes" in (a.content or b"")
+    [a] = parse(forwarded(b"Subject: =?utf-8?q?Q3/Q4_plan?=")).attachments
+    assert a.filename == "Q3_Q4 plan.eml"
+    [a] = parse(forwarded(b"X-Nothing: 1")).attachments
+    assert a.filename == "forwarded mail.eml"
+
+
+@pytest.mark.parametrize(
+    "sender", [b"MAILER-DAEMON", b"<>", b"Mail Delivery System <>", b"postmaster"]
+)
+def test_a_bounce_with_no_address_is_a_robot(sender):
+    m = parse(b"From: " + sender + b"\r\nSubject: Undelivered Mail\r\n\r\nbounce\r\n")
+    assert m.from_addr is None and m.robot is not None and "bounce" in m.robot
+
+
+_NAME = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")), min_size=1, max_size=40
+).filter(lambda s: s.strip() == s and "  " not in s)
+
+
+@given(_NAME, st.integers(min_value=1, max_value=8))
+def test_a_name_split_into_adjacent_encoded_words_reads_back_whole(name, pieces):
+    """RFC 2047 6.2: the space between adjacent encoded words is no part of the name."""
+    size = max(1, len(name) // pieces)
+    chunks = [name[i : i + size] for i in range(0, len(name), size)]
+    words = " ".join(Header(c, "utf-8").encode() for c in chunks)
+    raw = b"From: " + words.encode() + b" <sam@example.com>\r\nSubject: x\r\n\r\nhi\r\n"
+    m = parse(raw)
+    assert m.from_addr == "sam@example.com" and m.from_name == " ".join(name.split())

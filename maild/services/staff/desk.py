@@ -180,6 +180,7 @@ class StaffDesk:
             lines=tuple(sm.action.lines),
             sent=sent,
             budget=receipts.budget(limits, usage) if sm.person.role is Role.AGENT else None,
+            unsure=_unsure(sm.mail.text),
         )
         self.receipts.after_plan(sm, plan, view)
         return plan
@@ -226,3 +227,12 @@ class StaffDesk:
         return sm.store.usage(
             sm.person.email, sm.ticket.customer, limits.currency, day, month, since
         )
+
+
+def _unsure(text: str) -> str | None:
+    """Lines kept that might have been the quote: the writer is told, never cut."""
+    count = reply.read(text).unsure
+    if not count:
+        return None
+    lines = "line" if count == 1 else "lines"
+    return f"I kept {count} {lines} I could not tell from the quote: check what the customer got."

@@ -79,7 +79,8 @@ class Handovers:
         said = []
         for m in store.messages(ticket.id or 0):
             if m.kind == "customer":
-                said.append(Said(f"{m.created_at:%Y-%m-%d %H:%M}", "the customer", m.text))
+                words = reply.collapsed(m.text, m.notes)
+                said.append(Said(f"{m.created_at:%Y-%m-%d %H:%M}", "the customer", words))
             elif m.kind == "staff":
                 who = f"{m.author_name or m.author} (staff mail)"
                 said.append(Said(f"{m.created_at:%Y-%m-%d %H:%M}", who, reply.new_text(m.text)))
