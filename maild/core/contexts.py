@@ -84,6 +84,7 @@ class Receipt(View):
     limits: LimitsShown | None = None
     auth_failed: str | None = None
     macros: tuple[str, ...] = ()  # #macros: the canned replies
+    unsent: str | None = None  # a refused mail's words, quoted so they can be sent again
 
 
 @dataclass(frozen=True)

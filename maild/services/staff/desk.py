@@ -180,6 +180,7 @@ class StaffDesk:
             lines=tuple(sm.action.lines),
             sent=sent,
             budget=receipts.budget(limits, usage) if sm.person.role is Role.AGENT else None,
+            unsent=receipts.as_written(sm.block) if plan.status is apply.Status.REFUSED else None,
         )
         self.receipts.after_plan(sm, plan, view)
         return plan
