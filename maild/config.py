@@ -309,6 +309,9 @@ class SurveySettings(Strict):
     # When a ticket closes, one question to the customer, answered by reply.
     enabled: bool = True
     every_days: int = Field(default=30, ge=1)  # never more often to one customer
+    # Sent this long after the closing (then at the team's next working moment):
+    # asked in the same second, the customer has not yet seen whether it is solved.
+    delay_hours: float = Field(default=24, ge=0)
 
 
 class Retention(Strict):

@@ -214,6 +214,8 @@ class StaffDesk:
         effects.merges(sm, plan)  # after the words: the customer hears on this ticket
         if closing and ticket.merged_into is None and self.surveys is not None:
             self.surveys.offer(sm.store, ticket, ticket.agent or sm.person.email, sm.now)
+        if reopening and self.surveys is not None:
+            self.surveys.withdraw(sm.store, ticket)
         return sent
 
     def _escalation_line(self, sm: StaffMail) -> str | None:

@@ -128,6 +128,6 @@ def outcome(plan: apply.Plan, manager: str | None, approved_by: Person | None) -
 def as_written(block: Block) -> str:
     """The mail's new text as the sender wrote it (command lines, then the words),
     quoted in a refusal so they can correct a line and send it all again."""
-    lines = sorted((*block.commands, *block.errors), key=lambda x: x.line)
-    head = "\n".join(x.raw for x in lines)
+    numbered = [(c.line, c.raw) for c in block.commands] + [(e.line, e.raw) for e in block.errors]
+    head = "\n".join(raw for _, raw in sorted(numbered))
     return f"{head}\n\n{block.reply}".strip() if block.reply else head
