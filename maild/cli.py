@@ -21,6 +21,7 @@ from maild import config, views
 from maild.adapters import logs, memory, systemd
 from maild.adapters.db.engine import backup as engine_backup
 from maild.adapters.db.engine import db_cause, ping
+from maild.adapters.intake_smtp import IntakeUnavailable
 from maild.bootstrap import App, NotPrepared, build, prepare
 from maild.core import compose
 from maild.core.intake import RawMail, TransientError, Verdict
@@ -217,7 +218,11 @@ def run(ctx: click.Context, once: bool) -> None:
         log.warning(warning)
     daemon = Daemon(app, ctx.obj.get("config"))
     daemon.install_signals()
-    ctx.exit(daemon.serve())
+    try:
+        ctx.exit(daemon.serve())
+    except IntakeUnavailable as exc:  # another maild has the port, most likely
+        click.echo(f"maild: {exc}", err=True)
+        ctx.exit(EX_TEMPFAIL)
 
 
 @main.command()

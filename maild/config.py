@@ -22,7 +22,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import email_validator
 from email_validator import EmailNotValidError, validate_email
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from sqlalchemy.engine import make_url
 
 from maild.adapters.calendar import holidays_from_ics
@@ -138,6 +145,9 @@ class IntakeSmtp(Strict):
     enabled: bool = True
     listen: str = "127.0.0.1:2525"
     protocol: Literal["smtp", "lmtp"] = "smtp"
+    # The hard limit: a bigger mail is refused (552). Up to it, a mail over
+    # max_message_bytes is kept as IMAP keeps it: its text, its attachments named.
+    max_bytes: int = Field(default=100_000_000, gt=0)
 
     @field_validator("listen")
     @classmethod
@@ -159,6 +169,15 @@ class Intake(Strict):
     max_attachment_bytes: int = Field(default=10_000_000, ge=0)
     acks_per_sender_per_day: int = Field(default=3, ge=0)
     tickets_per_sender_per_hour: int = Field(default=5, ge=1)
+
+    @model_validator(mode="after")
+    def _hard_limit(self) -> Intake:
+        if self.smtp.max_bytes < self.max_message_bytes:
+            raise ValueError(
+                f"intake.smtp.max_bytes ({self.smtp.max_bytes}) is under max_message_bytes "
+                f"({self.max_message_bytes}): the SMTP intake would refuse mail it could keep"
+            )
+        return self
 
 
 class Agent(Strict):

@@ -23,7 +23,7 @@ from maild import config, metrics
 from maild.adapters import systemd
 from maild.adapters.db.engine import mailbox_lock
 from maild.adapters.imap import ERRORS, ImapMailbox
-from maild.adapters.intake_smtp import start_intake
+from maild.adapters.intake_smtp import IntakeUnavailable, start_intake
 from maild.bootstrap import App, build
 from maild.config import Mailbox, Settings
 from maild.core.contexts import MailboxDown
@@ -251,17 +251,10 @@ class Daemon:
         self.health = health or Health()
 
     def start(self, app: App, stop: threading.Event) -> list[Any]:
+        """The intake first: when its port is taken (IntakeUnavailable), nothing else
+        has started."""
         health = self.health
         workers: list[Any] = []
-        for index, box in enumerate(app.settings.mailboxes):
-            worker = MailboxWorker(app, box, index, stop, health)
-            workers.append(threading.Thread(target=worker.run, name=worker.name, daemon=True))
-        for name, loop in (("outbox", _sender_loop), ("scheduler", _scheduler_loop)):
-            workers.append(
-                threading.Thread(target=loop, args=(app, stop, health), name=name, daemon=True)
-            )
-        for worker in workers:
-            worker.start()
         intake = app.settings.intake.smtp
         if intake.enabled:
             host, port = intake.host_port
@@ -271,9 +264,20 @@ class Daemon:
                     host,
                     port,
                     app.settings.intake.max_message_bytes,
-                    app.settings.intake.smtp.protocol,
+                    intake.protocol,
+                    refuse_over=intake.max_bytes,
                 )
             )
+        for index, box in enumerate(app.settings.mailboxes):
+            worker = MailboxWorker(app, box, index, stop, health)
+            workers.append(threading.Thread(target=worker.run, name=worker.name, daemon=True))
+        for name, loop in (("outbox", _sender_loop), ("scheduler", _scheduler_loop)):
+            workers.append(
+                threading.Thread(target=loop, args=(app, stop, health), name=name, daemon=True)
+            )
+        for worker in workers:
+            if isinstance(worker, threading.Thread):
+                worker.start()
         return workers
 
     def _stop_workers(self, workers: list[Any], stop: threading.Event, app: App) -> None:
@@ -294,7 +298,11 @@ class Daemon:
         app = self.app
         presence = app.presence(self.health).__enter__()
         generation = threading.Event()
-        workers = self.start(app, generation)
+        try:
+            workers = self.start(app, generation)
+        except IntakeUnavailable:
+            presence.__exit__()
+            raise
         if app.settings.metrics.listen:
             metrics.enable(app.settings.metrics.listen, lambda: quarantine_held(app))
         systemd.notify("READY=1")
@@ -331,7 +339,12 @@ class Daemon:
             return app, workers, generation
         self._stop_workers(workers, generation, app)
         fresh = threading.Event()
-        new_workers = self.start(new_app, fresh)
+        try:
+            new_workers = self.start(new_app, fresh)
+        except IntakeUnavailable as exc:
+            log.error("reload refused, keeping the running settings: %s", exc)
+            new_app, new_workers = app, self.start(app, fresh)  # its port is free again
+        else:
+            log.info("settings reloaded")
         systemd.notify("READY=1")
-        log.info("settings reloaded")
         return new_app, new_workers, fresh
