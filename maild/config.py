@@ -546,6 +546,19 @@ def unused_local_config(explicit: str | None) -> Path | None:
     return local.resolve()
 
 
+def source(explicit: str | None) -> str:
+    """Which config this run read, or where it looked: for a message that must say
+    why maild sees another state than the one the reader has in mind."""
+    path = config_path(explicit)
+    if path is not None:
+        return f"config: {path}"
+    said = f"config: none found (looked for --config FILE, $MAILD_CONFIG, {DEFAULT_PATH})"
+    local = unused_local_config(explicit)
+    if local is not None:
+        return f"{said}; {local} is read only when named: maild --config {local} ..."
+    return f"{said}; name yours with --config FILE"
+
+
 def config_path(explicit: str | None) -> Path | None:
     """The file to read, or None for embedded defaults."""
     if explicit:

@@ -22,7 +22,7 @@ from sqlalchemy.exc import DBAPIError
 from maild import config, metrics
 from maild.adapters import systemd
 from maild.adapters.db.engine import mailbox_lock
-from maild.adapters.imap import ERRORS, ImapMailbox
+from maild.adapters.imap import ERRORS, ImapMailbox, explain
 from maild.adapters.intake_smtp import IntakeUnavailable, start_intake
 from maild.bootstrap import App, build
 from maild.config import Mailbox, Settings
@@ -61,6 +61,11 @@ def drain_mailbox(
     return drain(mailbox, ingest, plan)
 
 
+def described(box: Mailbox, exc: BaseException) -> str:
+    """An IMAP failure with the server's host:port and words; any other as it is."""
+    return explain(exc, f"{box.host}:{box.real_port}") if isinstance(exc, ERRORS) else str(exc)
+
+
 def run_once(app: App) -> int:
     """Take all waiting mail, run due jobs, send all due mail. Exit status for the CLI."""
     status = 0
@@ -74,7 +79,7 @@ def run_once(app: App) -> int:
                     with open_mailbox(box, index) as mailbox:
                         drain_mailbox(app, mailbox)
             except (*ERRORS, TransientError, DBAPIError) as exc:
-                log.error("mailbox %s: %s", box.key, exc)
+                log.error("mailbox %s: %s", box.key, described(box, exc))
                 status = 75
         app.scheduler.run_due()
         app.sender.drain()
@@ -120,8 +125,9 @@ class MailboxWorker:
         metrics.reconnect(self.box.key)
         self.alarm(exc)
         delay = backoff_seconds(failures, base=0.5, cap=RECONNECT_MAX_SECONDS)
-        log.warning("mailbox %s: %s; reconnecting in %.1f s", self.box.key, exc, delay)
-        self.health.beat(self.name, f"reconnecting in {delay:.0f} s: {exc}", delay)
+        said = described(self.box, exc)
+        log.warning("mailbox %s: %s; reconnecting in %.1f s", self.box.key, said, delay)
+        self.health.beat(self.name, f"reconnecting in {delay:.0f} s: {said}", delay)
         self.stop.wait(delay)
 
     def session(self) -> None:
@@ -157,17 +163,18 @@ class MailboxWorker:
 
     def alarm(self, exc: BaseException) -> None:
         """Not checked for alert_after_minutes: an ERROR and the operator told, once."""
-        self.health.note(self.name, connected=False, error=str(exc))
+        said = described(self.box, exc)
+        self.health.note(self.name, connected=False, error=said)
         quiet = time.monotonic() - self.last_ok
         if self.alerted or quiet < self.box.alert_after_minutes * 60:
             return
         self.alerted = True
         minutes = int(quiet // 60)
-        log.error("mailbox %s: not checked for %d minutes: %s", self.box.key, minutes, exc)
+        log.error("mailbox %s: not checked for %d minutes: %s", self.box.key, minutes, said)
         self.app.ingest.tell_operator(
             "operator/mailbox-down",
             f"mailbox-down-{self.box.key}-{self.app.ingest.clock():%Y%m%d%H%M}",
-            MailboxDown(mailbox=self.box.key, minutes=minutes, error=str(exc)),
+            MailboxDown(mailbox=self.box.key, minutes=minutes, error=said),
         )
 
 
