@@ -74,7 +74,7 @@ class IntakeHandler:
             )
         except TransientError as exc:
             log.warning("smtp intake: transient failure: %s", exc)
-            return self._each(
+            return per_recipient(
                 server, envelope, "451 4.3.0 Temporary failure, please try again later"
             )
         if size is not None and self.sizes is not None:
@@ -91,13 +91,13 @@ class IntakeHandler:
                 outcome.ticket_id or "-",
             )
         log.info("smtp intake: %s %s", outcome.verdict, outcome.ticket_id or "")
-        return self._each(server, envelope, "250 2.0.0 Message accepted")
+        return per_recipient(server, envelope, "250 2.0.0 Message accepted")
 
-    @staticmethod
-    def _each(server: Any, envelope: Any, reply: str) -> str:
-        """SMTP: one reply. LMTP: one reply per recipient."""
-        count = len(envelope.rcpt_tos) if getattr(server, "lmtp", False) else 1
-        return "\r\n".join([reply] * max(count, 1))
+
+def per_recipient(server: Any, envelope: Any, reply: str) -> str:
+    """SMTP: one reply. LMTP: one reply per recipient."""
+    count = len(envelope.rcpt_tos) if getattr(server, "lmtp", False) else 1
+    return "\r\n".join([reply] * max(count, 1))
 
 
 class EitherProtocol(SMTP):
@@ -111,7 +111,8 @@ class EitherProtocol(SMTP):
     async def smtp_MAIL(self, arg: str | None) -> None:
         """A client that declares a size over the hard limit (SIZE=) is refused at
         once, and the log says so."""
-        declared = _SIZE.search((arg or "").encode())
+        params = (arg or "").rpartition(">")[2]  # after the address: SIZE=<n> and the like
+        declared = _SIZE.search(params.encode())
         if declared and int(declared[1]) > self.sizes.refuse_over:
             log.warning(
                 "smtp intake: refused a mail from %s: it declares %s bytes, over max_bytes (%d)",
@@ -139,8 +140,9 @@ class EitherProtocol(SMTP):
         await self.push("354 End data with <CR><LF>.<CR><LF>")
         try:
             read = await read_data(self._reader, self.sizes.keep)
-        except asyncio.CancelledError:
-            read = None
+        except asyncio.CancelledError:  # the connection was reset: aiosmtpd cancels us
+            self._writer.close()
+            raise
         if read is None:
             log.info("smtp intake: the connection was lost during DATA")
             self._writer.close()
@@ -154,7 +156,7 @@ class EitherProtocol(SMTP):
                 (self.envelope.mail_from or "").strip("<>"),
                 self.sizes.refuse_over,
             )
-            reply = IntakeHandler._each(self, self.envelope, self.sizes.too_big(size))
+            reply = per_recipient(self, self.envelope, self.sizes.too_big(size))
             self._set_post_data_state()  # type: ignore[no-untyped-call]
             await self.push(reply)
             return
