@@ -23,6 +23,7 @@ import asyncio
 import errno
 import logging
 import re
+import socket
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -225,6 +226,7 @@ def start_intake(
     """Listen on host:port. `max_bytes`: how much of a mail is read (max_message_bytes);
     `refuse_over`: the hard limit (default four times that)."""
     sizes = Sizes(max_bytes, refuse_over or 4 * max_bytes)
+    free(host, port)
     controller = IntakeController(
         IntakeHandler(ingest, sizes),
         hostname=host,
@@ -235,10 +237,27 @@ def start_intake(
     )
     try:
         controller.start()
-    except OSError as exc:
+    except OSError as exc:  # taken between the check and the start: rare
+        if not controller.loop.is_closed():
+            controller.loop.close()
         raise IntakeUnavailable(unavailable(host, port, exc)) from exc
     log.info("intake listening on %s:%s (SMTP and LMTP)", host, port)
     return controller
+
+
+def free(host: str, port: int) -> None:
+    """Bind and let go, as asyncio would bind (SO_REUSEADDR: a port left in
+    TIME_WAIT by a restart is free): aiosmtpd finds a taken port only after its
+    whole ready_timeout, and leaves its loop open."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+    except OSError as exc:
+        raise IntakeUnavailable(unavailable(host, port, exc)) from exc
 
 
 def unavailable(host: str, port: int, exc: OSError) -> str:

@@ -203,3 +203,40 @@ def test_check_config_tries_the_relay_with_a_short_timeout(tmp_path):
     assert f"smtp 127.0.0.1:{port} (WARNING: 127.0.0.1:{port}: Connection refused)" in (
         result.output
     )
+
+
+def test_a_reload_onto_a_taken_port_keeps_the_running_settings(tmp_path, caplog):
+    import socket
+    import threading
+
+    from maild import config as settings_file
+    from maild.bootstrap import build, prepare
+    from maild.daemon import Daemon
+
+    port, taken = free_port(), free_port()
+    cfg = config(tmp_path, port)
+    settings, _ = settings_file.load(str(cfg))
+    prepare(settings)
+    daemon = Daemon(build(settings), str(cfg))
+    thread = threading.Thread(target=daemon.serve, daemon=True)
+    holder = socket.socket()
+    holder.bind(("127.0.0.1", taken))
+    holder.listen(1)
+    try:
+        thread.start()
+        wait_for_port(port)
+        cfg.write_text(cfg.read_text().replace(f":{port}", f":{taken}"))
+        daemon.reload.set()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and "reload refused" not in caplog.text:
+            time.sleep(0.1)
+        assert f"reload refused, keeping the running settings: 127.0.0.1:{taken} is in use" in (
+            caplog.text
+        )
+        wait_for_port(port)  # the old intake listens again
+        assert thread.is_alive()
+    finally:
+        daemon.stop.set()
+        thread.join(timeout=30)
+        holder.close()
+    assert not thread.is_alive()
