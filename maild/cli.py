@@ -422,7 +422,7 @@ def status(ctx: click.Context, as_json: bool, no_imap: bool) -> None:
     oldest = o.get("oldest_deferred_seconds")
     click.echo(
         f"outbox: {o['queued']} queued, {o['deferred']} deferred"
-        + (f" (the oldest for {oldest} s)" if oldest is not None else "")
+        + (f" (the oldest waiting {oldest} s)" if oldest is not None else "")
         + f", {o['failed']} failed, {o['sent']} sent"
     )
     for run_ in found["scheduler"]:

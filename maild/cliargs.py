@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import click
 
-JSON_HELP = "Print JSON instead of a table: stable field names, for scripts."
+JSON_HELP = "Print JSON instead of text: stable field names, for scripts."
 
 
 def hoist_config(args: list[str]) -> list[str]:

@@ -40,11 +40,11 @@ class Surveys:
         later = closed_at + timedelta(hours=self.settings.delay_hours)
         return self.hours(team).next_open(later)
 
-    def withdraw(self, store: Store, ticket: Ticket) -> None:
+    def withdraw(self, store: Store, ticket: Ticket, now: datetime) -> None:
         """The ticket opened again before its survey went out: nobody is asked how a
         ticket that is not done went."""
         if ticket.id is not None and store.withdraw_survey(ticket.id):
-            store.event(ticket.id, ticket.updated_at, "survey_withdrawn", None)
+            store.event(ticket.id, now, "survey_withdrawn", None)
 
     def offer(self, store: Store, ticket: Ticket, agent: str | None, now: datetime) -> None:
         """The ticket just closed: ask a while later, unless asked already or lately."""

@@ -215,7 +215,7 @@ class StaffDesk:
         if closing and ticket.merged_into is None and self.surveys is not None:
             self.surveys.offer(sm.store, ticket, ticket.agent or sm.person.email, sm.now)
         if reopening and self.surveys is not None:
-            self.surveys.withdraw(sm.store, ticket)
+            self.surveys.withdraw(sm.store, ticket, sm.now)
         return sent
 
     def _escalation_line(self, sm: StaffMail) -> str | None:
