@@ -178,7 +178,7 @@ def check_config(ctx: click.Context) -> None:
     for index, box in enumerate(settings.mailboxes):
         click.echo(f"    {box.key}: {probe.mailbox_login(box, index)}")
     out = (
-        f"smtp {settings.smtp.host}:{settings.smtp.real_port} ({probe.relay(settings.smtp)})"
+        f"smtp {settings.smtp.host}:{settings.smtp.real_port}: {probe.relay(settings.smtp)}"
         if settings.smtp
         else f"maildir {settings.maildir_path()}"
     )

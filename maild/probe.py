@@ -1,7 +1,7 @@
 """`maild check-config` tries what the config names, as it pings the database:
 each mailbox's IMAP login and the relay's connection (its TLS and login too),
 each bounded by a short timeout. One function a peer, each answering one line:
-"ok: ..." or "WARNING: host:port: the server's words". A new way to log in
+what worked, or "WARNING: " and the server's (or the network's) words. A new way to log in
 (OAuth2) is one more branch in `mailbox_login`, nothing else.
 """
 
@@ -54,8 +54,8 @@ def relay(smtp: Smtp, timeout: float = TIMEOUT) -> Found:
         code = transport.check()
     except smtplib.SMTPResponseException as exc:
         text = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else ""
-        return Found(False, f"{where}: {exc.smtp_code} {text}".strip())
+        return Found(False, f"{exc.smtp_code} {text}".strip())
     except (smtplib.SMTPException, OSError) as exc:
-        return Found(False, explain(exc, where))
-    login = " and login" if smtp.username else ""
-    return Found(code == 250, f"connection{login} OK ({smtp.security})")
+        return Found(False, explain(exc, where).removeprefix(f"{where}: "))
+    login = ", login OK" if smtp.username else ""
+    return Found(code == 250, f"answers, security {smtp.security}{login}")
