@@ -17,11 +17,10 @@ from zoneinfo import ZoneInfo
 import click
 from sqlalchemy.exc import DBAPIError
 
-from maild import config, probe, views
+from maild import config, views
 from maild.adapters import logs, memory, systemd
 from maild.adapters.db.engine import backup as engine_backup
 from maild.adapters.db.engine import db_cause, ping
-from maild.adapters.intake_smtp import IntakeUnavailable
 from maild.bootstrap import App, NotPrepared, build, prepare
 from maild.cliargs import JSON_HELP, ConfigAnywhere
 from maild.core import compose
@@ -167,6 +166,8 @@ def init(path: str, force: bool, state_dir: str | None) -> None:
 @click.pass_context
 def check_config(ctx: click.Context) -> None:
     """Check the config; name every wrong key and exit 78 when one is wrong."""
+    from maild import probe  # imapclient and smtplib: not for every command's start
+
     settings, path = _settings(ctx)
     click.echo(f"config: {path or 'embedded defaults'}: OK")
     click.echo(f"  support:   {settings.support.name} <{settings.support.address}>")
@@ -217,6 +218,7 @@ def config_warnings(settings: config.Settings, explicit: str | None) -> list[str
 @click.pass_context
 def run(ctx: click.Context, once: bool) -> None:
     """Run the daemon (or one pass with --once)."""
+    from maild.adapters.intake_smtp import IntakeUnavailable
     from maild.daemon import Daemon, run_once
 
     memory.return_big_buffers()
