@@ -190,7 +190,8 @@ def build(settings: Settings, clock: Callable[[], datetime] | None = None) -> Ap
         receipts=settings.receipts.mode,
         expire_after=timedelta(hours=settings.approvals.expire_after_hours),
     )
-    surveys = Surveys(people, addressing, queue, settings.survey)
+    team_targets = targets_for(settings)
+    surveys = Surveys(people, addressing, queue, settings.survey, lambda t: team_targets(t).hours)
     monitor = Monitor(
         people,
         addressing,
@@ -242,7 +243,7 @@ def build(settings: Settings, clock: Callable[[], datetime] | None = None) -> Ap
         addressing=addressing,
         queue=queue,
         managers={t.name: t.manager for t in settings.teams if t.manager},
-        for_team=targets_for(settings),
+        for_team=team_targets,
         teams=[t.name for t in settings.teams],
     )
     remind_every = timedelta(hours=settings.approvals.remind_every_hours)

@@ -25,15 +25,19 @@ from maild.adapters.db.engine import backup as engine_backup
 from maild.adapters.db.engine import db_cause, ping
 from maild.adapters.db.store import Store
 from maild.bootstrap import App, NotPrepared, build, prepare
+from maild.cliargs import JSON_HELP, ConfigAnywhere
 from maild.core import compose, mail
 from maild.core import reply as replies
 from maild.core.intake import RawMail, TransientError, Verdict
 from maild.core.model import OutboxStatus, QuarantineStatus, TicketStatus
 from maild.core.retry import backoff_seconds
+from maild.core.text import duration_words
 from maild.services import retention
 from maild.services.inspect import inspect as dry_run_inspect
+from maild.timeline import sentence as event_words
 
 EX_TEMPFAIL = 75
+EX_NOT_RUNNING = 3  # `maild status` with no live maild, as `systemctl status` says it
 log = logging.getLogger("maild")
 
 
@@ -73,7 +77,8 @@ def _app(
             app = build(settings)
         except NotPrepared as exc:
             click.echo(
-                f"maild: not set up yet: {exc}. Run `maild migrate` first "
+                f"maild: not set up yet: {exc}.\n{config.source(ctx.obj.get('config'))}\n"
+                "Run `maild migrate` first with the same config "
                 "(maild run and maild ingest do it themselves).",
                 err=True,
             )
@@ -110,13 +115,15 @@ def _print(rows: list[dict[str, Any]], as_json: bool, columns: list[str]) -> Non
         click.echo("  ".join(str(row.get(c) or "")[:60].ljust(widths[c]) for c in columns))
 
 
-@click.group()
+@click.group(cls=ConfigAnywhere)
 @click.option(
     "--config",
     "config_file",
     metavar="FILE",
-    help="Config file (default: $MAILD_CONFIG, else /etc/maild/maild.toml).",
+    help="Config file (default: $MAILD_CONFIG, else /etc/maild/maild.toml); "
+    "before or after the command's name.",
 )
+@click.version_option(package_name="maild", prog_name="maild", message="%(prog)s %(version)s")
 @click.pass_context
 def main(ctx: click.Context, config_file: str | None) -> None:
     """maild: an email-driven ticketing daemon."""
@@ -202,6 +209,8 @@ def _invoked_as() -> str:
 @click.pass_context
 def check_config(ctx: click.Context) -> None:
     """Check the config; name every wrong key and exit 78 when one is wrong."""
+    from maild import probe  # imapclient and smtplib: not for every command's start
+
     settings, path = _settings(ctx)
     click.echo(f"config: {path or 'embedded defaults'}: OK")
     click.echo(f"  support:   {settings.support.name} <{settings.support.address}>")
@@ -212,8 +221,10 @@ def check_config(ctx: click.Context) -> None:
     for line in _key_check(settings, reachable=ok):
         click.echo(f"  {line}")
     click.echo(f"  mailboxes: {', '.join(b.key for b in settings.mailboxes) or 'none'}")
+    for index, box in enumerate(settings.mailboxes):
+        click.echo(f"    {box.key}: {probe.mailbox_login(box, index)}")
     out = (
-        f"smtp {settings.smtp.host}:{settings.smtp.real_port}"
+        f"smtp {settings.smtp.host}:{settings.smtp.real_port}: {probe.relay(settings.smtp)}"
         if settings.smtp
         else f"maildir {settings.maildir_path()}"
     )
@@ -280,6 +291,7 @@ def config_warnings(settings: config.Settings, explicit: str | None) -> list[str
 @click.pass_context
 def run(ctx: click.Context, once: bool) -> None:
     """Run the daemon (or one pass with --once)."""
+    from maild.adapters.intake_smtp import IntakeUnavailable
     from maild.daemon import Daemon, run_once
 
     memory.return_big_buffers()
@@ -290,7 +302,11 @@ def run(ctx: click.Context, once: bool) -> None:
         log.warning(warning)
     daemon = Daemon(app, ctx.obj.get("config"))
     daemon.install_signals()
-    ctx.exit(daemon.serve())
+    try:
+        ctx.exit(daemon.serve())
+    except IntakeUnavailable as exc:  # another maild has the port, most likely
+        click.echo(f"maild: {exc}", err=True)
+        ctx.exit(EX_TEMPFAIL)
 
 
 @main.command()
@@ -313,7 +329,7 @@ def ingest(ctx: click.Context, source: Any) -> None:
 
 
 @main.command()
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 @click.option("--status", type=click.Choice([str(s) for s in TicketStatus]))
 @click.option("--limit", default=100, show_default=True)
 @click.option("--due", is_flag=True, help="Tickets waiting for a person, soonest target first.")
@@ -336,7 +352,7 @@ def _due(app: App) -> list[dict[str, Any]]:
 
 @main.command()
 @click.argument("number", type=int)
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 @click.option("--full", is_flag=True, help="Customer replies whole, with the mail they quoted.")
 @click.pass_context
 def ticket(ctx: click.Context, number: int, as_json: bool, full: bool) -> None:
@@ -374,8 +390,8 @@ def ticket(ctx: click.Context, number: int, as_json: bool, full: bool) -> None:
             for note in item["notes"]:
                 click.echo(f"(note: {note})")
         else:
-            detail = ", ".join(f"{k}={v}" for k, v in item["detail"].items() if v)
-            click.echo(f"\n*** {item['at']} {item['kind']} {item['actor'] or ''} {detail}")
+            said = event_words(item["kind"], item["actor"], item["detail"])
+            click.echo(f"\n*** {item['at']} {said}")
 
 
 def _whole_text(app: App, store: Store, inbound_id: int | None) -> str | None:
@@ -392,7 +408,7 @@ def _whole_text(app: App, store: Store, inbound_id: int | None) -> str | None:
 
 
 @main.command()
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 @click.option("--status", type=click.Choice([str(s) for s in OutboxStatus]))
 @click.option("--limit", default=100, show_default=True)
 @click.pass_context
@@ -406,7 +422,7 @@ def outbox(ctx: click.Context, as_json: bool, status: str | None, limit: int) ->
 
 
 @main.group(invoke_without_command=True)
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 @click.pass_context
 def quarantine(ctx: click.Context, as_json: bool) -> None:
     """Mail maild could not read or act on, kept with its raw bytes (default: list)."""
@@ -416,7 +432,7 @@ def quarantine(ctx: click.Context, as_json: bool) -> None:
 
 
 @quarantine.command("list")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 @click.pass_context
 def quarantine_list(ctx: click.Context, as_json: bool = False) -> None:
     """List quarantined mails."""
@@ -428,7 +444,7 @@ def quarantine_list(ctx: click.Context, as_json: bool = False) -> None:
 
 @quarantine.command("show")
 @click.argument("number", type=int)
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 @click.pass_context
 def quarantine_show(ctx: click.Context, number: int, as_json: bool) -> None:
     """Show one quarantined mail: the error, the traceback and the raw mail."""
@@ -473,7 +489,7 @@ def quarantine_retry(ctx: click.Context, number: int) -> None:
 
 
 @main.command()
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 @click.option("--no-imap", is_flag=True, help="Do not ask the mailboxes how much mail waits.")
 @click.pass_context
 def status(ctx: click.Context, as_json: bool, no_imap: bool) -> None:
@@ -486,13 +502,14 @@ def status(ctx: click.Context, as_json: bool, no_imap: bool) -> None:
         found = report.report(app, store, app.ingest.clock(), ask_mailboxes=not no_imap)
     if as_json:
         click.echo(json.dumps(found, indent=2, default=str))
-        return
+        ctx.exit(0 if found["running"] else EX_NOT_RUNNING)
     click.echo(f"database: {found['database']}")
     for line in report.key_lines(found["token_key"]):
         click.echo(line)
+    if not found["running"]:
+        click.echo(f"maild: not running{_last_seen(found['last_seen'])}")
     for i in found["instances"]:
-        alive = "running" if i["alive"] else "gone"
-        click.echo(f"maild {i['id']}: {alive}, seen {i['seen_seconds_ago']} s ago")
+        click.echo(f"maild {i['id']}: running, seen {i['seen_seconds_ago']} s ago")
         for worker, w in i["workers"].items():
             click.echo(f"  {worker}: {'STUCK, ' if w.get('stuck') else ''}{w.get('state')}")
     for m in found["mailboxes"]:
@@ -503,13 +520,22 @@ def status(ctx: click.Context, as_json: bool, no_imap: bool) -> None:
             f" waiting: {waiting}"
         )
     o = found["outbox"]
+    oldest = o.get("oldest_deferred_seconds")
     click.echo(
         f"outbox: {o['queued']} queued, {o['deferred']} deferred"
-        f" (oldest {o.get('oldest_deferred_seconds', '-')} s), {o['failed']} failed,"
-        f" {o['sent']} sent"
+        + (f" (the oldest waiting {oldest} s)" if oldest is not None else "")
+        + f", {o['failed']} failed, {o['sent']} sent"
     )
     for run_ in found["scheduler"]:
         click.echo(f"job {run_['job']}: last period {run_['period']} at {run_['started_at']}")
+    ctx.exit(0 if found["running"] else EX_NOT_RUNNING)
+
+
+def _last_seen(last: dict[str, Any] | None) -> str:
+    if last is None:
+        return ""
+    ago = duration_words(last["seen_seconds_ago"] / 86400)
+    return f" (the last one, pid {last['pid']} on {last['host']}, was seen {ago} ago)"
 
 
 @main.command()
@@ -569,7 +595,7 @@ def reply(ctx: click.Context, ticket: int, person: str, text: str | None) -> Non
 
 @main.command()
 @click.argument("source", type=click.File("rb"))
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 @click.pass_context
 def inspect(ctx: click.Context, source: Any, as_json: bool) -> None:
     """Dry run: what maild would do with the mail in FILE (or -), changing nothing."""
@@ -598,7 +624,7 @@ def inspect(ctx: click.Context, source: Any, as_json: bool) -> None:
 
 
 @main.command()
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 @click.option("--agent", metavar="EMAIL", help="Only this agent's credits.")
 @click.option(
     "--since",
@@ -630,7 +656,7 @@ def ledger(ctx: click.Context, as_json: bool, agent: str | None, since: Any) -> 
 
 
 @main.command()
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 @click.pass_context
 def escalations(ctx: click.Context, as_json: bool) -> None:
     """Open escalations: stale ones first, then the longest wait."""

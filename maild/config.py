@@ -21,7 +21,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import email_validator
 from email_validator import EmailNotValidError, validate_email
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from sqlalchemy.engine import make_url
 
 from maild.adapters.calendar import holidays_from_ics
@@ -137,6 +144,9 @@ class IntakeSmtp(Strict):
     enabled: bool = True
     listen: str = "127.0.0.1:2525"
     protocol: Literal["smtp", "lmtp"] = "smtp"
+    # The hard limit: a bigger mail is refused (552). Up to it, a mail over
+    # max_message_bytes is kept as IMAP keeps it: its text, its attachments named.
+    max_bytes: int = Field(default=100_000_000, gt=0)
 
     @field_validator("listen")
     @classmethod
@@ -158,6 +168,15 @@ class Intake(Strict):
     max_attachment_bytes: int = Field(default=10_000_000, ge=0)
     acks_per_sender_per_day: int = Field(default=3, ge=0)
     tickets_per_sender_per_hour: int = Field(default=5, ge=1)
+
+    @model_validator(mode="after")
+    def _hard_limit(self) -> Intake:
+        if self.smtp.max_bytes < self.max_message_bytes:
+            raise ValueError(
+                f"intake.smtp.max_bytes ({self.smtp.max_bytes}) is under max_message_bytes "
+                f"({self.max_message_bytes}): the SMTP intake would refuse mail it could keep"
+            )
+        return self
 
 
 class Agent(Strict):
@@ -308,6 +327,9 @@ class SurveySettings(Strict):
     # When a ticket closes, one question to the customer, answered by reply.
     enabled: bool = True
     every_days: int = Field(default=30, ge=1)  # never more often to one customer
+    # Sent this long after the closing (then at the team's next working moment):
+    # asked in the same second, the customer has not yet seen whether it is solved.
+    delay_hours: float = Field(default=24, ge=0)
 
 
 class Retention(Strict):
@@ -524,6 +546,19 @@ def unused_local_config(explicit: str | None) -> Path | None:
     if used is not None and used.is_file() and used.resolve() == local.resolve():
         return None
     return local.resolve()
+
+
+def source(explicit: str | None) -> str:
+    """Which config this run read, or where it looked: for a message that must say
+    why maild sees another state than the one the reader has in mind."""
+    path = config_path(explicit)
+    if path is not None:
+        return f"config: {path}"
+    said = f"config: none found (looked for --config FILE, $MAILD_CONFIG, {DEFAULT_PATH})"
+    local = unused_local_config(explicit)
+    if local is not None:
+        return f"{said}; {local} is read only when named: maild --config {local} ..."
+    return f"{said}; name yours with --config FILE"
 
 
 def config_path(explicit: str | None) -> Path | None:

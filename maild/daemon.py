@@ -23,8 +23,8 @@ from sqlalchemy.exc import DBAPIError
 from maild import config, metrics
 from maild.adapters import systemd
 from maild.adapters.db.engine import mailbox_lock
-from maild.adapters.imap import ERRORS, ImapMailbox
-from maild.adapters.intake_smtp import start_intake
+from maild.adapters.imap import ERRORS, ImapMailbox, explain
+from maild.adapters.intake_smtp import IntakeUnavailable, start_intake
 from maild.bootstrap import App, build
 from maild.config import Mailbox, Settings
 from maild.core.contexts import MailboxDown
@@ -62,6 +62,11 @@ def drain_mailbox(
     return drain(mailbox, ingest, plan)
 
 
+def described(box: Mailbox, exc: BaseException) -> str:
+    """An IMAP failure with the server's host:port and words; any other as it is."""
+    return explain(exc, f"{box.host}:{box.real_port}") if isinstance(exc, ERRORS) else str(exc)
+
+
 def run_once(app: App) -> int:
     """Take all waiting mail, run due jobs, send all due mail. Exit status for the CLI."""
     status = 0
@@ -75,7 +80,7 @@ def run_once(app: App) -> int:
                     with open_mailbox(box, index) as mailbox:
                         drain_mailbox(app, mailbox)
             except (*ERRORS, TransientError, DBAPIError) as exc:
-                log.error("mailbox %s: %s", box.key, exc)
+                log.error("mailbox %s: %s", box.key, described(box, exc))
                 status = 75
         app.scheduler.run_due()
         app.sender.drain()
@@ -121,8 +126,9 @@ class MailboxWorker:
         metrics.reconnect(self.box.key)
         self.alarm(exc)
         delay = backoff_seconds(failures, base=0.5, cap=RECONNECT_MAX_SECONDS)
-        log.warning("mailbox %s: %s; reconnecting in %.1f s", self.box.key, exc, delay)
-        self.health.beat(self.name, f"reconnecting in {delay:.0f} s: {exc}", delay)
+        said = described(self.box, exc)
+        log.warning("mailbox %s: %s; reconnecting in %.1f s", self.box.key, said, delay)
+        self.health.beat(self.name, f"reconnecting in {delay:.0f} s: {said}", delay)
         self.stop.wait(delay)
 
     def session(self) -> None:
@@ -158,17 +164,18 @@ class MailboxWorker:
 
     def alarm(self, exc: BaseException) -> None:
         """Not checked for alert_after_minutes: an ERROR and the operator told, once."""
-        self.health.note(self.name, connected=False, error=str(exc))
+        said = described(self.box, exc)
+        self.health.note(self.name, connected=False, error=said)
         quiet = time.monotonic() - self.last_ok
         if self.alerted or quiet < self.box.alert_after_minutes * 60:
             return
         self.alerted = True
         minutes = int(quiet // 60)
-        log.error("mailbox %s: not checked for %d minutes: %s", self.box.key, minutes, exc)
+        log.error("mailbox %s: not checked for %d minutes: %s", self.box.key, minutes, said)
         self.app.ingest.tell_operator(
             "operator/mailbox-down",
             f"mailbox-down-{self.box.key}-{self.app.ingest.clock():%Y%m%d%H%M}",
-            MailboxDown(mailbox=self.box.key, minutes=minutes, error=str(exc)),
+            MailboxDown(mailbox=self.box.key, minutes=minutes, error=said),
         )
 
 
@@ -253,17 +260,10 @@ class Daemon:
         self.health = health or Health()
 
     def start(self, app: App, stop: threading.Event) -> list[Any]:
+        """The intake first: when its port is taken (IntakeUnavailable), nothing else
+        has started."""
         health = self.health
         workers: list[Any] = []
-        for index, box in enumerate(app.settings.mailboxes):
-            worker = MailboxWorker(app, box, index, stop, health)
-            workers.append(threading.Thread(target=worker.run, name=worker.name, daemon=True))
-        for name, loop in (("outbox", _sender_loop), ("scheduler", _scheduler_loop)):
-            workers.append(
-                threading.Thread(target=loop, args=(app, stop, health), name=name, daemon=True)
-            )
-        for worker in workers:
-            worker.start()
         intake = app.settings.intake.smtp
         if intake.enabled:
             host, port = intake.host_port
@@ -273,9 +273,20 @@ class Daemon:
                     host,
                     port,
                     app.settings.intake.max_message_bytes,
-                    app.settings.intake.smtp.protocol,
+                    intake.protocol,
+                    refuse_over=intake.max_bytes,
                 )
             )
+        for index, box in enumerate(app.settings.mailboxes):
+            worker = MailboxWorker(app, box, index, stop, health)
+            workers.append(threading.Thread(target=worker.run, name=worker.name, daemon=True))
+        for name, loop in (("outbox", _sender_loop), ("scheduler", _scheduler_loop)):
+            workers.append(
+                threading.Thread(target=loop, args=(app, stop, health), name=name, daemon=True)
+            )
+        for worker in workers:
+            if isinstance(worker, threading.Thread):
+                worker.start()
         return workers
 
     def _stop_workers(self, workers: list[Any], stop: threading.Event, app: App) -> None:
@@ -296,7 +307,11 @@ class Daemon:
         app = self.app
         presence = app.presence(self.health).__enter__()
         generation = threading.Event()
-        workers = self.start(app, generation)
+        try:
+            workers = self.start(app, generation)
+        except IntakeUnavailable:
+            presence.__exit__()
+            raise
         if app.settings.metrics.listen:
             metrics.enable(app.settings.metrics.listen, lambda: quarantine_held(app))
         systemd.notify("READY=1")
@@ -333,7 +348,12 @@ class Daemon:
             return app, workers, generation
         self._stop_workers(workers, generation, app)
         fresh = threading.Event()
-        new_workers = self.start(new_app, fresh)
+        try:
+            new_workers = self.start(new_app, fresh)
+        except IntakeUnavailable as exc:
+            log.error("reload refused, keeping the running settings: %s", exc)
+            new_app, new_workers = app, self.start(app, fresh)  # its port is free again
+        else:
+            log.info("settings reloaded")
         systemd.notify("READY=1")
-        log.info("settings reloaded")
         return new_app, new_workers, fresh

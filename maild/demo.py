@@ -6,7 +6,7 @@ from __future__ import annotations
 import mailbox
 import shutil
 import tempfile
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -149,8 +149,11 @@ def _found(box: mailbox.Maildir, to: str, subject: str) -> EmailMessage:
     raise LookupError(f"no mail to {to} about {subject!r}")
 
 
-def _coach_and_rate(app: App, box: mailbox.Maildir, seen: set[str], request: EmailMessage) -> None:
-    """Maria coaches Dana on the full refund; Sam rates his closed ticket."""
+def _coach_and_rate(
+    app: App, clock: ManualClock, box: mailbox.Maildir, seen: set[str], request: EmailMessage
+) -> None:
+    """Maria coaches Dana on the full refund; the next morning Sam is asked how it
+    went, and rates it."""
     _step(
         app,
         "Maria coaches Dana, from the approval request: words, no power taken away",
@@ -173,9 +176,17 @@ def _coach_and_rate(app: App, box: mailbox.Maildir, seen: set[str], request: Ema
         ),
     )
     _show_new_mail(box, seen)
+    clock.now = START + timedelta(days=1)
+    click.secho(
+        "\n== The next morning, a day after the closing, Sam is asked how it went",
+        fg="cyan",
+        bold=True,
+    )
+    app.sender.drain()
+    _show_new_mail(box, seen)
     _step(
         app,
-        "Sam answers the survey that came when his ticket closed: a rating",
+        "Sam answers the survey: a rating",
         _customer_mail(
             "Re: [#1] How did we do?",
             "Good, Dana sorted it out quickly. Thank you!",
@@ -358,7 +369,7 @@ def _demo(state: Path, kept: bool) -> None:
     _show_new_mail(box, seen)
 
     _targets_and_handover(app, clock, box, seen)
-    _coach_and_rate(app, box, seen, request)
+    _coach_and_rate(app, clock, box, seen, request)
 
     with app.db.transaction() as store:
         click.secho("\n== Ledger", fg="cyan", bold=True)
@@ -372,11 +383,14 @@ def _demo(state: Path, kept: bool) -> None:
         for t in store.tickets():
             click.echo(f"   #{t.id} [{t.status}] {t.customer}: {t.subject}")
     click.secho(
-        "\n== Maria's daily summary (for today, so the demo has numbers)", fg="cyan", bold=True
+        "\n== Maria's daily summary for Monday, as she reads it on Tuesday"
+        " (Sam's rating counts in Tuesday's)",
+        fg="cyan",
+        bold=True,
     )
     now = clock()
     with app.db.transaction() as store:
-        built = app.summaries.build(store, "maria@acme.example", now.date(), now)
+        built = app.summaries.build(store, "maria@acme.example", START.date(), now)
     notice = app.summaries.notice(built)
     renderer = app.ingest.queue.renderer
     click.echo("     Subject: " + renderer.part(notice, "subject").strip())

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from maild.adapters.db.store import Store
-from maild.adapters.imap import ERRORS
+from maild.adapters.imap import ERRORS, explain
 from maild.bootstrap import App
 from maild.daemon import open_mailbox
 from maild.services.presence import DEAD_AFTER
@@ -21,10 +21,13 @@ from maild.services.presence import DEAD_AFTER
 def report(app: App, store: Store, now: datetime, ask_mailboxes: bool = True) -> dict[str, Any]:
     instances = [_instance(i, now) for i in store.instances()]
     running = [i for i in instances if i["alive"]]
+    gone = sorted((i for i in instances if not i["alive"]), key=lambda i: i["seen_seconds_ago"])
     return {
         "database": app.settings.database_label(),
         "token_key": _token_key(app, running),
-        "instances": instances,
+        "running": bool(running),
+        "instances": running,  # a process not seen for a while is not listed as present
+        "last_seen": gone[0] if gone and not running else None,  # when none runs: the last
         "mailboxes": [_mailbox(app, index, running, ask_mailboxes) for index in _boxes(app)],
         "outbox": _outbox(store, now),
         "scheduler": [
@@ -103,7 +106,7 @@ def _mailbox(app: App, index: int, running: list[dict[str, Any]], ask: bool) -> 
             with open_mailbox(box, index) as mailbox:
                 out["waiting"] = mailbox.waiting()
         except ERRORS as exc:
-            out["error"] = f"{type(exc).__name__}: {exc}"
+            out["error"] = explain(exc, f"{box.host}:{box.real_port}")
     return out
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import socket
 import ssl
 import time
@@ -48,6 +49,28 @@ KEPT_NEWS = ("EXISTS", "RECENT")  # as imaplib keeps them between commands
 # this many UIDs at a time (at most ~11 kB). A batch (at most 5,000 mails, see
 # config) stays under the limit too.
 UIDS_PER_COMMAND = 1000
+
+
+_BYTES_REPR = re.compile(r"""\bb(['"])(.*?)\1""")
+
+
+class MailboxError(IMAPClientError):  # type: ignore[misc]  # imapclient is untyped
+    """An IMAP failure said for a person: host:port, then the server's own words."""
+
+
+def explain(exc: BaseException, where: str) -> str:
+    """`127.0.0.1:143: [AUTHENTICATIONFAILED] Authentication failed.`, not
+    `b'[AUTHENTICATIONFAILED] ...'`: imaplib puts the server's answer in its
+    exceptions as the repr of bytes."""
+    if isinstance(exc, MailboxError):
+        return str(exc)
+    if isinstance(exc, TimeoutError | socket.timeout):
+        text = "timed out"
+    elif isinstance(exc, OSError) and not isinstance(exc, ssl.SSLError) and exc.strerror:
+        text = exc.strerror
+    else:
+        text = _BYTES_REPR.sub(lambda m: m[2], str(exc)) or type(exc).__name__
+    return f"{where}: {text}"
 
 
 def _keepalive(sock: socket.socket) -> None:
@@ -82,16 +105,32 @@ class ImapMailbox:
     ) -> None:
         self.close()
 
+    @property
+    def where(self) -> str:
+        return f"{self.config.host}:{self.config.real_port}"
+
     def connect(self) -> None:
         c = self.config
         context = ssl.create_default_context(cafile=c.ca_file)
-        client = IMAPClient(
-            c.host,
-            port=c.real_port,
-            ssl=c.security == "tls",
-            ssl_context=context,
-            timeout=self.timeout,
-        )
+        try:
+            client = IMAPClient(
+                c.host,
+                port=c.real_port,
+                ssl=c.security == "tls",
+                ssl_context=context,
+                timeout=self.timeout,
+            )
+        except ERRORS as exc:
+            raise MailboxError(explain(exc, self.where)) from exc
+        try:
+            self._start(client, context)
+        except ERRORS as exc:
+            with contextlib.suppress(*ERRORS):
+                client.shutdown()  # a refused login must not leave the socket open
+            raise MailboxError(explain(exc, self.where)) from exc
+
+    def _start(self, client: IMAPClient, context: ssl.SSLContext) -> None:
+        c = self.config
         if c.security == "starttls":
             client.starttls(context)
         _keepalive(client.socket())

@@ -24,7 +24,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from maild.core.notices import Notice
 from maild.core.robots import LOOP_HEADER
-from maild.core.text import one_line
+from maild.core.text import duration_words, one_line
 
 
 class _Wire(Compat32):
@@ -73,6 +73,9 @@ def _part(text: str, subtype: str) -> MIMEText:
     return MIMEText(text, subtype, charset)  # type: ignore[arg-type]
 
 
+FILTERS = {"duration": duration_words}  # 0.4 days -> "9 hours", never "0.4 days"
+
+
 class Renderer:
     def __init__(self, templates_dir: Path, support: str, support_name: str) -> None:
         self.env = Environment(
@@ -82,6 +85,7 @@ class Renderer:
             keep_trailing_newline=True,
             auto_reload=False,  # templates change with a restart or SIGHUP, not per mail
         )
+        self.env.filters.update(FILTERS)
         self.support = support
         self.support_name = support_name
 

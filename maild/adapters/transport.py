@@ -90,6 +90,14 @@ class SmtpTransport:
             raise
         return conn
 
+    def check(self) -> int:
+        """Connect as a send would (TLS, AUTH), then NOOP: its code. For check-config."""
+        conn = self._connect()
+        try:
+            return int(conn.noop()[0])
+        finally:
+            conn.close()
+
     @staticmethod
     def _login(conn: smtplib.SMTP, username: str, password: str) -> None:
         """AUTH PLAIN when offered: one attempt, one clear answer. smtplib's login()

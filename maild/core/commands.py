@@ -9,6 +9,7 @@ amount like `-5`, `1e3`, `NaN`, `20,00` or `10.999` is an error with a reason.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -251,7 +252,10 @@ def _credit_effect(ctx: Context, args: Mapping[str, object]) -> Change:
     return Change(
         ctx.ticket,
         f"credited {shown} to {ctx.ticket.customer}{because}",
-        announce=f"A credit of {shown} has been added to your account{because}.",
+        # The reason is for the ledger, the receipt and the manager ("goodwill",
+        # "sorry", "customer is difficult"): the customer is told the amount, and an
+        # agent who wants to say why writes it in the answer.
+        announce=f"A credit of {shown} has been added to your account.",
         credit=Credit(amount, currency, reason),
     )
 
@@ -650,7 +654,7 @@ def parse_block(text: str, role: Role, registry: Mapping[str, Spec] = REGISTRY) 
         name, _, args = raw[1:].strip().partition(" ")
         spec = registry.get(name.lower())
         if spec is None:
-            errors.append(CommandError(number, raw, f"unknown command '#{name}'"))
+            errors.append(CommandError(number, raw, unknown(name, role, registry)))
             continue
         if role not in spec.roles:
             errors.append(CommandError(number, raw, f"#{spec.name} is not a command for {role}s"))
@@ -660,6 +664,15 @@ def parse_block(text: str, role: Role, registry: Mapping[str, Spec] = REGISTRY) 
         except ArgumentError as exc:
             errors.append(CommandError(number, raw, f"#{spec.name}: {exc} (usage: {spec.usage})"))
     return Block(tuple(commands), tuple(errors), reply)
+
+
+def unknown(name: str, role: Role, registry: Mapping[str, Spec] = REGISTRY) -> str:
+    """The reason for a name no spec has: the closest command this person may use,
+    if one is close (a typo), and where the whole list is."""
+    mine = [s.name for s in commands_for(role, registry)]
+    close = difflib.get_close_matches(name.lower(), mine, n=1, cutoff=0.6)
+    guess = f": did you mean #{close[0]}?" if close else ""
+    return f"unknown command '#{name}'{guess} (#help lists your commands)"
 
 
 def commands_for(role: Role, registry: Mapping[str, Spec] = REGISTRY) -> list[Spec]:

@@ -85,6 +85,7 @@ class Receipt(View):
     auth_failed: str | None = None
     macros: tuple[str, ...] = ()  # #macros: the canned replies
     unsure: str | None = None  # lines kept that might have been the quote
+    unsent: str | None = None  # a refused mail's words, quoted so they can be sent again
 
 
 @dataclass(frozen=True)

@@ -118,12 +118,9 @@ def crossed(limits: Limits, usage: Usage, amount: Decimal) -> list[tuple[str, st
     for key, used, limit, what in checks:
         if used + amount > limit:
             left = max(limit - used, Decimal(0))
-            found.append(
-                (
-                    key,
-                    f"{money(amount, c)} is over {what} ({money(limit, c)}, {money(left, c)} left)",
-                )
-            )
+            # A per-credit limit is not a budget: nothing of it is "left".
+            rest = "" if key == "credit_per_ticket" else f", {money(left, c)} left"
+            found.append((key, f"{money(amount, c)} is over {what} ({money(limit, c)}{rest})"))
     return found
 
 

@@ -81,3 +81,15 @@ def one_line(value: str, limit: int = 200) -> str:
     """A value safe for a header: no CR, LF or other control characters."""
     cleaned = " ".join(_CONTROL.sub(" ", value).split())
     return cleaned[:limit]
+
+
+def duration_words(days: float) -> str:
+    """A wait as a person says it: "less than an hour", "5 hours", "1 day", "2.5 days"
+    (never "0.0 days")."""
+    hours = days * 24
+    if hours < 1:
+        return "less than an hour"
+    if days < 1:
+        return "1 hour" if int(hours) == 1 else f"{int(hours)} hours"
+    shown = f"{days:.1f}".removesuffix(".0")
+    return "1 day" if shown == "1" else f"{shown} days"

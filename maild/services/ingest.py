@@ -277,6 +277,8 @@ class Ingest:
         ticket.status, ticket.closed_at = TicketStatus.OPEN, None
         why = "the customer wrote again"
         a.store.event(ticket.id, a.now, "reopened", a.mail.from_addr, reason=why)
+        if self.surveys is not None:
+            self.surveys.withdraw(a.store, ticket, a.now)
         if self.monitor is not None:
             seen = Seen(REOPENED, f"{a.mail.from_addr} wrote again after it was closed")
             self.monitor.saw(a.store, ticket, seen, a.now)

@@ -59,7 +59,11 @@ class Queue:
     renderer: Renderer
     envelope_from: str
 
-    def __call__(self, store: Store, out: Sequence[Notice], now: datetime) -> None:
+    def __call__(
+        self, store: Store, out: Sequence[Notice], now: datetime, at: datetime | None = None
+    ) -> None:
+        """`at`: not sent before then (and dated then), e.g. a survey a day after closing."""
+        at = at or now
         # Message-IDs derive from the mail that caused them, already checked unique.
         store.insert_many(
             Outbox,
@@ -70,10 +74,10 @@ class Queue:
                     "template": n.template,
                     "recipients": [n.to_addr, *n.cc],
                     "envelope_from": self.envelope_from,
-                    "raw": self.renderer.render(n, now),
+                    "raw": self.renderer.render(n, at),
                     "status": OutboxStatus.QUEUED,
                     "attempts": 0,
-                    "next_attempt_at": now,
+                    "next_attempt_at": at,
                     "last_error": None,
                     "results": {},
                     "created_at": now,

@@ -9,7 +9,8 @@ joins the ticket (and reopens it) as always.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from maild.adapters.db.models import Survey, Ticket
@@ -18,6 +19,7 @@ from maild.config import SurveySettings
 from maild.core import notices, ratings, reply
 from maild.core.contexts import Rated
 from maild.core.contexts import Survey as SurveyView
+from maild.core.hours import Always, BusinessHours
 from maild.core.people import Directory
 from maild.services.arrival import Arrival
 from maild.services.rows import Queue, record_message
@@ -29,9 +31,23 @@ class Surveys:
     addressing: notices.Addressing
     queue: Queue
     settings: SurveySettings
+    hours: Callable[[str | None], BusinessHours] = field(default=lambda _team: Always())
+
+    def due(self, team: str | None, closed_at: datetime) -> datetime:
+        """`delay_hours` after the closing, then the team's next working moment: a
+        customer asked in the same second has not yet seen whether it is solved,
+        and one asked at 3 a.m. on a Sunday reads it among Monday's mail."""
+        later = closed_at + timedelta(hours=self.settings.delay_hours)
+        return self.hours(team).next_open(later)
+
+    def withdraw(self, store: Store, ticket: Ticket, now: datetime) -> None:
+        """The ticket opened again before its survey went out: nobody is asked how a
+        ticket that is not done went."""
+        if ticket.id is not None and store.withdraw_survey(ticket.id):
+            store.event(ticket.id, now, "survey_withdrawn", None)
 
     def offer(self, store: Store, ticket: Ticket, agent: str | None, now: datetime) -> None:
-        """The ticket just closed: ask, unless asked already or lately."""
+        """The ticket just closed: ask a while later, unless asked already or lately."""
         assert ticket.id is not None
         since = now - timedelta(days=self.settings.every_days)
         if not self.settings.enabled or store.surveyed(ticket.id, ticket.customer, since):
@@ -53,17 +69,18 @@ class Surveys:
             view,
             thread=(last,) if last else (),
         )
-        self.queue(store, [out], now)
+        due = self.due(ticket.team, now)
+        self.queue(store, [out], now, at=due)
         store.add(
             Survey(
                 ticket_id=ticket.id,
                 customer=ticket.customer,
                 agent=agent,
                 message_id=out.message_id,
-                sent_at=now,
+                sent_at=due,
             )
         )
-        store.event(ticket.id, now, "survey_sent", None, agent=agent)
+        store.event(ticket.id, now, "survey_queued", None, agent=agent, due_at=due.isoformat())
 
     def answer(self, a: Arrival, ticket: Ticket, inbound_id: int) -> str | None:
         """If the mail answers this ticket's survey with a rating: record it, tell the

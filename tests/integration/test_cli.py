@@ -176,7 +176,7 @@ def test_demo_prints_what_each_person_receives(tmp_path):
     assert "(nobody receives anything)" in out  # the out-of-office
     assert "#2 [open] eve@example.org" in out
     # the agent credits within the limit, then over it; the manager approves
-    assert "A credit of USD 20.00 has been added to your account (late delivery)." in out
+    assert "A credit of USD 20.00 has been added to your account." in out
     assert "Subject: [#1] Approval needed: Dana Agent credits USD 80.00" in out
     assert "Subject: [#1] Receipt: approved and applied" in out
     assert "USD 80.00 'kettle lost, full refund', approved by maria@acme.example" in out
@@ -194,8 +194,20 @@ def test_demo_prints_what_each_person_receives(tmp_path):
     # Maria coaches Dana; Dana answers her; Sam rates his closed ticket
     assert "Subject: [#1] Coaching from maria@acme.example" in out
     assert "Subject: [#1] Dana Agent answers your coaching" in out
+    # the survey goes the next morning, not with the closing
+    closing = out.index("We have closed this request.")
+    survey = out.index("Subject: [#1] How did we do?")
+    assert out.index("== The next morning, a day after the closing") < survey
+    assert closing < survey and out.count("Subject: [#1] How did we do?") == 1
     assert "Subject: [#1] Rated good by sam@example.com" in out
-    assert "Dana Agent: satisfaction 100% good (1 rating)" in out
+    # Monday's summary, read on Tuesday: the rating counts in Tuesday's
+    assert "Dana Agent: satisfaction - (no ratings)" in out
+    # the slips a reader noticed
+    assert "Hello Sam Customer,\n     | \n     | We have received" in out
+    assert "USD 50.00 left" not in out and "(USD 50.00)" in out  # per credit: nothing "left"
+    assert "0.0 days" not in out and "last heard from us less than an hour ago" in out
+    assert "ratings)" not in out.replace("(no ratings)", "")
+    assert "added to your account (late delivery)" not in out  # the reason is ours
     # it ends with Maria's summary, as text and as an HTML file
     assert "Daily summary for tier1" in out
     assert "replies 3, solved 1, credits 2 (USD 100.00, average USD 50.00)" in out

@@ -50,8 +50,9 @@ def test_the_example_from_the_product_notes(app):
     assert set(sent) == {"customer/reply", "staff/receipt"}
     customer = body(sent["customer/reply"])
     assert "Hi Sam, sorry about the wait." in customer
-    assert "A credit of USD 20.00 has been added to your account (late delivery)." in customer
-    assert "#credit" not in customer
+    assert "A credit of USD 20.00 has been added to your account." in customer
+    assert "#credit" not in customer and "late delivery" not in customer  # the reason is ours
+    assert "credited USD 20.00 to sam@example.com (late delivery)" in body(sent["staff/receipt"])
     [credit] = rows(app, Ledger)
     assert (credit.agent, credit.customer, credit.amount_cents, credit.currency, credit.reason) == (
         DANA,
@@ -116,6 +117,26 @@ def test_unknown_commands_and_unknown_escalation_teams_are_refused_cleanly(app):
     assert "refused: no escalation team 'eng' (teams: none configured)" in text
 
 
+def test_a_misspelt_command_is_named_and_the_words_come_back_to_be_sent_again(app):
+    open_ticket(app)
+    before = len(outbox(app))
+    words = "Hi Sam, sorry about the wait: a credit is on its way.\n\nDana"
+    take(app, answer(notification(app), f"#credti 20 sorry\n#close\n\n{words}"))
+    [receipt] = new_since(app, before)  # nothing to the customer
+    text = body(receipt)
+    assert (
+        "line 1: #credti 20 sorry\n      refused: unknown command '#credti': "
+        "did you mean #credit? (#help lists your commands)" in text
+    )
+    assert text.lower().count("nothing was sent to the customer") == 1
+    quoted = text.split("send it again):\n", 1)[1]
+    assert quoted.startswith("    #credti 20 sorry\n    #close\n\n    Hi Sam, sorry about")
+    assert "\n    Dana\n" in quoted
+    html = parsed(receipt.raw).get_body(("html",)).get_content()
+    assert "did you mean #credit?" in html and "Hi Sam, sorry about the wait" in html
+    assert ticket(app).status == "open" and rows(app, Ledger) == []
+
+
 def test_a_credit_over_a_limit_waits_for_the_manager_who_approves(app, clock):
     open_ticket(app)
     before = len(outbox(app))
@@ -126,7 +147,8 @@ def test_a_credit_over_a_limit_waits_for_the_manager_who_approves(app, clock):
     assert request.recipients == [MARIA]
     text = body(request)
     assert "Dana Agent <dana@acme.example> wants to credit USD 80.00 on ticket #1" in text
-    assert "USD 80.00 is over the most one credit may be (USD 50.00, USD 50.00 left)" in text
+    # a per-credit limit is not a budget: nothing of it is "left"
+    assert "USD 80.00 is over the most one credit may be (USD 50.00)." in text
     assert "| Hi Sam, refunded." in text and "credits this month so far: 0" in text
     assert "Undecided by 2026-11-26 09:00 UTC," in text  # a time a person reads
     assert parsed(request.raw)["To"] == MARIA  # known by address alone: no "x" <x>

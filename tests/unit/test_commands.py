@@ -36,7 +36,7 @@ def test_amounts_that_are_errors_not_guesses(amount):
 def test_unknown_and_not_allowed_commands_are_named_with_their_line():
     block = parse_block("#close\n#bogus eng\n#approve\nbody", Role.AGENT)
     assert [(e.line, e.reason) for e in block.errors] == [
-        (2, "unknown command '#bogus'"),
+        (2, "unknown command '#bogus' (#help lists your commands)"),
         (3, "#approve is not a command for agents"),
     ]
 
@@ -76,3 +76,22 @@ def test_an_amount_is_positive_with_two_places_or_a_clear_error(text):
         assert "amount" in str(exc)
         return
     assert value > 0 and -value.as_tuple().exponent <= 2 and value.is_finite()
+
+
+@pytest.mark.parametrize(
+    ("written", "role", "meant"),
+    [
+        ("#credti 20", Role.AGENT, "#credit"),
+        ("#CLSOE", Role.AGENT, "#close"),
+        ("#escalte eng", Role.AGENT, "#escalate"),
+        ("#aprove", Role.MANAGER, "#approve"),
+        ("#aprove", Role.AGENT, None),  # not theirs: no hint at a command they may not use
+        ("#frobnicate", Role.AGENT, None),
+    ],
+)
+def test_an_unknown_command_names_the_closest_one_the_sender_may_use(written, role, meant):
+    [error] = parse_block(written, role).errors
+    assert error.reason.endswith("(#help lists your commands)")
+    hint = f": did you mean {meant}?" if meant else ""
+    name = written.split()[0]
+    assert error.reason == f"unknown command '{name}'{hint} (#help lists your commands)"

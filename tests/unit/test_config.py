@@ -87,6 +87,11 @@ def test_the_example_config_is_valid_and_complete():
         ({"summary": {"days": ["monday"]}}, "summary.days[0]:"),
         ({"summary": {"managers": {"x@y.example": {}}}}, 'summary.managers."x@y.example": no'),
         ({"summary": {"timezone": "Berlin"}}, "summary.timezone: unknown time zone"),
+        (
+            {"intake": {"smtp": {"max_bytes": 1000}}},
+            "intake: intake.smtp.max_bytes (1000) is under max_message_bytes (25000000)",
+        ),
+        ({"survey": {"delay_hours": -1}}, "survey.delay_hours:"),
     ],
 )
 def test_bad_config_names_the_key(data, message, monkeypatch):

@@ -7,12 +7,13 @@ import jinja2
 import jinja2.meta
 import pytest
 
-from maild.adapters.render import default_templates_dir
+from maild.adapters.render import FILTERS, default_templates_dir
 from maild.core.contexts import CONTEXTS
 
 TEMPLATES = default_templates_dir()
 ADDED_BY_NOTICE = {"ticket_id", "support_name"}  # notices.notice adds them to every mail
 ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)))
+ENV.filters.update(FILTERS)
 
 
 def _reads(name: str) -> set[str]:

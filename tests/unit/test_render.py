@@ -4,11 +4,13 @@ from datetime import UTC, datetime
 from email import policy
 from email.parser import BytesParser
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from maild.adapters.render import Renderer, default_templates_dir
 from maild.core.notices import Notice
+from maild.core.text import duration_words
 
 RENDERER = Renderer(default_templates_dir(), "support@acme.example", "Acme Support")
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -75,3 +77,26 @@ def test_rendered_mail_has_text_and_html_and_loop_headers():
     assert msg["X-Maild-Loop"] == "support@acme.example"
     assert msg["References"] == "<orig@example.com>"  # the junk reference was dropped
     assert raw == RENDERER.render(notice("Kettle <b>broken</b>", "Sam"), NOW)  # exact bytes
+
+
+@pytest.mark.parametrize(
+    ("days", "words"),
+    [
+        (0.0, "less than an hour"),
+        (0.04, "less than an hour"),
+        (1 / 24, "1 hour"),
+        (0.5, "12 hours"),
+        (1.0, "1 day"),
+        (1.04, "1 day"),
+        (1.5, "1.5 days"),
+        (3.0, "3 days"),
+    ],
+)
+def test_a_wait_is_said_as_a_person_says_it(days, words):
+    assert duration_words(days) == words
+
+
+@given(st.floats(min_value=0, max_value=10_000, allow_nan=False))
+def test_a_wait_never_reads_zero_or_one_days(days):
+    said = duration_words(days)
+    assert not said.startswith(("0 ", "0.0", "1 days", "1 hours")) and "e+" not in said

@@ -637,6 +637,25 @@ class Store:
         )
         return self.session.exec(query.limit(1)).first() is not None
 
+    def withdraw_survey(self, ticket_id: int) -> bool:
+        """The ticket's survey, if it has not gone out yet (queued, never tried,
+        held by no sender), is taken back: its mail and its row."""
+        survey = self.session.exec(select(Survey).where(col(Survey.ticket_id) == ticket_id)).first()
+        if survey is None:
+            return False
+        taken = self.session.execute(
+            delete(Outbox).where(
+                col(Outbox.message_id) == survey.message_id,
+                col(Outbox.status) == OutboxStatus.QUEUED,
+                col(Outbox.attempts) == 0,
+                col(Outbox.leased_by).is_(None),
+            )
+        )
+        if not taken.rowcount:  # type: ignore[attr-defined]
+            return False
+        self.session.delete(survey)
+        return True
+
     def survey_answered(self, ticket_id: int, message_ids: Sequence[str | None]) -> Survey | None:
         ids = [i for i in message_ids if i]
         if not ids:

@@ -181,6 +181,7 @@ class StaffDesk:
             sent=sent,
             budget=receipts.budget(limits, usage) if sm.person.role is Role.AGENT else None,
             unsure=_unsure(sm.mail.text),
+            unsent=receipts.as_written(sm.block) if plan.status is apply.Status.REFUSED else None,
         )
         self.receipts.after_plan(sm, plan, view)
         return plan
@@ -214,6 +215,8 @@ class StaffDesk:
         effects.merges(sm, plan)  # after the words: the customer hears on this ticket
         if closing and ticket.merged_into is None and self.surveys is not None:
             self.surveys.offer(sm.store, ticket, ticket.agent or sm.person.email, sm.now)
+        if reopening and self.surveys is not None:
+            self.surveys.withdraw(sm.store, ticket, sm.now)
         return sent
 
     def _escalation_line(self, sm: StaffMail) -> str | None:

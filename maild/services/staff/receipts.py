@@ -114,12 +114,20 @@ def outcome(plan: apply.Plan, manager: str | None, approved_by: Person | None) -
     """One sentence: what the mail did, as a whole."""
     match plan.status:
         case apply.Status.REFUSED:
-            return "Nothing in your mail took effect, and nothing was sent to the customer."
+            return "Nothing in your mail took effect."
         case apply.Status.HELD:
             return (
                 f"Your whole mail waits for approval by {manager}: {plan.held_because}. "
-                "Nothing has been sent to the customer yet."
+                "It takes effect, words and all, once approved."
             )
     if approved_by is not None:
         return f"{approved_by.name} approved your held mail; it has now taken effect."
     return "Everything in your mail was applied."
+
+
+def as_written(block: Block) -> str:
+    """The mail's new text as the sender wrote it (command lines, then the words),
+    quoted in a refusal so they can correct a line and send it all again."""
+    numbered = [(c.line, c.raw) for c in block.commands] + [(e.line, e.raw) for e in block.errors]
+    head = "\n".join(raw for _, raw in sorted(numbered))
+    return f"{head}\n\n{block.reply}".strip() if block.reply else head
