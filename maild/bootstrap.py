@@ -153,7 +153,7 @@ def build(settings: Settings, clock: Callable[[], datetime] = system_clock) -> A
     templates = Path(settings.templates_dir) if settings.templates_dir else default_templates_dir()
     default_team = support.default_team or (settings.teams[0].name if settings.teams else None)
     people = directory(settings)
-    addressing = Addressing(support.address, support.name, keys[0])
+    addressing = Addressing(support.address, support.name, keys[0], settings.attachments.max_bytes)
     queue = Queue(
         Renderer(templates, support.address, support.name),
         settings.outgoing.envelope_from or support.address,

@@ -34,6 +34,8 @@ class AttachmentShown:
     filename: str
     size: int
     kept: bool
+    why: str = ""  # why it is not attached ("" when it is): core.carry says
+    cid: str | None = None  # inline: the HTML shows it as <img src="cid:...">
 
 
 @dataclass(frozen=True)

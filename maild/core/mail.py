@@ -22,7 +22,7 @@ from email.utils import getaddresses, parsedate_to_datetime
 from functools import partial
 from typing import TypeVar
 
-from maild.core import mime
+from maild.core import files, mime
 from maild.core.model import Attachment, InboundMail
 from maild.core.robots import robot_reason
 from maild.core.text import html_to_text, one_line
@@ -102,6 +102,8 @@ def parse(
         notes.append(f"Only the first {len(raw)} of this mail's {size} bytes were read.")
     # A single-part mail is its own body: nothing to walk.
     attachments = tuple(_attachments(reading, body, cap, notes)) if msg.is_multipart() else ()
+    attachments, tnef_notes = files.unpacked(attachments)  # Outlook's winmail.dat opened
+    notes += tnef_notes
     notes += _size_notes(attachments, oversize, size, max_message_bytes)
     return InboundMail(
         message_id=_message_id(_one(raw_values, "message-id"), digest),
@@ -312,11 +314,15 @@ def _attachment(reading: mime.Reading, part: MIMEPart, cap: int) -> Attachment |
     if maintype == "text" and filename is None and part.get_content_disposition() != "attachment":
         return None  # the alternative rendering of the body
     payload = _payload(reading, part)
+    content_id = _first_id(str(part.get("content-id", "")))
     return Attachment(
-        filename=_clean(one_line(filename or f"part.{part.get_content_subtype()}")),
+        filename=files.safe_name(filename, part.get_content_type()),
         content_type=part.get_content_type(),
         size=len(payload),
         content=payload if len(payload) <= cap else None,
+        # An image the sender pasted into the text: the HTML shows it as cid:<id>.
+        content_id=content_id.strip("<>") if content_id else None,
+        inline=part.get_content_disposition() != "attachment" and content_id is not None,
     )
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from threading import Event
@@ -25,6 +25,8 @@ from maild import metrics
 from maild.adapters.db.engine import is_transient
 from maild.adapters.db.models import Outbox
 from maild.adapters.db.store import Database
+from maild.adapters.db.store.files import CHUNK
+from maild.adapters.outgoing import Streamed
 from maild.adapters.transport import Deferred, Refusals, Rejected, Unreachable
 from maild.core.model import OutboxStatus
 from maild.core.retry import backoff_seconds
@@ -36,7 +38,9 @@ LEASE = timedelta(minutes=5)  # a lease whose holder is never named again (older
 
 
 class Transport(Protocol):
-    def send(self, envelope_from: str, recipients: list[str], raw: bytes) -> Refusals: ...
+    def send(
+        self, envelope_from: str, recipients: list[str], raw: bytes | Streamed
+    ) -> Refusals: ...
     def close(self) -> None: ...
 
 
@@ -128,8 +132,7 @@ class Sender:
             row.attempts += 1
         return rows
 
-    @staticmethod
-    def _attempt(transport: Transport, row: Outbox) -> tuple[Attempt, str | None]:
+    def _attempt(self, transport: Transport, row: Outbox) -> tuple[Attempt, str | None]:
         """One mail to the relay; the second value says the relay itself is away."""
         assert row.id is not None
         pending = [
@@ -138,7 +141,8 @@ class Sender:
             if row.results.get(r, {}).get("status") not in {"accepted", "refused"}
         ]
         try:
-            refusals = transport.send(row.envelope_from, pending, row.raw)
+            raw = Streamed(row.raw, row.files, self._blob) if row.files else row.raw
+            refusals = transport.send(row.envelope_from, pending, raw)
         except Unreachable as exc:
             return Attempt(row.id, pending, {}, str(exc)), str(exc)
         except Deferred as exc:
@@ -146,6 +150,20 @@ class Sender:
         except Rejected as exc:
             return Attempt(row.id, pending, {r: (550, str(exc)) for r in pending}, str(exc)), None
         return Attempt(row.id, pending, refusals), None
+
+    def _blob(self, digest: str) -> tuple[int | None, Callable[[], Iterator[bytes]]]:
+        """A file's size (None: erased), and its bytes read in pieces, each piece in
+        a short transaction of its own: no lock is held while the relay reads."""
+        with self.db.transaction() as store:
+            size = store.blob_size(digest)
+
+        def pieces() -> Iterator[bytes]:
+            for start in range(0, size or 0, CHUNK):
+                with self.db.transaction() as store:
+                    piece = store.blob_piece(digest, start)
+                yield piece
+
+        return size, pieces
 
     def _settled(self, rows: list[Outbox], batch: Batch) -> None:
         """Decide each row's state, then write the whole batch in one transaction.

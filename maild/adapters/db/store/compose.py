@@ -6,6 +6,7 @@ and one more base here."""
 from __future__ import annotations
 
 from maild.adapters.db.store.escalations import EscalationsMixin
+from maild.adapters.db.store.files import FilesMixin
 from maild.adapters.db.store.inbound import InboundMixin
 from maild.adapters.db.store.listings import ListingsMixin
 from maild.adapters.db.store.outbox import OutboxMixin
@@ -23,6 +24,7 @@ class Store(
     ListingsMixin,
     OutboxMixin,
     RetentionMixin,
+    FilesMixin,
     StaffMixin,
     SurveysMixin,
     EscalationsMixin,

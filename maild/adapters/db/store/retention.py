@@ -22,11 +22,13 @@ from maild.adapters.db.models import (
     Participant,
     Ticket,
 )
-from maild.adapters.db.store.base import StoreBase
+from maild.adapters.db.store.files import FilesMixin
 from maild.core.model import OutboxStatus
 
 
-class RetentionMixin(StoreBase):
+class RetentionMixin(FilesMixin):
+    """Erasing a mail's files empties their blobs: the attachment rows (names) stay."""
+
     def drop_raw_before(self, cutoff: datetime, limit: int) -> list[int | None]:
         """Empty the raw bytes (and attachments) of mail taken before cutoff; returns
         the tickets of the rows it emptied, one entry a row."""
@@ -47,6 +49,7 @@ class RetentionMixin(StoreBase):
         self.session.execute(
             update(Attachment).where(col(Attachment.message_id).in_(messages)).values(content=None)
         )
+        self.erase_blobs(messages, keep=select(Message.id).where(Message.created_at >= cutoff))
         return [r.ticket_id for r in rows]
 
     def drop_sent_raw_before(self, cutoff: datetime, limit: int) -> int:
@@ -80,9 +83,8 @@ class RetentionMixin(StoreBase):
             "messages": self._update(
                 update(Message).where(on_tickets).values(text="", subject="", author_name="")
             ),
-            "attachments": self._update(
-                delete(Attachment).where(col(Attachment.message_id).in_(messages))
-            ),
+            # The names stay (shown as removed); the bytes go.
+            "attachments": self.erase_blobs(messages, keep=select(Message.id).where(~on_tickets)),
         }
         self._update(update(Message).where(col(Message.author) == customer).values(author=alias))
         mine = or_(col(Inbound.ticket_id).in_(tickets), col(Inbound.sender) == customer)
