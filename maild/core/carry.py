@@ -43,8 +43,9 @@ class Carried:
         return tuple(f"{f.filename} ({files.shown_size(f.size)})" for f in self.files)
 
 
-def of_mail(attachments: Sequence[Attachment]) -> list[Candidate]:
-    """A mail's files as they were taken in (the hash names the stored blob)."""
+def of_mail(attachments: Sequence[Attachment], *, inline: bool = True) -> list[Candidate]:
+    """A mail's files as they were taken in (the hash names the stored blob); with
+    `inline`, pasted images stay pasted (for a mail whose HTML shows them)."""
     return [
         Candidate(
             ref=FileRef(
@@ -52,7 +53,7 @@ def of_mail(attachments: Sequence[Attachment]) -> list[Candidate]:
                 filename=a.filename,
                 content_type=a.content_type,
                 size=a.size,
-                content_id=a.content_id if a.inline and _image(a.content_type) else None,
+                content_id=a.content_id if inline and a.inline and _image(a.content_type) else None,
             ),
             kept=a.content is not None,
             blocked=files.blocked(a.filename, a.content_type, a.content),

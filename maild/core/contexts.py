@@ -50,6 +50,17 @@ class CustomerMail(View):
     notes: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class TicketFiles(View):
+    """staff/files: a ticket's files, for a staff member who asked with #files."""
+
+    subject: str
+    part: int  # this mail's number among those that carry them
+    parts: int
+    files: tuple[AttachmentShown, ...]  # those in this mail
+    others: tuple[AttachmentShown, ...] = ()  # the ticket's files no mail can carry
+
+
 # the staff desk ------------------------------------------------------------------
 @dataclass(frozen=True)
 class Budget:
@@ -114,6 +125,7 @@ class CustomerReply(View):
     text: str
     announcements: tuple[str, ...]
     agent_name: str
+    attachments: tuple[AttachmentShown, ...] = ()  # the files the person sent with it
 
 
 # escalations ---------------------------------------------------------------------------
@@ -127,6 +139,7 @@ class OwnerMail(View):
     team: str
     text: str
     note: str
+    files: tuple[AttachmentShown, ...] = ()  # the owner's files, attached
 
 
 @dataclass(frozen=True)
@@ -150,6 +163,7 @@ class OwnerHistory(View):
     note: str | None = None  # a ping's or an escalation's words
     to_team: str | None = None  # moved: where it went
     to_role: str = "owner"  # a reminder goes to the owner and to the agent
+    files: tuple[AttachmentShown, ...] = ()  # the ticket's, newest first, within the cap
 
 
 @dataclass(frozen=True)
@@ -184,6 +198,7 @@ class Handover(View):
     escalation: str | None
     credits: tuple[str, ...]
     history: tuple[Said, ...]
+    files: tuple[AttachmentShown, ...] = ()  # the ticket's, newest first, within the cap
 
 
 @dataclass(frozen=True)
@@ -330,4 +345,5 @@ CONTEXTS: Mapping[str, type[View]] = {
     "owner/ping": OwnerHistory,
     "owner/reminder": OwnerHistory,
     "staff/receipt": Receipt,
+    "staff/files": TicketFiles,
 }

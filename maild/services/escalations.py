@@ -19,12 +19,13 @@ from pydantic import BaseModel
 from maild.adapters.db.models import Escalation, Ticket
 from maild.adapters.db.store import Store
 from maild.config import Escalation as Team
-from maild.core import commands, notices, watch
+from maild.core import carry, commands, notices, watch
 from maild.core.commands import Escalate, EscalationState, Ping, Return, Signal, Update
 from maild.core.contexts import OwnerHistory, OwnerMail, StillWorking
 from maild.core.model import EscalationStatus, Person, Role, TicketStatus
 from maild.core.notices import Addressing, Notice
 from maild.core.people import Directory
+from maild.services import files
 from maild.services.rows import Queue, credit_lines
 from maild.services.staff.mail import StaffMail
 
@@ -127,9 +128,22 @@ class Escalations:
             text=sm.block.reply,
             note=next((s.note for s in signals if isinstance(s, Return)), ""),
         )
+        # The owner's own files go with their words (a #note's too: the agent is staff).
+        carried = carry.choose(
+            carry.of_mail(sm.mail.attachments, inline=False),
+            self.addressing.file_cap,
+            self.addressing.domain,
+        )
+        context = replace(context, files=carried.shown)
         cause = sm.mail.content_hash
         out = notices.notice(
-            "agent/owner-mail", agent, row.ticket_id, cause, self.addressing, context
+            "agent/owner-mail",
+            agent,
+            row.ticket_id,
+            cause,
+            self.addressing,
+            context,
+            files=carried.files,
         )
         self.queue(sm.store, [out], sm.now)
 
@@ -150,8 +164,15 @@ class Escalations:
         assert sm.ticket is not None
         owner = self.directory.known(row.owner, Role.OWNER)
         context = replace(self._history(sm.store, row, sm.ticket, sm.now), **extra)
+        carried = carry.Carried()
+        if template == "owner/escalated":  # the new owner gets the ticket's files
+            found = files.of_ticket(sm.store, row.ticket_id)
+            carried = carry.choose(found, self.addressing.file_cap, self.addressing.domain)
+        context = replace(context, files=carried.shown)
         cause = sm.mail.content_hash
-        out = notices.notice(template, owner, row.ticket_id, cause, self.addressing, context)
+        out = notices.notice(
+            template, owner, row.ticket_id, cause, self.addressing, context, files=carried.files
+        )
         self.queue(sm.store, [out], sm.now)
 
     def _history(
