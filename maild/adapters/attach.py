@@ -32,8 +32,12 @@ def _boundary(message_id: str, kind: str) -> str:
 
 
 def _file_part(f: FileRef, marker: str) -> MIMEBase:
-    maintype, _, subtype = f.content_type.partition("/")
+    maintype, _, subtype = f.content_type.lower().partition("/")
     if not maintype or not subtype or any(c in f.content_type for c in '\r\n;"\\ '):
+        maintype, subtype = "application", "octet-stream"
+    if maintype in ("message", "multipart"):
+        # RFC 2046 allows no base64 there: a forwarded mail travels as bytes, and
+        # opens by its .eml name.
         maintype, subtype = "application", "octet-stream"
     name: Any = f.filename if f.filename.isascii() else ("utf-8", "", f.filename)
     part = MIMEBase(maintype, subtype)

@@ -81,7 +81,7 @@ def choose(
         elif not c.kept:
             why = NOT_KEPT
         elif c.blocked:
-            why = f"not forwarded ({c.blocked}): kept on the ticket"
+            why = f"not forwarded: {c.blocked} (kept on the ticket)"
         elif c.ref.size > room:
             why = left
         cid = None

@@ -117,7 +117,7 @@ class Relay:
 def _with_files(words: Words, carried: carry.Carried) -> Words:
     """The ticket and the receipt name the files that went, and those that did not."""
     lines = [f"Files sent: {', '.join(carried.names)}"] if carried.files else []
-    lines += [f"Not sent: {a.filename} ({a.why})" for a in carried.shown if a.why and a.kept]
+    lines += [f"Not sent: {a.filename}, {a.why}" for a in carried.shown if a.why and a.kept]
     if not lines:
         return words
     return replace(words, shown="\n\n".join(x for x in (words.shown, "\n".join(lines)) if x))
