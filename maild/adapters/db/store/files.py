@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exists, func, update
+from sqlalchemy import exists, func, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
@@ -124,7 +124,19 @@ class FilesMixin(StoreBase):
         return None if found is None else int(found)
 
     def blob_piece(self, digest: str, start: int) -> bytes:
-        """CHUNK bytes from `start`: a 25 MB file is never one 25 MB value here."""
+        """CHUNK bytes from `start`: a 25 MB file is never one 25 MB value here.
+        SQLite reads them through its incremental blob I/O (substr() would load the
+        whole value for each piece); PostgreSQL's substring reads the slice."""
+        conn = self.session.connection()
+        if conn.dialect.name == "sqlite":
+            query = "SELECT rowid FROM blob WHERE hash = :h AND content IS NOT NULL"
+            found = conn.execute(text(query), {"h": digest}).scalar()
+            if found is None:
+                return b""
+            sqlite = conn.connection.driver_connection
+            with sqlite.blobopen("blob", "content", int(found), readonly=True) as blob:  # type: ignore[union-attr]
+                blob.seek(start)
+                return bytes(blob.read(CHUNK))
         piece = select(func.substr(Blob.content, start + 1, CHUNK)).where(Blob.hash == digest)
         return bytes(self.session.exec(piece).one() or b"")
 
