@@ -10,7 +10,7 @@ the file, let alone ten copies of it. A file erased since the mail was queued
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,8 +27,8 @@ REMOVED = (
     b"request to forget); its name stays on the ticket.\r\n"
 )
 
-# (blob hash) -> (its size, or None when erased; a function giving its pieces)
-Reader = Callable[[str], tuple[int | None, Callable[[], Iterator[bytes]]]]
+# (blob hash) -> its bytes in pieces, or None when they were erased
+Reader = Callable[[str], Iterator[bytes] | None]
 
 
 @dataclass(frozen=True)
@@ -42,14 +42,14 @@ class Streamed:
     def chunks(self) -> Iterator[bytes]:
         at = 0
         for f in self.files:
-            size, pieces = self.read(str(f["blob"])) if f.get("blob") else (None, _none)
+            pieces = self.read(str(f["blob"])) if f.get("blob") else None
             start, body = int(f["start"]), int(f["body"])
-            if size is None:
+            if pieces is None:
                 yield self.raw[at:start]
                 yield REMOVED
             else:
                 yield self.raw[at:body]
-                yield from encoded(pieces(), size)
+                yield from encoded(pieces)
             at = body
         yield self.raw[at:]
 
@@ -58,24 +58,22 @@ class Streamed:
         return b"".join(self.chunks())
 
 
-def _none() -> Iterator[bytes]:
-    return iter(())
-
-
-def encoded(pieces: Iterator[bytes], size: int) -> Iterator[bytes]:
+def encoded(pieces: Iterable[bytes]) -> Iterator[bytes]:
     """Base64 in 76-character lines with CRLF, the last without its line end (the
     rendered mail has one after the body already)."""
     carry = b""
-    sent = 0
+    ready = b""  # encoded, held back until we know whether it is the last
     for piece in pieces:
         data = carry + piece
-        whole = len(data) - len(data) % PIECE if len(data) >= PIECE else 0
+        whole = len(data) - len(data) % PIECE
         if whole:
-            chunk, carry = data[:whole], data[whole:]
-            out = base64.encodebytes(chunk).replace(b"\n", b"\r\n")
-            sent += len(chunk)
-            yield out if sent < size else out[:-2]
-        else:
-            carry = data
+            if ready:
+                yield ready
+            ready = base64.encodebytes(data[:whole]).replace(b"\n", b"\r\n")
+        carry = data[whole:]
     if carry:
-        yield base64.encodebytes(carry).replace(b"\n", b"\r\n")[:-2]
+        if ready:
+            yield ready
+        ready = base64.encodebytes(carry).replace(b"\n", b"\r\n")
+    if ready:
+        yield ready[:-2]

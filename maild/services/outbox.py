@@ -25,7 +25,7 @@ from maild import metrics
 from maild.adapters.db.engine import is_transient
 from maild.adapters.db.models import Outbox
 from maild.adapters.db.store import Database
-from maild.adapters.db.store.files import CHUNK
+from maild.adapters.db.store.files import blob_pieces
 from maild.adapters.outgoing import Streamed
 from maild.adapters.transport import Deferred, Refusals, Rejected, Unreachable
 from maild.core.model import OutboxStatus
@@ -151,19 +151,9 @@ class Sender:
             return Attempt(row.id, pending, {r: (550, str(exc)) for r in pending}, str(exc)), None
         return Attempt(row.id, pending, refusals), None
 
-    def _blob(self, digest: str) -> tuple[int | None, Callable[[], Iterator[bytes]]]:
-        """A file's size (None: erased), and its bytes read in pieces, each piece in
-        a short transaction of its own: no lock is held while the relay reads."""
-        with self.db.transaction() as store:
-            size = store.blob_size(digest)
-
-        def pieces() -> Iterator[bytes]:
-            for start in range(0, size or 0, CHUNK):
-                with self.db.transaction() as store:
-                    piece = store.blob_piece(digest, start)
-                yield piece
-
-        return size, pieces
+    def _blob(self, digest: str) -> Iterator[bytes] | None:
+        """A file's bytes in pieces (None: erased), read as they are sent."""
+        return blob_pieces(self.db.engine, digest)
 
     def _settled(self, rows: list[Outbox], batch: Batch) -> None:
         """Decide each row's state, then write the whole batch in one transaction.

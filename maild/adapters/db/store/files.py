@@ -3,12 +3,12 @@ and the bytes read back in pieces at send time."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exists, func, text, update
+from sqlalchemy import Engine, exists, func, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
@@ -117,29 +117,6 @@ class FilesMixin(StoreBase):
             for a, m, has_bytes in self.session.exec(query).all()
         ]
 
-    def blob_size(self, digest: str) -> int | None:
-        """The kept bytes' length, or None when they were erased (or never kept)."""
-        query = select(func.length(Blob.content)).where(Blob.hash == digest)
-        found = self.session.exec(query).first()
-        return None if found is None else int(found)
-
-    def blob_piece(self, digest: str, start: int) -> bytes:
-        """CHUNK bytes from `start`: a 25 MB file is never one 25 MB value here.
-        SQLite reads them through its incremental blob I/O (substr() would load the
-        whole value for each piece); PostgreSQL's substring reads the slice."""
-        conn = self.session.connection()
-        if conn.dialect.name == "sqlite":
-            query = "SELECT rowid FROM blob WHERE hash = :h AND content IS NOT NULL"
-            found = conn.execute(text(query), {"h": digest}).scalar()
-            if found is None:
-                return b""
-            sqlite = conn.connection.driver_connection
-            with sqlite.blobopen("blob", "content", int(found), readonly=True) as blob:  # type: ignore[union-attr]
-                blob.seek(start)
-                return bytes(blob.read(CHUNK))
-        piece = select(func.substr(Blob.content, start + 1, CHUNK)).where(Blob.hash == digest)
-        return bytes(self.session.exec(piece).one() or b"")
-
     def erase_blobs(self, message_ids: Any, keep: Any = None) -> int:
         """Empty the bytes of these messages' files, except those that a message in
         `keep` (a select of message ids) also carries: the same bytes are another
@@ -153,6 +130,52 @@ class FilesMixin(StoreBase):
             condition.append(col(Blob.hash).not_in(kept))
         done = self.session.execute(update(Blob).where(*condition).values(content=None))
         return int(getattr(done, "rowcount", 0) or 0)
+
+
+def blob_pieces(engine: Engine, digest: str) -> Iterator[bytes] | None:
+    """A file's bytes, CHUNK at a time, or None when they were erased. Each piece is
+    one short read outside any transaction (no SQLite write lock while the relay
+    reads); a file erased half-way ends short, and the relay's mail with it."""
+    first, size = _piece(engine, digest, 0)
+    if first is None:
+        return None
+
+    def rest(first: bytes) -> Iterator[bytes]:
+        yield first
+        for start in range(CHUNK, size, CHUNK):
+            piece, _ = _piece(engine, digest, start)
+            if piece is None:
+                return
+            yield piece
+
+    return rest(first)
+
+
+def _piece(engine: Engine, digest: str, start: int) -> tuple[bytes | None, int]:
+    """SQLite: its incremental blob I/O (substr() would load the whole value for each
+    piece). PostgreSQL: substring() of the value."""
+    if engine.dialect.name == "sqlite":
+        raw = engine.raw_connection()  # autocommit (engine.py): a SELECT takes no lock
+        try:
+            sqlite = raw.driver_connection
+            assert sqlite is not None
+            found = sqlite.execute(_ROWID, (digest,)).fetchone()
+            if found is None:
+                return None, 0
+            with sqlite.blobopen("blob", "content", found[0], readonly=True) as blob:
+                blob.seek(start)
+                return bytes(blob.read(CHUNK)), int(found[1])
+        finally:
+            raw.close()
+    query = select(func.substr(Blob.content, start + 1, CHUNK), func.length(Blob.content)).where(
+        Blob.hash == digest, col(Blob.content).is_not(None)
+    )
+    with engine.connect() as conn:
+        row = conn.execute(query).first()
+    return (None, 0) if row is None else (bytes(row[0]), int(row[1]))
+
+
+_ROWID = "SELECT rowid, length(content) FROM blob WHERE hash = ? AND content IS NOT NULL"
 
 
 def ref(a: Attachment) -> files.FileRef:
