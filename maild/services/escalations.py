@@ -173,4 +173,3 @@ class Escalations(Watch):
             template, owner, row.ticket_id, cause, self.addressing, context, files=carried.files
         )
         self.queue(sm.store, [out], sm.now)
-
