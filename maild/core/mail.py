@@ -95,6 +95,8 @@ def parse(
     content_type = _salvage(notes, "the Content-Type", msg.get_content_type, "text/plain")
     body = _salvage(notes, "the MIME structure", lambda: _body(msg), None)
     text, source = _text(reading, body, notes)
+    more = _salvage(notes, "a second text part", lambda: _after_the_file(reading, body), "")
+    text = _capped(f"{text}\n\n{more}", notes) if more else text
     size = max(size or 0, len(raw))
     oversize = size > max_message_bytes
     cap = 0 if oversize else max_attachment_bytes
@@ -257,6 +259,27 @@ def _text(reading: mime.Reading, body: MIMEPart | None, notes: list[str]) -> tup
             notes.append(f"The HTML text was cut at {MAX_HTML_CHARS} characters.")
         return _capped(html_to_text(content[:MAX_HTML_CHARS]), notes), "html"
     return _capped(content.replace("\r\n", "\n").replace("\r", "\n").strip(), notes), "plain"
+
+
+def _after_the_file(reading: mime.Reading, body: MIMEPart | None) -> str:
+    """Apple Mail puts a file where the cursor was: the words after it are a second
+    text/plain part of the same multipart/mixed, and the person's words too."""
+    msg = reading.msg
+    if body is None or body.get_content_type() != "text/plain" or not msg.is_multipart():
+        return ""
+    siblings = list(msg.iter_parts())
+    if msg.get_content_type() != "multipart/mixed" or body not in siblings:
+        return ""
+    words = [
+        _decoded(p, reading.payload(p), []).replace("\r\n", "\n").strip()
+        for p in siblings
+        if isinstance(p, MIMEPart)
+        and p is not body
+        and p.get_content_type() == "text/plain"
+        and p.get_filename() is None
+        and p.get_content_disposition() != "attachment"
+    ]
+    return "\n\n".join(w for w in words if w)
 
 
 def _capped(text: str, notes: list[str]) -> str:

@@ -106,6 +106,9 @@ def test_every_clients_files_reach_the_agent_whole(setup):
         # Pasted images show in the HTML, where the customer put them.
         assert {c.sha(b) for b in inline_images(note).values()} == pasted, shape
         assert "winmail.dat" not in got
+    # Apple Mail's words after the file are words too.
+    apple = notes["Apple"].get_body(("plain",)).get_content()
+    assert "Here is the receipt:" in apple and "Thanks!" in apple
     fwd = files_of(notes["Forwarded"])
     [(name, eml)] = fwd.items()
     assert name == "Your parcel was returned.eml" and b"Parcel 123 returned" in eml
