@@ -267,3 +267,63 @@ def test_hostile_names_arrive_safe_and_programs_stay_behind(setup):
     text = note.text()
     assert "invoicefdp.exe" in text and "gnp.js" in text and "not forwarded" in text
     assert "\u202e" not in text and "\u202e" not in str(got)
+
+
+def _from_dana(raw: bytes, note: Received) -> bytes:
+    """A client-shaped mail turned into Dana's answer to her notification."""
+    threading = (
+        f"To: {note.msg['Reply-To']}\r\nIn-Reply-To: {note.msg['Message-ID']}\r\n"
+        f"References: {note.msg['Message-ID']}\r\n"
+    )
+    return raw.replace(b"To: support@acme.example\r\n", threading.encode(), 1)
+
+
+def test_every_clients_files_reach_the_customer_whole(setup):
+    """The other way: Dana answers from each client; each customer gets her files."""
+    cfg, dovecot, user, sink = setup
+    dana = "Dana Agent <dana@acme.example>"
+    answers = {
+        "ann@example.com": (
+            c.outlook(dana, "Re: x", "Your label:", c.PNG, c.PDF),
+            {"image001.png": c.PNG, "Return label.pdf": c.PDF},
+        ),
+        "bo@example.com": (
+            c.outlook_tnef(
+                dana, "Re: x", "Files", [("Rechnung.pdf", c.PDF), ("photo.jpg", c.HEIC)]
+            ),
+            {"Rechnung.pdf": c.PDF, "photo.jpg": c.HEIC},
+        ),
+        "cy@example.com": (
+            c.apple_mail(dana, "Re: x", "Your receipt:", c.PDF, "Best, Dana"),
+            {"receipt.pdf": c.PDF},
+        ),
+        "di@example.com": (
+            c.gmail(dana, "Re: x", "See this", c.PNG, c.DOCX),
+            {"image.png": c.PNG, "Order list.docx": c.DOCX},
+        ),
+        "ed@example.com": (
+            c.iphone(dana, "Re: x", "The photo we took", c.HEIC),
+            {"IMG_0001.HEIC": c.HEIC},
+        ),
+    }
+    for customer in answers:
+        dovecot.append(user, mail(subject=f"Help {customer}", sender=customer))
+    run(cfg)
+    sink.handler.wait_for(2 * len(answers))
+    for customer, (raw, _) in answers.items():
+        [note] = [
+            r for r in to(sink, "dana@acme.example") if f"Help {customer}" in str(r.msg["Subject"])
+        ]
+        dovecot.append(user, _from_dana(raw, note))
+    run(cfg)
+    sink.handler.wait_for(3 * len(answers))
+    for customer, (_, sent) in answers.items():
+        [reply] = to(sink, customer)[1:]
+        got = files_of(reply.msg)
+        assert {n: c.sha(b) for n, b in got.items()} == {n: c.sha(b) for n, b in sent.items()}, (
+            customer
+        )
+    # Pasted images stay pasted: the HTML the customer gets shows them.
+    for customer in ("ann@example.com", "di@example.com"):
+        [reply] = to(sink, customer)[1:]
+        assert {c.sha(b) for b in inline_images(reply.msg).values()} == {c.sha(c.PNG)}
