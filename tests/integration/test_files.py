@@ -125,3 +125,17 @@ def test_the_same_bytes_are_stored_once(make_app):
     rows_with_files = [o for o in outbox(app) if o.files]
     assert len(rows_with_files) == 3 * 2  # Dana and Lee, for each mail
     assert all(len(o.raw) < 10_000 for o in rows_with_files)  # the bytes are not in the outbox
+
+
+def test_an_owners_update_carries_their_files_to_the_customer(make_app):
+    app = make_app(**TEAMS)
+    take(app, mail())
+    note = last(app, "agent/new", DANA)
+    take(app, answer(note, "#escalate eng export fails\n\nHi Sam, engineering has it."))
+    owner = last(app, "owner/escalated", ERIN)
+    before = len(outbox(app))
+    update = answer(owner, "#update\n\nHi Sam, the fix is attached.", ERIN)
+    take(app, with_files(update, {"patch.pdf": c.PDF}))
+    out = {o.template: o for o in new_since(app, before)}
+    assert files_sent(app, out["customer/reply"]) == {"patch.pdf": c.sha(c.PDF)}
+    assert files_sent(app, out["agent/owner-mail"]) == {"patch.pdf": c.sha(c.PDF)}
