@@ -271,7 +271,13 @@ def ticket(ctx: click.Context, number: int, as_json: bool) -> None:
         row = store.ticket(number)
         if row is None:
             raise click.ClickException(f"no ticket #{number}")
-        timeline = [views.MessageView.model_validate(m).dump() for m in store.messages(number)]
+        files: dict[int, list[dict[str, object]]] = {}
+        for f in store.ticket_files(number):
+            files.setdefault(f.message_id, []).append(views.file_shown(f))
+        timeline = [
+            {**views.MessageView.model_validate(m).dump(), "files": files.get(m.id or 0, [])}
+            for m in store.messages(number)
+        ]
         timeline += [views.EventView.model_validate(e).dump() for e in store.events(number)]
     timeline.sort(key=lambda x: (x["at"], x["type"] == "event", x["id"]))
     data = {**views.TicketView.model_validate(row).dump(), "timeline": timeline}
@@ -289,6 +295,8 @@ def ticket(ctx: click.Context, number: int, as_json: bool) -> None:
             click.echo(item["text"])
             for note in item["notes"]:
                 click.echo(f"(note: {note})")
+            for f in item["files"]:
+                click.echo(f"(file: {f['name']}, {f['size']} bytes, {f['type']}: {f['state']})")
         else:
             detail = ", ".join(f"{k}={v}" for k, v in item["detail"].items() if v)
             click.echo(f"\n*** {item['at']} {item['kind']} {item['actor'] or ''} {detail}")

@@ -4,6 +4,7 @@ customer, and a file erased before its mail was sent is named as removed."""
 
 from __future__ import annotations
 
+import json
 from email import policy
 from email.parser import BytesParser
 
@@ -110,6 +111,9 @@ def test_a_file_erased_before_its_mail_left_is_named_as_removed(make_app):
     assert b"removed before the mail was sent" in sent
     assert files_sent(app, note) == {}
     app.sender.drain()  # and the sender sends it so, without failing
+    with app.db.transaction() as store:
+        [shown] = store.ticket_files(1)
+    assert (shown.ref.filename, shown.kept) == ("invoice.pdf", False)  # the name stays
     assert [o.status for o in outbox(app) if o.id == note.id] in (["sent"], ["failed"])
 
 
@@ -139,3 +143,19 @@ def test_an_owners_update_carries_their_files_to_the_customer(make_app):
     out = {o.template: o for o in new_since(app, before)}
     assert files_sent(app, out["customer/reply"]) == {"patch.pdf": c.sha(c.PDF)}
     assert files_sent(app, out["agent/owner-mail"]) == {"patch.pdf": c.sha(c.PDF)}
+
+
+def test_the_ticket_shows_its_files_and_an_erased_one_by_name(tmp_path):
+    from tests.integration.test_cli import make_config, run
+
+    cfg = make_config(tmp_path)
+    pdf = (("invoice.pdf", "application/pdf", c.PDF),)
+    assert run("--config", cfg, "ingest", "-", input=mail(attachments=pdf)).exit_code == 0
+    shown = json.loads(run("--config", cfg, "ticket", "1", "--json").output)[0]
+    [message] = [m for m in shown["timeline"] if m["type"] == "message"]
+    assert message["files"] == [
+        {"name": "invoice.pdf", "size": len(c.PDF), "type": "application/pdf", "state": "kept"}
+    ]
+    assert run("--config", cfg, "forget", "sam@example.com", "--yes").exit_code == 0
+    out = run("--config", cfg, "ticket", "1").output
+    assert f"(file: invoice.pdf, {len(c.PDF)} bytes, application/pdf: removed)" in out
