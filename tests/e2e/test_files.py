@@ -171,7 +171,7 @@ def test_the_agents_files_reach_the_customer_and_pasted_images_do_not_pile_up(se
     # the quoted history, a return label, and two files that can run programs.
     first = _outlook_answer(
         note.raw,
-        "#pending\n\nHere is your return label.",
+        "Here is your return label.",
         {"shot.png": shot, "logo.png": c.LOGO, "image.png": c.PNG},
         {"Return label.pdf": c.PDF, "fix.exe": b"MZ" + b"\x00" * 100, "tools.zip": tools},
     )

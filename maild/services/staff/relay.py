@@ -78,6 +78,7 @@ class Relay:
             files=carried.files,
         )
         self.queue(store, [out], now)
+        sm.files_held = any(a.why and a.kept for a in carried.shown)
         words = _with_files(words, carried)
         self._record(sm, words)
         sm.event("replied", message_id=out.message_id)
