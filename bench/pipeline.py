@@ -19,6 +19,8 @@ in its own process (its own peak RSS):
   in->out  `maild run --once` over N waiting mails, every ack and notice
            delivered, vs the combined floor: the ingest floor plus smtplib for
            the same number of outgoing mails
+  files    one customer mail with a 25 MB file, notified to ten staff: the
+           sender's peak RSS (files are streamed from the database, never held)
   deadrelay `maild run` for a minute with 10,000 mails queued and nothing
            listening on the relay's port: its CPU seconds in that minute
   postgres with --postgres URL: maild's ingest on PostgreSQL vs SQLite
@@ -101,17 +103,25 @@ def part_smtplib(port: str, raws_file: str) -> dict:
 
 
 def part_dump(cfg: str, out: str) -> dict:
-    """The outbox's bytes, for the smtplib floor to send the very same mails."""
+    """The outbox's bytes as they go on the wire (files streamed in), for the smtplib
+    floor to send the very same mails."""
     from maild.adapters.db.models import Outbox
+    from maild.adapters.outgoing import Streamed
     from maild.bootstrap import build
 
     app = build(_settings(cfg))
     with app.db.transaction() as store:
         rows = store.session.query(Outbox).all()
-        raws = [
-            {"from": r.envelope_from, "to": r.recipients, "raw": r.raw.decode("latin-1")}
-            for r in rows
-        ]
+    raws = [
+        {
+            "from": r.envelope_from,
+            "to": r.recipients,
+            "raw": (
+                Streamed(r.raw, r.files, app.sender._blob).whole() if r.files else r.raw
+            ).decode("latin-1"),
+        }
+        for r in rows
+    ]
     Path(out).write_text(json.dumps(raws))
     return {"mails": len(raws)}
 
@@ -140,7 +150,41 @@ def part_floor(port: str, user: str, password: str, db: str) -> dict:
     return ingest_bench.floor(int(port), user, password, db, move=True)
 
 
+def part_bigfile_in(cfg: str, megabytes: str) -> dict:
+    """One customer mail with a file of `megabytes` MB, taken in: ten staff notices."""
+    from maild.bootstrap import build, prepare
+    from maild.core.intake import RawMail
+    from tests.conftest import mail
+
+    settings = _settings(cfg)
+    prepare(settings)
+    app = build(settings)
+    data = os.urandom(int(float(megabytes) * 1_000_000))
+    raw = mail(subject="big file", attachments=(("capture.bin", "application/octet-stream", data),))
+    start = time.perf_counter()
+    [outcome] = app.ingest([RawMail(raw)])
+    return {"seconds": time.perf_counter() - start, "verdict": outcome.verdict}
+
+
+def part_bigfile_out(cfg: str) -> dict:
+    """maild's sender alone on those notices: its peak RSS before and after sending."""
+    from maild.bootstrap import build
+
+    app = build(_settings(cfg))
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    start, cpu = time.perf_counter(), time.process_time()
+    sent = app.sender.drain()
+    return {
+        "seconds": time.perf_counter() - start,
+        "cpu": time.process_time() - cpu,
+        "mails": sent,
+        "rss_before_mb": before,
+    }
+
+
 PARTS = {
+    "bigfile_in": part_bigfile_in,
+    "bigfile_out": part_bigfile_out,
     "sender": part_sender,
     "smtplib": part_smtplib,
     "dump": part_dump,
@@ -334,6 +378,38 @@ def roundup_figures(work: Path, server, mails: int, ours: dict) -> None:  # type
     )
 
 
+STAFF = "".join(
+    f'[[agents]]\nemail = "a{n}@acme.example"\nname = "Agent {n}"\nteam = "tier1"\n'
+    for n in range(9)
+)
+
+
+def files_figures(work: Path, server, megabytes: float = 25) -> None:  # type: ignore[no-untyped-def]
+    """A customer mail with a 25 MB file, told to ten staff: the sender's peak RSS
+    (its own process) against the same process before it sent anything."""
+    sink = Sink()
+    try:
+        cfg = common.write_config(work / "files" / "maild.toml", server, "files", sink.port)
+        big = int(megabytes * 1_000_000) * 2
+        cfg.write_text(
+            cfg.read_text()
+            + STAFF
+            + f"[intake]\nmax_message_bytes = {big}\nmax_attachment_bytes = {big}\n"
+            + f"[attachments]\nmax_bytes = {big}\n"
+        )
+        taken = child("bigfile_in", str(cfg), str(megabytes))
+        out = child("bigfile_out", str(cfg))
+    finally:
+        received = sink.stop()
+    print(
+        f"files: one customer mail with a {megabytes:.0f} MB file, its notification to ten "
+        f"staff: taken in {taken['seconds']:.1f} s (peak RSS {taken['peak_rss_mb']:.0f} MB); "
+        f"sent {out['mails']} mails ({received} at the sink, {megabytes * 1.37 * 10:.0f} MB on "
+        f"the wire) in {out['seconds']:.1f} s, the sender's peak RSS {out['peak_rss_mb']:.0f} "
+        f"MB against {out['rss_before_mb']:.0f} MB in the same process before it sent"
+    )
+
+
 def ingest_figures(work: Path, server, mails: int) -> tuple[dict, dict]:  # type: ignore[no-untyped-def]
     common.fill(server, "floor", mails)
     common.fill(server, "maild", mails)
@@ -404,7 +480,7 @@ def main() -> None:
     parser.add_argument("--postgres", metavar="URL")
     parser.add_argument("--peer", choices=["roundup"])
     parser.add_argument(
-        "--only", help="comma-separated: sender,ingest,daemon,once,deadrelay,postgres"
+        "--only", help="comma-separated: sender,files,ingest,daemon,once,deadrelay,postgres"
     )
     parser.add_argument("--part", choices=sorted(PARTS))
     parser.add_argument("--args", nargs="*", default=[])
@@ -414,12 +490,14 @@ def main() -> None:
         result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(json.dumps(result))
         return
-    wanted = set((opts.only or "sender,ingest,daemon,once,deadrelay,postgres").split(","))
+    wanted = set((opts.only or "sender,files,ingest,daemon,once,deadrelay,postgres").split(","))
     work = common.workdir()
     server = common.dovecot(work)
     try:
         if "sender" in wanted:
             sender_figures(work, server, opts.mails)
+        if "files" in wanted:
+            files_figures(work, server)
         if wanted & {"ingest", "daemon", "once"} or opts.peer:
             floor, ours = ingest_figures(work, server, opts.mails)
             if "daemon" in wanted:

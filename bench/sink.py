@@ -24,7 +24,10 @@ class Discard:
 
 def main() -> None:
     handler = Discard()
-    controller = Controller(handler, hostname="127.0.0.1", port=int(sys.argv[1]))
+    # Room for a 25 MB file in base64 (aiosmtpd refuses over 32 MiB by default).
+    controller = Controller(
+        handler, hostname="127.0.0.1", port=int(sys.argv[1]), data_size_limit=200_000_000
+    )
     controller.start()
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())

@@ -164,7 +164,9 @@ def build(settings: Settings, clock: Callable[[], datetime] | None = None) -> Ap
     templates = Path(settings.templates_dir) if settings.templates_dir else default_templates_dir()
     default_team = support.default_team or (settings.teams[0].name if settings.teams else None)
     people = directory(settings)
-    addressing = Addressing(support.address, support.name, keys.current)
+    addressing = Addressing(
+        support.address, support.name, keys.current, settings.attachments.max_bytes
+    )
     queue = Queue(
         Renderer(templates, support.address, support.name),
         settings.outgoing.envelope_from or support.address,

@@ -362,9 +362,12 @@ def ticket(ctx: click.Context, number: int, as_json: bool, full: bool) -> None:
         row = store.ticket(number)
         if row is None:
             raise click.ClickException(f"no ticket #{number}")
+        files: dict[int, list[dict[str, object]]] = {}
+        for f in store.ticket_files(number):
+            files.setdefault(f.message_id, []).append(views.file_shown(f))
         timeline = []
         for m in store.messages(number):
-            item = views.MessageView.model_validate(m).dump()
+            item = {**views.MessageView.model_validate(m).dump(), "files": files.get(m.id or 0, [])}
             if replies.quote_left_out(m.notes):
                 whole = _whole_text(app, store, m.inbound_id) if full else None
                 item["quote"] = "shown" if whole is not None else "collapsed"
@@ -389,6 +392,8 @@ def ticket(ctx: click.Context, number: int, as_json: bool, full: bool) -> None:
                 click.echo(f"{replies.COLLAPSED} (maild ticket {number} --full shows it)")
             for note in item["notes"]:
                 click.echo(f"(note: {note})")
+            for f in item["files"]:
+                click.echo(f"(file: {f['name']}, {f['size']} bytes, {f['type']}: {f['state']})")
         else:
             said = event_words(item["kind"], item["actor"], item["detail"])
             click.echo(f"\n*** {item['at']} {said}")

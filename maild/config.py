@@ -338,6 +338,13 @@ class Retention(Strict):
     raw_days: int = Field(default=90, ge=7)
 
 
+class AttachmentsSettings(Strict):
+    # The files one outgoing mail carries (a notification, an answer, #files); the
+    # rest are named in it. 10 MB of files is about 13.7 MB on the wire (base64):
+    # under the 20-25 MB most providers accept.
+    max_bytes: int = Field(default=10_000_000, ge=0)
+
+
 Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 DAYS: tuple[Day, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -478,6 +485,7 @@ class Settings(Strict):
     approvals: Approvals = Approvals()
     summary: SummarySettings = SummarySettings()
     retention: Retention = Retention()
+    attachments: AttachmentsSettings = AttachmentsSettings()
     metrics: Metrics = Metrics()
     business_hours: BusinessHoursSettings | None = None  # none: every minute counts
     targets: TargetsSettings = TargetsSettings()

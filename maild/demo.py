@@ -44,7 +44,28 @@ SETTINGS = {
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 
-def _customer_mail(subject: str, text: str, msgid: str, **headers: str) -> bytes:
+# A screenshot and a return label: small, but real PNG and PDF bytes.
+SCREENSHOT = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00"
+    b"\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xcf\xc0\xf0\x1f\x00\x05\x00\x01\xff"
+    b"\x89\x99=\x1d\x00\x00\x00\x00IEND\xaeB`\x82"
+)
+LABEL = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+
+
+def _attach(msg: EmailMessage, files: tuple[tuple[str, str, bytes], ...]) -> None:
+    for name, content_type, data in files:
+        maintype, _, subtype = content_type.partition("/")
+        msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
+
+
+def _customer_mail(
+    subject: str,
+    text: str,
+    msgid: str,
+    files: tuple[tuple[str, str, bytes], ...] = (),
+    **headers: str,
+) -> bytes:
     msg = EmailMessage()
     msg["From"] = "Sam Customer <sam@example.com>"
     msg["To"] = headers.pop("To", "support@acme.example")
@@ -53,10 +74,17 @@ def _customer_mail(subject: str, text: str, msgid: str, **headers: str) -> bytes
     for name, value in headers.items():
         msg[name.replace("_", "-")] = value
     msg.set_content(text)
+    _attach(msg, files)
     return msg.as_bytes()
 
 
-def _reply(to: EmailMessage, sender: str, text: str, msgid: str) -> bytes:
+def _reply(
+    to: EmailMessage,
+    sender: str,
+    text: str,
+    msgid: str,
+    files: tuple[tuple[str, str, bytes], ...] = (),
+) -> bytes:
     """An answer to one of maild's mails, as a mail client writes it: the quote below."""
     msg = EmailMessage()
     msg["From"] = sender
@@ -68,6 +96,7 @@ def _reply(to: EmailMessage, sender: str, text: str, msgid: str) -> bytes:
     body = to.get_body(("plain",))
     quoted = "\n".join("> " + line for line in (body.get_content() if body else "").splitlines())
     msg.set_content(f"{text}\n\nOn Monday, Acme Support wrote:\n{quoted}\n")
+    _attach(msg, files)
     return msg.as_bytes()
 
 
@@ -87,6 +116,12 @@ def _show_new_mail(box: mailbox.Maildir, seen: set[str]) -> list[EmailMessage]:
         body = msg.get_body(("plain",))
         text = body.get_content() if body else ""
         click.echo("     | " + "\n     | ".join(text.rstrip().splitlines()))
+        for part in msg.iter_attachments():
+            data = part.get_payload(decode=True)
+            size = len(data) if isinstance(data, bytes) else 0
+            click.echo(
+                f"     attached: {part.get_filename()} ({size:,} bytes, {part.get_content_type()})"
+            )
     if not shown:
         click.echo("\n  (nobody receives anything)")
     return shown
@@ -225,8 +260,10 @@ def _demo(state: Path, kept: bool) -> None:
         "Sam writes to support",
         _customer_mail(
             "My order #4411 never arrived",
-            "Hi, I ordered a kettle two weeks ago and it never arrived. Can you help?\n\nSam",
+            "Hi, I ordered a kettle two weeks ago and it never arrived. Can you help?\n"
+            "The tracking page shows an error, screenshot attached.\n\nSam",
             "<order-1@example.com>",
+            files=(("tracking-error.png", "image/png", SCREENSHOT),),
         ),
     )
     first = _show_new_mail(box, seen)
@@ -270,14 +307,17 @@ def _demo(state: Path, kept: bool) -> None:
 
     _step(
         app,
-        "Dana answers her notification: a credit within her limit (USD 50 a credit)",
+        "Dana answers her notification (it carried Sam's screenshot): a credit within "
+        "her limit (USD 50 a credit), and a return label attached",
         _reply(
             notification,
             "Dana Agent <dana@acme.example>",
             "#credit 20 late delivery\n\nHi Sam, sorry about the wait. I have added a "
-            "USD 20 credit and the courier is looking for your kettle.\n\nDana\n-- \n"
+            "USD 20 credit and the courier is looking for your kettle. If it turns up, "
+            "send it back with the attached label.\n\nDana\n-- \n"
             "Dana Agent, Acme Support",
             "<dana-1@acme.example>",
+            files=(("return-label.pdf", "application/pdf", LABEL),),
         ),
     )
     _show_new_mail(box, seen)

@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 from maild.adapters.db.models import Ledger, Quarantine, Ticket
+from maild.adapters.db.store.files import TicketFile
 from maild.core import mail, targets
 from maild.core.policy import Money
 
@@ -54,6 +55,15 @@ class MessageView(Row):
     text: str
     text_source: str
     notes: list[str]
+
+
+def file_shown(f: TicketFile) -> dict[str, object]:
+    """A file on the ticket: its name always; its bytes kept, removed (retention,
+    forget), never kept (over the inbound cap); blocked ones say so."""
+    state = "kept" if f.kept else ("removed" if f.ref.blob else "not kept (over the size limit)")
+    if f.blocked:
+        state += f", never forwarded: {f.blocked}"
+    return {"name": f.ref.filename, "size": f.ref.size, "type": f.ref.content_type, "state": state}
 
 
 class EventView(Row):

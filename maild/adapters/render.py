@@ -22,6 +22,8 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from maild.adapters import attach
+from maild.core.files import FileRef
 from maild.core.notices import Notice
 from maild.core.robots import LOOP_HEADER
 from maild.core.text import duration_words, one_line
@@ -110,10 +112,28 @@ class Renderer:
         return self._render(notice, part)
 
     def render(self, notice: Notice, now: datetime) -> bytes:
+        """The mail's exact bytes (a notice with files: see render_with_files)."""
+        return self.render_with_files(notice, now)[0]
+
+    def render_with_files(
+        self, notice: Notice, now: datetime
+    ) -> tuple[bytes, list[dict[str, Any]]]:
+        """The bytes, each file's body left out, and where those bodies go
+        (adapters.attach): the outbox streams them in at send time."""
         # The email package's MIME classes: an order of magnitude faster than
         # EmailMessage's header registry, and every value passes _header().
         boundary = "=_" + hashlib.sha256(notice.message_id.encode()).hexdigest()[:32]
         msg = MIMEMultipart("alternative", boundary=boundary)
+        msg.attach(_part(self._render(notice, "txt"), "plain"))
+        msg.attach(_part(self._render(notice, "html"), "html"))
+        markers: dict[str, FileRef] = {}
+        if notice.files:
+            msg, markers = attach.wrap(msg, notice.files, notice.message_id)
+        self._headers(msg, notice, now)
+        raw = msg.as_bytes(policy=_WIRE)
+        return attach.placed(raw, markers) if markers else (raw, [])
+
+    def _headers(self, msg: MIMEMultipart, notice: Notice, now: datetime) -> None:
         msg["From"] = _address(notice.from_name or self.support_name, self.support)
         msg["To"] = _address(notice.to_name, notice.to_addr)
         if notice.cc:
@@ -132,6 +152,3 @@ class Renderer:
         msg[LOOP_HEADER] = self.support
         if notice.ticket_id:
             msg["X-Maild-Ticket"] = str(notice.ticket_id)
-        msg.attach(_part(self._render(notice, "txt"), "plain"))
-        msg.attach(_part(self._render(notice, "html"), "html"))
-        return msg.as_bytes(policy=_WIRE)

@@ -15,6 +15,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from maild.adapters import streaming
+from maild.adapters.outgoing import Streamed
+
 Refusals = dict[str, tuple[int, str]]
 
 
@@ -135,9 +138,15 @@ class SmtpTransport:
             self._conn = self._connect()
         return self._conn
 
-    def send(self, envelope_from: str, recipients: Sequence[str], raw: bytes) -> Refusals:
+    def send(
+        self, envelope_from: str, recipients: Sequence[str], raw: bytes | Streamed
+    ) -> Refusals:
         try:
-            refused = self._connection().sendmail(envelope_from, list(recipients), raw)
+            conn = self._connection()
+            if isinstance(raw, Streamed):
+                refused = streaming.sendmail(conn, envelope_from, list(recipients), raw.chunks())
+            else:
+                refused = conn.sendmail(envelope_from, list(recipients), raw)
         except smtplib.SMTPRecipientsRefused as exc:
             return {r: (code, _reply(code, msg)) for r, (code, msg) in exc.recipients.items()}
         except smtplib.SMTPResponseException as exc:
@@ -172,9 +181,11 @@ class MaildirTransport:
     def close(self) -> None:
         return None
 
-    def send(self, envelope_from: str, recipients: Sequence[str], raw: bytes) -> Refusals:
+    def send(
+        self, envelope_from: str, recipients: Sequence[str], raw: bytes | Streamed
+    ) -> Refusals:
         try:
-            self.box.add(raw)
+            self.box.add(raw.whole() if isinstance(raw, Streamed) else raw)
         except OSError as exc:
             raise Deferred(f"maildir: {exc}") from exc
         return {}

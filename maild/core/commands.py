@@ -184,6 +184,7 @@ class Spec:
     lists_macros: bool = False  # the receipt lists the canned replies
     names_macro: str | None = None  # the argument naming a canned reply: the desk fills it in
     coaches: bool = False  # a manager's words to an agent: the coaching path, not a decision
+    sends_files: bool = False  # the ticket's files go to the sender, in mails under the cap
 
 
 @dataclass(frozen=True)
@@ -583,6 +584,15 @@ REGISTRY: Mapping[str, Spec] = {
             "#note",
             _note_effect,
             "keep this mail internal: nothing goes to the customer",
+        ),
+        Spec(
+            "files",
+            frozenset({Role.AGENT, Role.OWNER}),
+            _no_args,
+            "#files",
+            _nothing("the ticket's files are on their way to you"),
+            "get the ticket's files by mail (in as many mails as the size cap needs)",
+            sends_files=True,
         ),
         Spec(
             "help",

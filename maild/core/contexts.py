@@ -34,6 +34,8 @@ class AttachmentShown:
     filename: str
     size: int
     kept: bool
+    why: str = ""  # why it is not attached ("" when it is): core.carry says
+    cid: str | None = None  # inline: the HTML shows it as <img src="cid:...">
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,17 @@ class CustomerMail(View):
     from_addr: str | None
     attachments: tuple[AttachmentShown, ...]
     notes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TicketFiles(View):
+    """staff/files: a ticket's files, for a staff member who asked with #files."""
+
+    subject: str
+    part: int  # this mail's number among those that carry them
+    parts: int
+    files: tuple[AttachmentShown, ...]  # those in this mail
+    others: tuple[AttachmentShown, ...] = ()  # the ticket's files no mail can carry
 
 
 # the staff desk ------------------------------------------------------------------
@@ -114,6 +127,7 @@ class CustomerReply(View):
     text: str
     announcements: tuple[str, ...]
     agent_name: str
+    attachments: tuple[AttachmentShown, ...] = ()  # the files the person sent with it
 
 
 # escalations ---------------------------------------------------------------------------
@@ -127,6 +141,7 @@ class OwnerMail(View):
     team: str
     text: str
     note: str
+    files: tuple[AttachmentShown, ...] = ()  # the owner's files, attached
 
 
 @dataclass(frozen=True)
@@ -150,6 +165,7 @@ class OwnerHistory(View):
     note: str | None = None  # a ping's or an escalation's words
     to_team: str | None = None  # moved: where it went
     to_role: str = "owner"  # a reminder goes to the owner and to the agent
+    files: tuple[AttachmentShown, ...] = ()  # the ticket's, newest first, within the cap
 
 
 @dataclass(frozen=True)
@@ -184,6 +200,7 @@ class Handover(View):
     escalation: str | None
     credits: tuple[str, ...]
     history: tuple[Said, ...]
+    files: tuple[AttachmentShown, ...] = ()  # the ticket's, newest first, within the cap
 
 
 @dataclass(frozen=True)
@@ -330,4 +347,5 @@ CONTEXTS: Mapping[str, type[View]] = {
     "owner/ping": OwnerHistory,
     "owner/reminder": OwnerHistory,
     "staff/receipt": Receipt,
+    "staff/files": TicketFiles,
 }

@@ -22,7 +22,7 @@ from email.utils import getaddresses, parsedate_to_datetime
 from functools import partial
 from typing import TypeVar
 
-from maild.core import charsets, mime
+from maild.core import charsets, files, mime
 from maild.core.model import Attachment, InboundMail
 from maild.core.robots import robot_reason
 from maild.core.text import html_to_text, one_line
@@ -96,6 +96,8 @@ def parse(
         raise Unreadable(f"no usable sender address in From: {shown}")
     body = _salvage(notes, "the MIME structure", lambda: _body(msg, reading), None)
     text, source = _text(reading, body, notes)
+    more = _salvage(notes, "a second text part", lambda: _after_the_file(reading, body), "")
+    text = _capped(f"{text}\n\n{more}", notes) if more else text
     size = max(size or 0, len(raw))
     oversize = size > max_message_bytes
     cap = 0 if oversize else max_attachment_bytes
@@ -103,6 +105,8 @@ def parse(
         notes.append(f"Only the first {len(raw)} of this mail's {size} bytes were read.")
     # A single-part mail is its own body: nothing to walk.
     attachments = tuple(_attachments(reading, body, cap, notes)) if msg.is_multipart() else ()
+    attachments, tnef_notes = files.unpacked(attachments)  # Outlook's winmail.dat opened
+    notes += tnef_notes
     notes += _size_notes(attachments, oversize, size, max_message_bytes)
     return InboundMail(
         message_id=_message_id(_one(raw_values, "message-id"), digest),
@@ -328,6 +332,27 @@ def _text(reading: mime.Reading, body: MIMEPart | None, notes: list[str]) -> tup
     return _capped(content.replace("\r\n", "\n").replace("\r", "\n").strip(), notes), "plain"
 
 
+def _after_the_file(reading: mime.Reading, body: MIMEPart | None) -> str:
+    """Apple Mail puts a file where the cursor was: the words after it are a second
+    text/plain part of the same multipart/mixed, and the person's words too."""
+    msg = reading.msg
+    if body is None or body.get_content_type() != "text/plain" or not msg.is_multipart():
+        return ""
+    siblings = list(msg.iter_parts())
+    if msg.get_content_type() != "multipart/mixed" or body not in siblings:
+        return ""
+    words = [
+        _decoded(p, reading.payload(p), []).replace("\r\n", "\n").strip()
+        for p in siblings
+        if isinstance(p, MIMEPart)
+        and p is not body
+        and p.get_content_type() == "text/plain"
+        and p.get_filename() is None
+        and p.get_content_disposition() != "attachment"
+    ]
+    return "\n\n".join(w for w in words if w)
+
+
 def _capped(text: str, notes: list[str]) -> str:
     if len(text) > MAX_TEXT_CHARS:
         notes.append(
@@ -398,11 +423,15 @@ def _attachment(reading: mime.Reading, part: MIMEPart, cap: int) -> Attachment |
     payload = _payload(reading, part)
     if filename is None and part.get_content_type() == "message/rfc822":
         filename = _mail_name(part)
+    content_id = _first_id(str(part.get("content-id", "")))
     return Attachment(
-        filename=_clean(one_line(filename or f"part.{part.get_content_subtype()}")),
+        filename=files.safe_name(filename, part.get_content_type()),
         content_type=part.get_content_type(),
         size=len(payload),
         content=payload if len(payload) <= cap else None,
+        # An image the sender pasted into the text: the HTML shows it as cid:<id>.
+        content_id=content_id.strip("<>") if content_id else None,
+        inline=part.get_content_disposition() != "attachment" and content_id is not None,
     )
 
 

@@ -75,6 +75,8 @@ class Attachment:
     size: int
     # None when the part was over the size cap: metadata kept, content dropped.
     content: bytes | None
+    content_id: str | None = None  # without <>: the HTML part's cid: reference
+    inline: bool = False  # pasted into the text (a cid: image), not attached
 
 
 @dataclass(frozen=True)

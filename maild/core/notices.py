@@ -13,8 +13,9 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from maild.core import tokens
+from maild.core import carry, tokens
 from maild.core.contexts import Ack, AttachmentShown, CustomerMail, View
+from maild.core.files import FileRef
 from maild.core.model import InboundMail, Person
 
 
@@ -23,6 +24,8 @@ class Addressing:
     support: str
     support_name: str
     key: bytes
+    # [attachments] max_bytes: the files one mail may carry; the rest are named.
+    file_cap: int = 10_000_000
 
     @property
     def domain(self) -> str:
@@ -43,6 +46,7 @@ class Notice:
     context: Mapping[str, object] = field(default_factory=dict)
     from_name: str = ""  # shown with the support address; default the support name
     cc: tuple[str, ...] = ()  # colleagues of the customer on copy
+    files: tuple[FileRef, ...] = ()  # carried as real attachments (bytes streamed at send)
 
 
 def _unique(*parts: str) -> str:
@@ -58,13 +62,17 @@ def _addressed(
     return msgid, tokens.reply_address(a.support, token), root
 
 
-def customer_mail(subject: str, mail: InboundMail) -> CustomerMail:
+def customer_mail(
+    subject: str, mail: InboundMail, carried: carry.Carried | None = None
+) -> CustomerMail:
+    shown = carried.shown if carried is not None else ()
     return CustomerMail(
         subject=subject,
         text=mail.text,
         from_name=mail.from_name,
         from_addr=mail.from_addr,
-        attachments=tuple(
+        attachments=shown
+        or tuple(
             AttachmentShown(x.filename, x.size, x.content is not None) for x in mail.attachments
         ),
         notes=tuple(mail.notes),
@@ -99,10 +107,15 @@ def staff_notices(
     mail: InboundMail,
     a: Addressing,
 ) -> list[Notice]:
-    """Tell each staff member about a customer mail ("new" ticket or "reply")."""
+    """Tell each staff member about a customer mail ("new" ticket or "reply"), its
+    files attached (within the cap; the rest named)."""
     template = f"agent/{event}"
-    context = customer_mail(subject, mail)
-    return [notice(template, p, ticket_id, mail.content_hash, a, context) for p in staff]
+    carried = carry.choose(carry.of_mail(mail.attachments), a.file_cap, a.domain)
+    context = customer_mail(subject, mail, carried)
+    return [
+        notice(template, p, ticket_id, mail.content_hash, a, context, files=carried.files)
+        for p in staff
+    ]
 
 
 def notice(
@@ -116,6 +129,7 @@ def notice(
     thread: Sequence[str] = (),
     from_name: str = "",
     cc: Sequence[str] = (),
+    files: Sequence[FileRef] = (),
 ) -> Notice:
     """A mail to one person about one ticket, in their own thread with maild.
 
@@ -138,4 +152,5 @@ def notice(
         context={"ticket_id": ticket_id, "support_name": a.support_name, **values},
         from_name=from_name,
         cc=tuple(cc),
+        files=tuple(files),
     )

@@ -24,7 +24,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+from maild.core.model import InboundMail
 
 # A phone or app client's own footer: the whole line, nothing more. A sentence
 # that merely starts alike ("Sent from my desk, which is easier") is the person's.
@@ -309,3 +311,14 @@ def _loose_label(lines: list[str], index: int, end: int) -> bool:
         return False
     following = _next_content(lines, index + 1, end)
     return following is not None and bool(_QUOTED.match(lines[following]))
+
+
+def customer_words(m: InboundMail) -> InboundMail:
+    """A customer's reply as the ticket keeps it: their new words (read as an
+    agent's are; a line that may be theirs is kept), with a note when the earlier
+    mail it quoted was left out. The raw mail keeps everything."""
+    reading = read(m.text)
+    note = quote_note(reading)
+    if note is None:
+        return m
+    return replace(m, text=reading.text, notes=(*m.notes, note))

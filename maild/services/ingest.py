@@ -13,13 +13,13 @@ The story of a mail, top to bottom:
 Database trouble (locked, gone away, a timeout) is transient: nothing is
 committed, the caller leaves the mails where they are and tries again. Data
 the database refuses (a permanent error) quarantines that mail alone.
+Steps 1 and 7 are services.batches; the quarantine is services.quarantine.
 """
 
 from __future__ import annotations
 
 import logging
-import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -27,18 +27,19 @@ from sqlalchemy import update
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import col
 
-from maild import metrics
 from maild.adapters.db.engine import is_transient
-from maild.adapters.db.models import Inbound, Message, Quarantine, Ticket
+from maild.adapters.db.models import Inbound, Ticket
 from maild.adapters.db.store import Database, Store
 from maild.config import Intake
 from maild.core import flood, mail, notices, reply, route
-from maild.core.contexts import Quarantined, View
-from maild.core.intake import Outcome, RawMail, TransientError, Verdict
-from maild.core.model import InboundMail, Person, Role, TicketStatus
+from maild.core.intake import Outcome, RawMail, Verdict
+from maild.core.model import InboundMail, TicketStatus
 from maild.core.people import Directory
 from maild.services.arrival import Arrival
+from maild.services.batches import Batches, Isolate
+from maild.services.copies import Copies
 from maild.services.monitor import REOPENED, Monitor, Seen
+from maild.services.quarantine import Quarantines
 from maild.services.rows import Queue, record_message
 from maild.services.staff.desk import StaffDesk
 from maild.services.surveys import Surveys
@@ -46,27 +47,8 @@ from maild.services.surveys import Surveys
 log = logging.getLogger(__name__)
 
 
-OPERATOR_MAILS_PER_HOUR = 10
-MAX_PARTICIPANTS = 10  # colleagues on copy of one ticket from one mail
-
-
-def customer_words(m: InboundMail) -> InboundMail:
-    """A customer's reply as the ticket keeps it: their new words (read as an
-    agent's are; a line that may be theirs is kept), with a note when the earlier
-    mail it quoted was left out. The raw mail keeps everything."""
-    reading = reply.read(m.text)
-    note = reply.quote_note(reading)
-    if note is None:
-        return m
-    return replace(m, text=reading.text, notes=(*m.notes, note))
-
-
-class _Isolate(Exception):
-    """A mail failed in a batch taken without savepoints: take it again, isolated."""
-
-
 @dataclass
-class Ingest:
+class Ingest(Batches, Quarantines, Copies):
     db: Database
     directory: Directory
     addressing: notices.Addressing
@@ -79,59 +61,6 @@ class Ingest:
     on_queued: Callable[[], None] = lambda: None
     surveys: Surveys | None = None  # answers to the closing survey are ratings
     monitor: Monitor | None = None  # managers watching reopened tickets
-
-    def __call__(self, batch: Sequence[RawMail]) -> list[Outcome]:
-        try:
-            try:
-                outcomes = self._take(batch, isolated=False)
-            except _Isolate:
-                # One mail failed: the batch again, each mail in its own savepoint, so
-                # that mail alone goes to the quarantine and the others are taken.
-                outcomes = self._take(batch, isolated=True)
-            except DBAPIError as exc:
-                # On PostgreSQL's pipeline a refused row (a repeat's unique key) may be
-                # reported only when the batch commits, past every mail's own try.
-                if is_transient(exc):
-                    raise
-                outcomes = self._take(batch, isolated=True)
-        except DBAPIError as exc:
-            raise TransientError(f"database: {exc.orig or exc}") from exc
-        for outcome in outcomes:
-            metrics.taken(outcome.verdict)
-            if outcome.status is not None:
-                metrics.staff(outcome.status)
-        if any(o.verdict in {Verdict.TICKET, Verdict.JOINED, Verdict.STAFF} for o in outcomes):
-            self.on_queued()
-        return outcomes
-
-    def _take(self, batch: Sequence[RawMail], *, isolated: bool) -> list[Outcome]:
-        """The batch in one transaction. Not isolated: no savepoint per mail (two
-        round trips each saved); the first failure aborts the try (_Isolate)."""
-        with self.db.transaction() as store:
-            taken = self._taken_uids(store, batch)
-            fresh = len(batch) - len(taken)
-            store.reserve(Inbound, fresh)  # each mail's row, unwaited
-            # and one for the message each mail may record (attachments need its id);
-            # the ones left unused are gaps in an id nobody sees
-            store.reserve(Message, fresh)
-            return [
-                Outcome(Verdict.DUPLICATE, reason="this UID was taken already")
-                if (item.source, item.uidvalidity, item.uid) in taken
-                else self.take_one(store, item, isolated=isolated)
-                for item in batch
-            ]
-
-    @staticmethod
-    def _taken_uids(store: Store, batch: Sequence[RawMail]) -> set[tuple[str, int | None, int]]:
-        groups: dict[tuple[str, int | None], list[int]] = {}
-        for item in batch:
-            if item.uid is not None:
-                groups.setdefault((item.source, item.uidvalidity), []).append(item.uid)
-        return {
-            (source, validity, uid)
-            for (source, validity), uids in groups.items()
-            for uid in store.seen_uids(source, validity, uids)
-        }
 
     def take_one(self, store: Store, item: RawMail, *, isolated: bool = True) -> Outcome:
         """One mail's story in the caller's transaction (a batch, or inspect's dry run)."""
@@ -171,9 +100,9 @@ class Ingest:
         except DBAPIError as exc:
             if is_transient(exc):
                 raise
-            raise _Isolate from exc
+            raise Isolate from exc
         except Exception as exc:
-            raise _Isolate from exc
+            raise Isolate from exc
 
     def _decide(self, store: Store, m: InboundMail) -> route.Decision:
         sender = self.directory.person(m.from_addr)
@@ -242,7 +171,7 @@ class Ingest:
 
     def _join(self, a: Arrival, d: route.Join) -> Outcome:
         if d.answers:  # a reply: the ticket keeps its new words, not the thread again
-            a = replace(a, mail=customer_words(a.mail))
+            a = replace(a, mail=reply.customer_words(a.mail))
         m, store = a.mail, a.store
         ticket = store.ticket(d.ticket_id)
         assert ticket is not None and ticket.id is not None
@@ -264,11 +193,8 @@ class Ingest:
             ticket.id, a.now, "customer_replied", m.from_addr, via=d.via, message_id=m.message_id
         )
         staff = self.directory.to_notify(ticket.agent, ticket.team)
-        self.queue(
-            store,
-            notices.staff_notices("reply", staff, ticket.id, ticket.subject, m, self.addressing),
-            a.now,
-        )
+        told = notices.staff_notices("reply", staff, ticket.id, ticket.subject, m, self.addressing)
+        self.queue(store, told, a.now)
         return Outcome(Verdict.JOINED, ticket.id, d.via)
 
     def _reopen(self, a: Arrival, ticket: Ticket) -> None:
@@ -303,22 +229,6 @@ class Ingest:
         log.info("ignored %s from %s: %s", m.message_id, m.from_addr, d.reason)
         return Outcome(Verdict.IGNORED, d.ticket_id, d.reason)
 
-    def _copied(self, a: Arrival, ticket_id: int) -> None:
-        """The customer's colleagues in Cc become the ticket's participants: on copy
-        of our answers, their mail joins it. Never the support address or staff."""
-        support = self.addressing.support.partition("@")
-        others = [
-            c
-            for c in a.mail.cc_addrs
-            if c != a.mail.from_addr
-            and self.directory.person(c) is None
-            and not (c.partition("@")[2] == support[2] and c.startswith(support[0]))
-        ][:MAX_PARTICIPANTS]
-        if others:
-            added = a.store.add_participants(ticket_id, others, a.mail.from_addr or "", a.now)
-            if added:
-                a.store.event(ticket_id, a.now, "participants_added", a.mail.from_addr, added=added)
-
     # rows: Core inserts, no ORM objects on the hot path -----------------------
     def _inbound(self, a: Arrival, verdict: str, ticket_id: int | None, reason: str | None) -> int:
         m, item = a.mail, a.item
@@ -338,73 +248,3 @@ class Ingest:
             raw=item.raw,
             received_at=a.now,
         )
-
-    def _quarantine(self, store: Store, item: RawMail, exc: Exception) -> Outcome:
-        now = self.clock()
-        digest = mail.content_hash(item.raw)
-        # A stand-in Message-ID: the real one may be what broke the parser.
-        stand_in = f"<{digest[:32]}@quarantine.maild>"
-        if store.seen_content(stand_in, digest):
-            return Outcome(Verdict.QUARANTINED, reason="quarantined already")
-        error = f"{type(exc).__name__}: {exc}".replace("\x00", "")
-        with self.db.savepoint(store):
-            inbound = store.add(
-                Inbound(
-                    source=item.source,
-                    uidvalidity=item.uidvalidity,
-                    uid=item.uid,
-                    message_id=stand_in,
-                    content_hash=digest,
-                    verdict=Verdict.QUARANTINED,
-                    reason=error,
-                    size=len(item.raw),
-                    raw=item.raw,
-                    received_at=now,
-                )
-            )
-            row = store.add(
-                Quarantine(
-                    inbound_id=inbound.id,
-                    source=item.source,
-                    error=error,
-                    traceback=traceback.format_exc().replace("\x00", ""),
-                    raw=item.raw,
-                    created_at=now,
-                )
-            )
-        log.error("quarantined mail %s from %s as #%s: %s", item.uid, item.source, row.id, error)
-        self._tell_operator(store, row, now)
-        return Outcome(Verdict.QUARANTINED, reason=f"quarantine #{row.id}: {error}")
-
-    def tell_operator(self, template: str, key: str, context: View) -> None:
-        """A mail to [support] operator about maild itself (a mailbox down ...)."""
-        if self.operator is None:
-            return
-        out = self._to_operator(template, key, context)
-        try:
-            with self.db.transaction() as store:
-                self.queue(store, [out], self.clock())
-        except DBAPIError as exc:
-            log.error("could not tell the operator (%s): %s", template, exc)
-            return
-        self.on_queued()
-
-    def _tell_operator(self, store: Store, row: Quarantine, now: datetime) -> None:
-        if self.operator is None:
-            return
-        if store.quarantined_since(now - timedelta(hours=1)) > OPERATOR_MAILS_PER_HOUR:
-            return  # a flood of poison: the log and `maild quarantine list` have the rest
-        context = Quarantined(
-            number=row.id,
-            source=row.source,
-            error=row.error,
-            size=len(row.raw),
-            head=row.raw[:2000].decode("utf-8", errors="replace"),
-        )
-        out = self._to_operator("operator/quarantined", f"quarantine-{row.id}", context)
-        self.queue(store, [out], now)  # in the quarantine's own commit
-
-    def _to_operator(self, template: str, key: str, context: View) -> notices.Notice:
-        assert self.operator is not None
-        operator = Person(self.operator, "Operator", Role.OPERATOR)
-        return notices.notice(template, operator, 0, key, self.addressing, context)

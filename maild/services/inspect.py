@@ -19,7 +19,8 @@ from maild.adapters.db.store import Store
 from maild.core import commands, mail, reply
 from maild.core.intake import Outcome, RawMail, Verdict
 from maild.core.model import ActionStatus, Role
-from maild.services.ingest import Ingest, customer_words
+from maild.core.reply import customer_words
+from maild.services.ingest import Ingest
 
 
 class Send(BaseModel):

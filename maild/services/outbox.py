@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from threading import Event
@@ -21,13 +21,15 @@ from typing import Protocol
 
 from sqlalchemy.exc import DBAPIError
 
-from maild import metrics
 from maild.adapters.db.engine import is_transient
 from maild.adapters.db.models import Outbox
 from maild.adapters.db.store import Database
+from maild.adapters.db.store.files import blob_pieces
+from maild.adapters.outgoing import Streamed
 from maild.adapters.transport import Deferred, Refusals, Rejected, Unreachable
 from maild.core.model import OutboxStatus
-from maild.core.retry import backoff_seconds
+from maild.services import delivery
+from maild.services.delivery import Attempt, Batch, RelayWatch
 from maild.services.presence import DEAD_AFTER
 
 log = logging.getLogger(__name__)
@@ -36,18 +38,10 @@ LEASE = timedelta(minutes=5)  # a lease whose holder is never named again (older
 
 
 class Transport(Protocol):
-    def send(self, envelope_from: str, recipients: list[str], raw: bytes) -> Refusals: ...
+    def send(
+        self, envelope_from: str, recipients: list[str], raw: bytes | Streamed
+    ) -> Refusals: ...
     def close(self) -> None: ...
-
-
-@dataclass(frozen=True)
-class Attempt:
-    """What the relay said of one row's mail."""
-
-    row_id: int
-    pending: list[str]  # the recipients tried
-    refusals: Refusals
-    deferred_by: str | None = None  # the whole mail waits: why
 
 
 @dataclass
@@ -128,8 +122,7 @@ class Sender:
             row.attempts += 1
         return rows
 
-    @staticmethod
-    def _attempt(transport: Transport, row: Outbox) -> tuple[Attempt, str | None]:
+    def _attempt(self, transport: Transport, row: Outbox) -> tuple[Attempt, str | None]:
         """One mail to the relay; the second value says the relay itself is away."""
         assert row.id is not None
         pending = [
@@ -138,7 +131,8 @@ class Sender:
             if row.results.get(r, {}).get("status") not in {"accepted", "refused"}
         ]
         try:
-            refusals = transport.send(row.envelope_from, pending, row.raw)
+            raw = Streamed(row.raw, row.files, self._blob) if row.files else row.raw
+            refusals = transport.send(row.envelope_from, pending, raw)
         except Unreachable as exc:
             return Attempt(row.id, pending, {}, str(exc)), str(exc)
         except Deferred as exc:
@@ -146,6 +140,10 @@ class Sender:
         except Rejected as exc:
             return Attempt(row.id, pending, {r: (550, str(exc)) for r in pending}, str(exc)), None
         return Attempt(row.id, pending, refusals), None
+
+    def _blob(self, digest: str) -> Iterator[bytes] | None:
+        """A file's bytes in pieces (None: erased), read as they are sent."""
+        return blob_pieces(self.db.engine, digest)
 
     def _settled(self, rows: list[Outbox], batch: Batch) -> None:
         """Decide each row's state, then write the whole batch in one transaction.
@@ -156,10 +154,10 @@ class Sender:
         for row in rows:
             row.leased_by = None
             if row.id in tried:
-                row.results = {**row.results, **_results(tried[row.id])}
-                self._settle(row, now)
+                row.results = {**row.results, **delivery.results(tried[row.id])}
+                delivery.settle(row, now, self.retry_for)
             else:
-                self._put_back(row, batch, now)
+                delivery.put_back(row, batch, now, self.retry_for)
         for delay in SETTLE_RETRIES:
             try:
                 self._write(rows, now)
@@ -195,7 +193,7 @@ class Sender:
         tried = {a.row_id for a in batch.done}
         for row in rows:
             if row.id in tried or row.status == OutboxStatus.FAILED:
-                self._report(row, now)
+                delivery.report(row, now)
         untried = len(rows) - len(tried)
         if batch.away is not None and untried:
             log.warning(
@@ -204,101 +202,3 @@ class Sender:
                 untried,
                 f"{batch.next_try:%H:%M:%S}",
             )
-
-    def _put_back(self, row: Outbox, batch: Batch, now: datetime) -> None:
-        """A leased row not tried: as it was, due at the relay's next try."""
-        row.attempts -= 1
-        row.next_attempt_at = batch.next_try if batch.away is not None else now
-        if batch.away is None:
-            return  # stopped: nothing happened to it
-        row.last_error = f"not tried: the relay is away: {batch.away}"
-        if now - row.created_at >= self.retry_for:
-            row.status = OutboxStatus.FAILED
-            tries = f"after {row.attempts} attempts" if row.attempts else "untried"
-            row.last_error = f"gave up {tries}: {row.last_error}"
-
-    @staticmethod
-    def _report(row: Outbox, now: datetime) -> None:
-        """Sent is INFO; anything else is a WARNING with the server's answer."""
-        what = "deferred" if row.status == OutboxStatus.QUEUED else row.status
-        metrics.delivery(what)
-        if row.status == OutboxStatus.SENT and row.template == "customer/ack" and row.created_at:
-            metrics.ack_latency((now - row.created_at).total_seconds())
-        if row.status == OutboxStatus.SENT and not row.last_error:
-            log.info("outbox %s (%s): sent", row.id, row.message_id)
-            return
-        log.warning(
-            "outbox %s (%s, %s to %s): %s: %s",
-            row.id,
-            row.template,
-            row.message_id,
-            ", ".join(row.recipients),
-            what,
-            row.last_error,
-        )
-
-    def _settle(self, row: Outbox, now: datetime) -> None:
-        statuses = [row.results[r]["status"] for r in row.recipients]
-        if "deferred" not in statuses:
-            accepted = "accepted" in statuses
-            row.status = OutboxStatus.SENT if accepted else OutboxStatus.FAILED
-            row.sent_at = now if accepted else None
-            refused = [
-                f"{r}: {row.results[r]['reply']}"
-                for r in row.recipients
-                if row.results[r]["status"] == "refused"
-            ]
-            row.last_error = "; ".join(refused) or None
-            return
-        deferred = [
-            f"{r}: {row.results[r]['reply']}"
-            for r in row.recipients
-            if row.results[r]["status"] == "deferred"
-        ]
-        row.last_error = "; ".join(deferred)
-        if now - row.created_at >= self.retry_for:
-            row.status = OutboxStatus.FAILED
-            row.last_error = f"gave up after {row.attempts} attempts: {row.last_error}"
-        else:
-            row.next_attempt_at = now + timedelta(seconds=backoff_seconds(row.attempts))
-
-
-def _results(attempt: Attempt) -> dict[str, dict[str, object]]:
-    out: dict[str, dict[str, object]] = {}
-    for rcpt in attempt.pending:
-        if attempt.deferred_by is not None and rcpt not in attempt.refusals:
-            out[rcpt] = {"status": "deferred", "code": None, "reply": attempt.deferred_by}
-        elif rcpt in attempt.refusals:
-            code, reply = attempt.refusals[rcpt]
-            status = "refused" if code >= 500 else "deferred"
-            out[rcpt] = {"status": status, "code": code, "reply": reply}
-        else:
-            out[rcpt] = {"status": "accepted", "code": 250, "reply": ""}
-    return out
-
-
-@dataclass(frozen=True)
-class Batch:
-    done: list[Attempt]  # the rows tried; the others of the lease were not (away, stop)
-    away: str | None  # the relay is away: why
-    next_try: datetime  # when the relay is tried again
-
-
-@dataclass
-class RelayWatch:
-    """One failed try per cycle while the relay is away: after a refused or timed-out
-    connection the sender waits 2 s, 4 s ... at most a minute before trying again,
-    and leaves the queue alone meanwhile."""
-
-    failures: int = 0
-    next_try: datetime | None = None
-
-    def may_try(self, now: datetime) -> bool:
-        return self.next_try is None or now >= self.next_try
-
-    def saw(self, away: str | None, now: datetime) -> None:
-        if away is None:
-            self.failures, self.next_try = 0, None
-            return
-        self.failures += 1
-        self.next_try = now + timedelta(seconds=backoff_seconds(self.failures, base=2, cap=60))

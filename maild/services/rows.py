@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from maild.adapters.db.models import Attachment, Message, Outbox
+from maild.adapters.db.models import Message, Outbox
 from maild.adapters.db.store import Store
 from maild.adapters.render import Renderer
 from maild.core.model import OutboxStatus
@@ -15,7 +15,7 @@ from maild.core.policy import Money
 from maild.services.arrival import Arrival
 
 
-def record_message(a: Arrival, ticket_id: int, inbound_id: int | None, kind: str) -> None:
+def record_message(a: Arrival, ticket_id: int, inbound_id: int | None, kind: str) -> int:
     """The mail, its text and attachments, on the ticket (Core inserts: the hot path)."""
     m = a.mail
     row = {
@@ -35,21 +35,8 @@ def record_message(a: Arrival, ticket_id: int, inbound_id: int | None, kind: str
     # database), so a ticket's messages keep the order they came in; its
     # attachments need that id.
     message_id = a.store.insert_numbered(Message, **row)
-    if not m.attachments:
-        return
-    a.store.insert_many(
-        Attachment,
-        [
-            {
-                "message_id": message_id,
-                "filename": a.filename,
-                "content_type": a.content_type,
-                "size": a.size,
-                "content": a.content,
-            }
-            for a in m.attachments
-        ],
-    )
+    a.store.keep_files(message_id, m.attachments, a.now)  # bytes once, by their hash
+    return message_id
 
 
 @dataclass(frozen=True)
@@ -65,6 +52,7 @@ class Queue:
         """`at`: not sent before then (and dated then), e.g. a survey a day after closing."""
         at = at or now
         # Message-IDs derive from the mail that caused them, already checked unique.
+        rendered = [self.renderer.render_with_files(n, at) for n in out]
         store.insert_many(
             Outbox,
             [
@@ -74,7 +62,8 @@ class Queue:
                     "template": n.template,
                     "recipients": [n.to_addr, *n.cc],
                     "envelope_from": self.envelope_from,
-                    "raw": self.renderer.render(n, at),
+                    "raw": raw,
+                    "files": placed,
                     "status": OutboxStatus.QUEUED,
                     "attempts": 0,
                     "next_attempt_at": at,
@@ -83,7 +72,7 @@ class Queue:
                     "created_at": now,
                     "sent_at": None,
                 }
-                for n in out
+                for n, (raw, placed) in zip(out, rendered, strict=True)
             ],
         )
 

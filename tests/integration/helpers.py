@@ -7,12 +7,22 @@ from email.parser import BytesParser
 from sqlmodel import select
 
 from maild.adapters.db.models import Inbound, Message, Outbox, Quarantine, Ticket
+from maild.adapters.outgoing import Streamed
 from maild.bootstrap import App
 
 
 def rows(app: App, model: type) -> list:
+    order = list(model.__table__.primary_key.columns)  # type: ignore[attr-defined]
     with app.db.transaction() as store:
-        return list(store.session.exec(select(model).order_by(model.id)).all())
+        return list(store.session.exec(select(model).order_by(*order)).all())
+
+
+def on_the_wire(app: App, row: Outbox) -> bytes:
+    """The bytes the sender would send for this row: its files streamed in."""
+    if not row.files:
+        return row.raw
+    sender = app.sender  # reads the blobs as it does when it sends
+    return Streamed(row.raw, row.files, sender._blob).whole()
 
 
 def outbox(app: App) -> list[Outbox]:

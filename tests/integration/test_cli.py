@@ -175,6 +175,12 @@ def test_demo_prints_what_each_person_receives(tmp_path):
     assert "to Dana Agent <dana@acme.example>" in out
     assert "(nobody receives anything)" in out  # the out-of-office
     assert "#2 [open] eve@example.org" in out
+    # files: Sam's screenshot reaches Dana, Dana's return label reaches Sam
+    note = out.split("to Dana Agent <dana@acme.example>", 1)[1].split("✉", 1)[0]
+    assert "attached: tracking-error.png (70 bytes, image/png)" in note
+    answer = out.split("I have added a USD 20 credit", 1)[1].split("✉", 1)[0]
+    assert "attached: return-label.pdf (69 bytes, application/pdf)" in answer
+    assert "Files sent: return-label.pdf (69 bytes)" in out  # Dana's receipt
     # the agent credits within the limit, then over it; the manager approves
     assert "A credit of USD 20.00 has been added to your account." in out
     assert "Subject: [#1] Approval needed: Dana Agent credits USD 80.00" in out

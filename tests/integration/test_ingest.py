@@ -1,6 +1,6 @@
 """A mail in, the ticket and the queued mails out: on a real SQLite database."""
 
-from maild.adapters.db.models import Attachment, Event, Inbound, Message, Quarantine, Ticket
+from maild.adapters.db.models import Attachment, Blob, Event, Inbound, Message, Quarantine, Ticket
 from maild.core.intake import RawMail
 from tests.conftest import mail
 from tests.integration.helpers import counts, outbox, parsed, rows
@@ -177,8 +177,9 @@ def test_attachments_are_kept_and_oversized_ones_noted(make_app):
         ),
     )
     small, big = sorted(rows(app, Attachment), key=lambda a: a.size)
-    assert (small.filename, small.content) == ("note.txt", b"small")
-    assert (big.filename, big.size, big.content) == ("photo.jpg", 500, None)
+    [blob] = rows(app, Blob)
+    assert (small.filename, small.blob, blob.content) == ("note.txt", blob.hash, b"small")
+    assert (big.filename, big.size, big.blob) == ("photo.jpg", 500, None)
     [message] = rows(app, Message)
     assert "photo.jpg" in message.notes[0]
     dana = parsed(next(o for o in outbox(app) if o.recipients == ["dana@acme.example"]).raw)
@@ -196,7 +197,7 @@ def test_an_oversized_mail_is_stored_with_its_text(make_app):
     assert outcome.verdict == "ticket"
     [message] = rows(app, Message)
     assert message.text == "see attached" and "limit" in message.notes[0]
-    assert rows(app, Attachment)[0].content is None
+    assert rows(app, Attachment)[0].blob is None and not rows(app, Blob)
 
 
 def test_a_stranger_quoting_a_ticket_gets_their_own(app):

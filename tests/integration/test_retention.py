@@ -8,6 +8,7 @@ import threading
 from maild import config
 from maild.adapters.db.models import (
     Attachment,
+    Blob,
     Event,
     Inbound,
     JobRun,
@@ -26,21 +27,25 @@ from tests.integration.staff import answer, last, take
 from tests.integration.test_cli import make_config, run
 
 PDF = (("invoice.pdf", "application/pdf", b"%PDF-1.4 secret"),)
+OLD_ONLY = ("scan.png", "image/png", b"\x89PNG old scan")
 
 
 def test_raw_mail_older_than_raw_days_loses_its_bytes_not_its_ticket(make_app, clock):
     app = make_app(retention={"raw_days": 30})
-    take(app, mail(subject="old", attachments=PDF))
+    take(app, mail(subject="old", attachments=(*PDF, OLD_ONLY)))
     app.sender.drain()
     clock.advance(days=31)
     take(app, mail(subject="new", sender="new@example.com", attachments=PDF))
     app.scheduler.run_due()
     old, new = sorted(rows(app, Inbound), key=lambda i: i.id)
     assert old.raw == b"" and new.raw != b""
-    assert [a.content for a in sorted(rows(app, Attachment), key=lambda a: a.id)] == [
-        None,
-        b"%PDF-1.4 secret",
-    ]
+    # The names stay; bytes only the old mail carried are gone; the PDF's bytes
+    # stay, since the new mail carries the same (stored once, by their hash).
+    files = {(a.filename, a.message_id): a.blob for a in rows(app, Attachment)}
+    assert sorted(files) == [("invoice.pdf", 1), ("invoice.pdf", 2), ("scan.png", 1)]
+    kept = {b.hash: b.content for b in rows(app, Blob)}
+    assert kept[files["scan.png", 1]] is None
+    assert kept[files["invoice.pdf", 1]] == b"%PDF-1.4 secret" == kept[files["invoice.pdf", 2]]
     assert {m.text for m in rows(app, Message)} == {"Hello, my order did not arrive."}
     assert all(o.raw == b"" for o in rows(app, Outbox) if o.ticket_id == 1)
     [event] = [e for e in rows(app, Event) if e.kind == "raw_dropped"]
@@ -75,7 +80,8 @@ def test_forget_erases_a_customer_and_keeps_the_audit(make_app):
     assert mine.subject == "(forgotten)"
     texts = {m.ticket_id: m.text for m in rows(app, Message)}
     assert texts[1] == "" and texts[2] == "Hello, my order did not arrive."
-    assert rows(app, Attachment) == []
+    [pdf] = rows(app, Attachment)  # its name stays, shown as removed; its bytes go
+    assert pdf.filename == "invoice.pdf" and rows(app, Blob)[0].content is None
     assert all(i.raw == b"" for i in rows(app, Inbound) if i.ticket_id == 1)
     [credit] = rows(app, Ledger)
     assert credit.customer == mine.customer and credit.amount_cents == 1000

@@ -103,3 +103,22 @@ def test_staff_package_files_are_small_rooms():
     for path in sorted((SERVICES / "staff").glob("*.py")):
         lines = len(path.read_text().splitlines())
         assert lines <= 250, f"{path.name}: {lines} lines"
+
+
+DB = CORE.parent / "adapters" / "db"
+ROOMS = (SERVICES, DB)
+# Not split yet, each for a reason (issue 25 split store.py, ingest, escalations
+# and outbox): models.py is the schema that every branch adds columns to, to be
+# split as a package once those land; reports.py is one 200-line query builder
+# (facts) that wants a rewrite of its own, not a cut.
+NOT_YET = {DB / "models.py", DB / "reports.py"}
+
+
+def test_services_and_the_database_adapter_are_small_rooms():
+    too_big = []
+    for room in ROOMS:
+        for path in sorted(room.rglob("*.py")):
+            lines = len(path.read_text().splitlines())
+            if lines > 250 and path not in NOT_YET and "migrations" not in path.parts:
+                too_big.append(f"{path.relative_to(CORE.parent)}: {lines} lines")
+    assert not too_big, "\n".join(too_big)

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 from maild.core import reply
 from maild.core.model import InboundMail
+from maild.core.reply import customer_words
 from maild.core.text import html_to_text
-from maild.services.ingest import customer_words
 
 HTML = Path(__file__).parents[1] / "corpus" / "html" / "talon"
 FINE = "Hi. I am fine.\n\nThanks,\nAlex"

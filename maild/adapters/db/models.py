@@ -104,7 +104,22 @@ class Attachment(SQLModel, table=True):
     filename: str
     content_type: str
     size: int
+    # Before the blob table: the bytes themselves (older rows only; new ones name a blob).
     content: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    blob: str | None = Field(default=None, index=True)  # the bytes' sha256: Blob.hash
+    content_id: str | None = None  # an image pasted into the HTML text (cid:)
+    inline: bool = False
+    blocked: str | None = None  # why it is never forwarded (a program), or None
+
+
+class Blob(SQLModel, table=True):
+    """A file's bytes, once however many mails carry them: keyed by their sha256.
+    Retention and `maild forget` empty `content`; the row and the names stay."""
+
+    hash: str = Field(primary_key=True)
+    size: int
+    content: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    created_at: datetime
 
 
 class Event(SQLModel, table=True):
@@ -144,6 +159,11 @@ class Outbox(SQLModel, table=True):
     sent_at: datetime | None = None
     # The process holding the lease: when it stops being seen, the lease ends.
     leased_by: str | None = None
+    # Files streamed into `raw` at send time: [{"blob", "name", "start", "body"}],
+    # where `start` is the offset of the part's headers and `body` of its (empty) body.
+    files: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
+    )
 
 
 class Instance(SQLModel, table=True):

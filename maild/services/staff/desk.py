@@ -39,6 +39,7 @@ from maild.services.rows import Queue, record_message
 from maild.services.staff import effects, receipts, stopped
 from maild.services.staff.approvals import Approvals
 from maild.services.staff.coaching import Coaches
+from maild.services.staff.filemail import FileMails
 from maild.services.staff.handover import Handovers
 from maild.services.staff.lookup import Lookup
 from maild.services.staff.mail import (
@@ -82,12 +83,14 @@ class StaffDesk:
     handovers: Handovers = field(init=False)
     lookup: Lookup = field(init=False)
     coaches: Coaches = field(init=False)
+    file_mails: FileMails = field(init=False)
 
     def __post_init__(self) -> None:
         s = self.staffing
         self.receipts = Receipts(s.addressing, self.queue, s.limits, s.receipts)
         self.relay = Relay(s.directory, s.addressing, self.queue, self.escalations)
         self.handovers = Handovers(s.directory, s.addressing, self.queue)
+        self.file_mails = FileMails(s.addressing, self.queue)
         self.lookup = Lookup(s.directory, self.escalations, self.queue.renderer)
         self.coaches = Coaches(s.directory, s.addressing, self.queue, self.receipts)
         self.approvals = Approvals(
@@ -123,7 +126,7 @@ class StaffDesk:
         if seen is not None:
             return stopped.replay(sm, seen.id, self.receipts)
         if ticket_id is not None:
-            record_message(a, ticket_id, inbound_id, "staff")
+            sm.message_row = record_message(a, ticket_id, inbound_id, "staff")
         return self._decide(sm, verdict)
 
     def _decide(self, sm: StaffMail, verdict: Verdict) -> Result:
@@ -207,6 +210,8 @@ class StaffDesk:
         effects.copies(sm, plan)
         if self.monitor is not None:
             effects.watched(sm, plan, self.monitor, reopening)
+        if any(commands.spec(c).sends_files for c in sm.block.commands):
+            self.file_mails.send(sm)
         if after.agent is not None and after.agent != previous:
             self.handovers.tell(sm, previous, self._escalation_line(sm))
         if sm.person.role is Role.OWNER:

@@ -7,14 +7,15 @@ customer, or act, right from it. The agent who had it is told who has it now.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from maild.adapters.db.models import Ticket
 from maild.adapters.db.store import Store
-from maild.core import notices, reply
+from maild.core import carry, notices, reply
 from maild.core.contexts import Handover, Said
 from maild.core.model import Person
 from maild.core.people import Directory
+from maild.services import files
 from maild.services.rows import Queue, credit_lines
 from maild.services.staff.mail import StaffMail
 
@@ -38,17 +39,24 @@ class Handovers:
         old = self.directory.person(previous)
         if old is not None and old.email != sm.person.email:
             told.append((old, "previous"))
-        out = [
-            notices.notice(
-                "agent/handover",
-                person,
-                ticket.id,
-                f"{sm.mail.content_hash}:handover",
-                self.addressing,
-                self._view(sm.store, ticket, (sm.person, new), role, escalation),
+        carried = carry.choose(
+            files.of_ticket(sm.store, ticket.id), self.addressing.file_cap, self.addressing.domain
+        )
+        out = []
+        for person, role in told:  # the new agent gets the ticket's files; the previous, words
+            view = self._view(sm.store, ticket, (sm.person, new), role, escalation)
+            ours = carried if role == "new" else carry.Carried()
+            out.append(
+                notices.notice(
+                    "agent/handover",
+                    person,
+                    ticket.id,
+                    f"{sm.mail.content_hash}:handover",
+                    self.addressing,
+                    replace(view, files=ours.shown),
+                    files=ours.files,
+                )
             )
-            for person, role in told
-        ]
         self.queue(sm.store, out, sm.now)
         sm.event("handed_over", previous=previous, to=new.email)
 

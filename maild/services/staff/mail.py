@@ -34,6 +34,8 @@ class StaffMail:
     now: datetime
     ticket: Ticket | None = None  # the ticket it acts on, once known
     approved_by: Person | None = None  # a held mail re-run after the manager's #approve
+    message_row: int | None = None  # its message on the ticket (its files hang there)
+    files_held: bool = False  # a file of it did not go to the customer: the receipt says so
 
     @property
     def ticket_id(self) -> int | None:

@@ -71,12 +71,13 @@ class Receipts:
             )
 
     def after_plan(self, sm: StaffMail, plan: apply.Plan, view: Receipt) -> None:
-        """An agent's or owner's commands: a receipt always, or on errors only."""
-        if not (sm.block.commands or sm.block.errors):
+        """An agent's or owner's commands: a receipt always, or on errors only; and
+        for a plain answer whose files did not all go (a program, over the cap)."""
+        if not (sm.block.commands or sm.block.errors or sm.files_held):
             return
         errors = plan.status is not apply.Status.APPLIED or sm.approved_by is not None
         listing = any(commands.spec(c).lists_macros for c in sm.block.commands)
-        if self.mode == "always" or errors or plan.wants_help or listing:
+        if self.mode == "always" or errors or plan.wants_help or listing or sm.files_held:
             self.reply(sm, self.with_help(view, sm.person, sm.block), cause=str(plan.status))
 
     def with_help(self, view: Receipt, person: Person, block: Block) -> Receipt:

@@ -3,13 +3,14 @@ conversation, or an owner's to the ticket's agent."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from maild.adapters.db.models import Message
-from maild.core import apply, notices
+from maild.core import apply, carry, notices
 from maild.core.commands import Update
 from maild.core.contexts import CustomerReply
 from maild.core.people import Directory
+from maild.services import files
 from maild.services.escalations import Escalations
 from maild.services.rows import Queue
 from maild.services.staff.mail import StaffMail
@@ -56,11 +57,13 @@ class Relay:
         assert ticket is not None and ticket.id is not None
         customer = self.directory.customer(ticket.customer, ticket.customer_name)
         last = store.last_customer_message_id(ticket.id, ticket.customer)
+        carried = self._files(sm)
         context = CustomerReply(
             subject=ticket.subject,
             text=words.text,
             announcements=plan.announcements,
             agent_name=sm.person.name,
+            attachments=carried.shown,
         )
         out = notices.notice(
             "customer/reply",
@@ -72,8 +75,11 @@ class Relay:
             thread=(last,) if last else (),
             from_name=words.sender,
             cc=store.participants(ticket.id),
+            files=carried.files,
         )
         self.queue(store, [out], now)
+        sm.files_held = any(a.why and a.kept for a in carried.shown)
+        words = _with_files(words, carried)
         self._record(sm, words)
         sm.event("replied", message_id=out.message_id)
         if ticket.first_response_at is None:
@@ -81,6 +87,14 @@ class Relay:
         ticket.awaiting_since, ticket.target_stage = None, 0  # answered: the clock stops
         self.escalations.customer_heard(store, ticket.id, now)
         return words.shown
+
+    def _files(self, sm: StaffMail) -> carry.Carried:
+        """The files of the person's mail that go with the words (core.carry)."""
+        assert sm.ticket is not None and sm.ticket.id is not None
+        found = files.for_customer(sm.store, sm.ticket.id, sm.mail.attachments, sm.message_row)
+        return carry.choose(
+            found, self.addressing.file_cap, self.addressing.domain, for_staff=False
+        )
 
     @staticmethod
     def _record(sm: StaffMail, words: Words) -> None:
@@ -99,3 +113,12 @@ class Relay:
             notes=[],
             created_at=sm.now,
         )
+
+
+def _with_files(words: Words, carried: carry.Carried) -> Words:
+    """The ticket and the receipt name the files that went, and those that did not."""
+    lines = [f"Files sent: {', '.join(carried.names)}"] if carried.files else []
+    lines += [f"Not sent: {a.filename}, {a.why}" for a in carried.shown if a.why and a.kept]
+    if not lines:
+        return words
+    return replace(words, shown="\n\n".join(x for x in (words.shown, "\n".join(lines)) if x))
