@@ -63,7 +63,7 @@ def _mailbox(app: App, index: int, running: list[dict[str, Any]], ask: bool) -> 
     }
     if ask:
         try:
-            with open_mailbox(box, index) as mailbox:
+            with open_mailbox(box, index, app.settings.state_path()) as mailbox:
                 out["waiting"] = mailbox.waiting()
         except ERRORS as exc:
             out["error"] = f"{type(exc).__name__}: {exc}"

@@ -14,6 +14,18 @@ Waiting never misses mail and never sits on a dead connection:
   checked with a NOOP, and so is the connection every HEARTBEAT_SECONDS;
   TCP keepalive finds a peer that vanished without a word. A dead connection
   raises, and the caller reconnects with its backoff.
+
+Polite to hosted servers (Gmail, Exchange throttle chatty clients): a server
+whose IDLE pushes new mail is left alone but for a check every
+AUTO_CHECK_SECONDS and the RFC 2177 renewal, about 25 commands an idle hour.
+A check that finds mail the IDLE kept back shows a server that reports late
+(Dovecot without a free inotify instance looks every 30 s): from then on this
+mailbox is checked every LATE_CHECK_SECONDS, so no mail waits for the server's
+own look. `idle_check_seconds` fixes the interval instead (0: never).
+
+Login is a password (LOGIN) or a bearer token (XOAUTH2 / OAUTHBEARER, see
+adapters/oauth): a refused token is refreshed and tried once more, then the
+caller's backoff takes over.
 """
 
 from __future__ import annotations
@@ -28,19 +40,30 @@ from threading import Event
 from types import TracebackType
 
 from imapclient import IMAPClient
-from imapclient.exceptions import IMAPClientError
+from imapclient.exceptions import IMAPClientError, LoginError
 
+from maild.adapters.oauth import OAuthError, TokenSource, sasl
+from maild.adapters.oauth.explain import LOGIN_RULES, one_line, password_refused
 from maild.config import Mailbox
 from maild.core.model import Fetched
 
 log = logging.getLogger(__name__)
-ERRORS = (IMAPClientError, OSError, EOFError)
+
+
+class LoginRefused(IMAPClientError):  # type: ignore[misc]
+    """The server said no to our credentials; the message says what to do."""
+
+
+ERRORS = (IMAPClientError, OSError, EOFError, OAuthError)
 HEARTBEAT_SECONDS = 30  # a NOOP outside IDLE this often proves the connection alive
 # A server may report new mail in IDLE late: Dovecot without a free inotify instance
 # looks every 30 s, and a mail appended between our SEARCH and IDLE can wait for that.
 # Leaving IDLE for a NOOP this often bounds the wait (three short round trips);
 # at 5 s, one such mail in a fault run waited 5.07 s for its acknowledgement.
-IDLE_RECHECK_SECONDS = 2
+LATE_CHECK_SECONDS = 2.0
+# Against a server that pushes, one NOOP this often (with the renewal, about 25
+# commands an idle hour) is what finds out that it does not always push.
+AUTO_CHECK_SECONDS = 300.0
 NEWS = (b"EXISTS", b"RECENT")  # as idle_check() parses them
 KEPT_NEWS = ("EXISTS", "RECENT")  # as imaplib keeps them between commands
 # A server refuses a command line past its limit (Dovecot: 64 kB), and a waiting
@@ -58,11 +81,55 @@ def _keepalive(sock: socket.socket) -> None:
             sock.setsockopt(socket.IPPROTO_TCP, getattr(socket, option), value)
 
 
+class Lateness:
+    """What this mailbox's server has shown of its IDLE: kept across reconnects by
+    the caller (one per worker), so a late server is checked often from then on."""
+
+    def __init__(self, setting: float | str) -> None:
+        self.setting = setting
+        self.late = False
+
+    @property
+    def check_seconds(self) -> float:
+        """How long one IDLE lasts before a NOOP looks; 0 or less: no NOOP."""
+        if self.setting != "auto":
+            return float(self.setting)
+        return LATE_CHECK_SECONDS if self.late else AUTO_CHECK_SECONDS
+
+    def saw_late_news(self, key: str) -> None:
+        if self.setting == "auto" and not self.late:
+            self.late = True
+            log.warning(
+                "mailbox %s: the server reported new mail late in IDLE; checking every "
+                "%.0f s from now on (idle_check_seconds = %.0f keeps it so; a Dovecot "
+                "needs a free inotify instance to push)",
+                key,
+                LATE_CHECK_SECONDS,
+                LATE_CHECK_SECONDS,
+            )
+
+    def describe(self) -> str:
+        seconds = self.check_seconds
+        if seconds <= 0:
+            return "IDLE (no checks)"
+        why = "server reports late, " if self.late else ""
+        return f"IDLE ({why}NOOP every {seconds:.0f} s)"
+
+
 class ImapMailbox:
-    def __init__(self, config: Mailbox, password: str, timeout: float = 60) -> None:
+    def __init__(
+        self,
+        config: Mailbox,
+        password: str,
+        timeout: float = 60,
+        tokens: TokenSource | None = None,
+        lateness: Lateness | None = None,
+    ) -> None:
         self.config = config
         self.password = password
         self.timeout = timeout
+        self.tokens = tokens
+        self.lateness = lateness or Lateness(config.idle_check_seconds)
         self.client: IMAPClient | None = None
         self.uidvalidity = 0
 
@@ -95,7 +162,12 @@ class ImapMailbox:
         if c.security == "starttls":
             client.starttls(context)
         _keepalive(client.socket())
-        client.login(c.username, self.password)
+        try:
+            self._login(client)
+        except BaseException:
+            with contextlib.suppress(*ERRORS):
+                client.shutdown()
+            raise
         for folder in (c.processed_folder, c.quarantine_folder):
             if not client.folder_exists(folder):
                 client.create_folder(folder)
@@ -103,6 +175,37 @@ class ImapMailbox:
         self.uidvalidity = int(info[b"UIDVALIDITY"])
         self.client = client
         log.info("connected to %s (UIDVALIDITY %s)", self.key, self.uidvalidity)
+
+    def _login(self, client: IMAPClient) -> None:
+        c, where = self.config, f"mailbox {self.key}"
+        if self.tokens is None:
+            try:
+                client.login(c.username, self.password)
+            except LoginError as exc:
+                explained = password_refused(where, c.host, str(exc))
+                raise LoginRefused(explained or f"{where}: login refused: {exc}") from None
+            return
+        mechanism = c.oauth2.mechanism.upper() if c.oauth2 else "XOAUTH2"
+        if not client.has_capability(f"AUTH={mechanism}"):
+            offered = " ".join(
+                cap.decode() for cap in client.capabilities() if cap.startswith(b"AUTH=")
+            )
+            raise LoginRefused(
+                f"{where}: the server does not offer {mechanism} (it offers {offered or 'none'})"
+            )
+        answer = ""
+        for refresh in (False, True):  # a refused token: one refresh, one more try
+            exchange = sasl.build(
+                mechanism, c.username, self.tokens.token(refresh), c.host, c.real_port
+            )
+            try:
+                client.sasl_login(mechanism, exchange)
+                return
+            except LoginError as exc:
+                answer = one_line(f"{exc}{'; ' + exchange.error if exchange.error else ''}")
+        raise LoginRefused(
+            f"{where}: the server refused the token ({answer}): {LOGIN_RULES[self.tokens.kind]}"
+        )
 
     def close(self) -> None:
         if self.client is not None:
@@ -183,10 +286,19 @@ class ImapMailbox:
             return
         renew = time.monotonic() + self.config.idle_renew_seconds
         while not stop.is_set() and time.monotonic() < renew:
-            if self._idle(min(IDLE_RECHECK_SECONDS, renew - time.monotonic()), stop, beat):
+            every = self.lateness.check_seconds
+            seconds = (
+                min(every, renew - time.monotonic()) if every > 0 else renew - time.monotonic()
+            )
+            started = time.monotonic()
+            if self._idle(seconds, stop, beat):
                 return
+            if every <= 0 or time.monotonic() >= renew:
+                return  # the renewal: the caller's SEARCH looks, then IDLE again
             client.noop()  # news a lazy IDLE kept back; raises on a dead connection
             if self._news_waiting():
+                if time.monotonic() - started >= seconds * 0.9:  # not an early wake-up
+                    self.lateness.saw_late_news(self.key)
                 return
 
     def _idle(self, seconds: float, stop: Event, beat: Callable[[], None]) -> bool:
