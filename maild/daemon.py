@@ -54,6 +54,13 @@ def open_mailbox(
     return ImapMailbox(box, password, lateness=lateness)
 
 
+def said(box: Mailbox, exc: BaseException) -> str:
+    """An error as the log says it, naming the mailbox once (login errors name it)."""
+    text = str(exc)
+    prefix = f"mailbox {box.key}:"
+    return text if text.startswith(prefix) else f"{prefix} {text}"
+
+
 def drain_mailbox(
     app: App, mailbox: ImapMailbox, beat: Callable[[], None] = lambda: None
 ) -> Counter[str]:
@@ -85,7 +92,7 @@ def run_once(app: App) -> int:
                     with open_mailbox(box, index, state) as mailbox:
                         drain_mailbox(app, mailbox)
             except (*ERRORS, TransientError, DBAPIError) as exc:
-                log.error("mailbox %s: %s", box.key, exc)
+                log.error("%s", said(box, exc))
                 status = 75
         app.scheduler.run_due()
         app.sender.drain()
@@ -138,7 +145,7 @@ class MailboxWorker:
             log.error("%s", exc)
         self.alarm(exc)
         delay = backoff_seconds(failures, base=0.5, cap=RECONNECT_MAX_SECONDS)
-        log.warning("mailbox %s: %s; reconnecting in %.1f s", self.box.key, exc, delay)
+        log.warning("%s; reconnecting in %.1f s", said(self.box, exc), delay)
         self.health.beat(self.name, f"reconnecting in {delay:.0f} s: {exc}", delay)
         self.stop.wait(delay)
 
@@ -153,7 +160,7 @@ class MailboxWorker:
                 self.stop.wait(wait)
                 return
             if self.lateness is None:
-                self.lateness = Lateness(self.box.idle_check_seconds)
+                self.lateness = Lateness(self.box.idle_check_seconds, self.box.host)
             state = self.app.settings.state_path()
             with open_mailbox(self.box, self.index, state, self.lateness) as mailbox:
                 self.connected = True
@@ -172,7 +179,7 @@ class MailboxWorker:
             taken = drain_mailbox(self.app, mailbox, lambda: beat("taking mail"))
             self.checked(sum(taken.values()))
             if mailbox.mode() == "IDLE" and self.lateness is not None:
-                self.health.note(self.name, mode=self.lateness.describe())
+                self.health.note(self.name, idle_check=self.lateness.describe())
             beat()
             mailbox.wait_for_mail(self.stop, beat)
 

@@ -18,10 +18,11 @@ Waiting never misses mail and never sits on a dead connection:
 Polite to hosted servers (Gmail, Exchange throttle chatty clients): a server
 whose IDLE pushes new mail is left alone but for a check every
 AUTO_CHECK_SECONDS and the RFC 2177 renewal, about 25 commands an idle hour.
-A check that finds mail the IDLE kept back shows a server that reports late
-(Dovecot without a free inotify instance looks every 30 s): from then on this
-mailbox is checked every LATE_CHECK_SECONDS, so no mail waits for the server's
-own look. `idle_check_seconds` fixes the interval instead (0: never).
+A server earns that by pushing (Gmail and Exchange have it from the start);
+until then, and again once a check found mail the IDLE kept back (Dovecot
+without a free inotify instance looks only every 30 s), the mailbox is checked
+every LATE_CHECK_SECONDS, so no mail waits for the server's own look.
+`idle_check_seconds` fixes the interval instead (0: never).
 
 Login is a password (LOGIN) or a bearer token (XOAUTH2 / OAUTHBEARER, see
 adapters/oauth): a refused token is refreshed and tried once more, then the
@@ -64,6 +65,11 @@ LATE_CHECK_SECONDS = 2.0
 # Against a server that pushes, one NOOP this often (with the renewal, about 25
 # commands an idle hour) is what finds out that it does not always push.
 AUTO_CHECK_SECONDS = 300.0
+PROMPT_PUSHES = 3  # pushed mails in a row that earn a server that trust
+# They push new mail in IDLE at once (and throttle clients that poll).
+PUSHING_HOSTS = frozenset(
+    {"imap.gmail.com", "outlook.office365.com", "outlook.office.com", "imap-mail.outlook.com"}
+)
 NEWS = (b"EXISTS", b"RECENT")  # as idle_check() parses them
 KEPT_NEWS = ("EXISTS", "RECENT")  # as imaplib keeps them between commands
 # A server refuses a command line past its limit (Dovecot: 64 kB), and a waiting
@@ -82,29 +88,44 @@ def _keepalive(sock: socket.socket) -> None:
 
 
 class Lateness:
-    """What this mailbox's server has shown of its IDLE: kept across reconnects by
-    the caller (one per worker), so a late server is checked often from then on."""
+    """What this mailbox's server has shown of its IDLE, kept across reconnects by the
+    caller (one per worker). With `idle_check_seconds = "auto"`, a server is trusted
+    to push once it has pushed PROMPT_PUSHES new mails in a row during IDLE (the big
+    hosted ones from the start): it is then checked every AUTO_CHECK_SECONDS. Until
+    then, and again after a check found mail the IDLE had kept back, every
+    LATE_CHECK_SECONDS."""
 
-    def __init__(self, setting: float | str) -> None:
+    def __init__(self, setting: float | str, host: str = "") -> None:
         self.setting = setting
-        self.late = False
+        self.trusted = host.lower() in PUSHING_HOSTS
+        self.prompt = 0  # mails pushed during IDLE in a row
 
     @property
     def check_seconds(self) -> float:
         """How long one IDLE lasts before a NOOP looks; 0 or less: no NOOP."""
         if self.setting != "auto":
             return float(self.setting)
-        return LATE_CHECK_SECONDS if self.late else AUTO_CHECK_SECONDS
+        return AUTO_CHECK_SECONDS if self.trusted else LATE_CHECK_SECONDS
+
+    def saw_push(self, key: str) -> None:
+        self.prompt += 1
+        if self.setting == "auto" and not self.trusted and self.prompt >= PROMPT_PUSHES:
+            self.trusted = True
+            log.info(
+                "mailbox %s: the server pushes new mail in IDLE; checking every %.0f s",
+                key,
+                AUTO_CHECK_SECONDS,
+            )
 
     def saw_late_news(self, key: str) -> None:
-        if self.setting == "auto" and not self.late:
-            self.late = True
+        self.prompt = 0
+        if self.setting == "auto" and self.trusted:
+            self.trusted = False
             log.warning(
                 "mailbox %s: the server reported new mail late in IDLE; checking every "
-                "%.0f s from now on (idle_check_seconds = %.0f keeps it so; a Dovecot "
-                "needs a free inotify instance to push)",
+                "%.0f s until it pushes again (a Dovecot needs a free inotify instance "
+                "to push; idle_check_seconds fixes the interval)",
                 key,
-                LATE_CHECK_SECONDS,
                 LATE_CHECK_SECONDS,
             )
 
@@ -112,7 +133,7 @@ class Lateness:
         seconds = self.check_seconds
         if seconds <= 0:
             return "IDLE (no checks)"
-        why = "server reports late, " if self.late else ""
+        why = "" if self.setting != "auto" else ("push, " if self.trusted else "careful, ")
         return f"IDLE ({why}NOOP every {seconds:.0f} s)"
 
 
@@ -129,7 +150,7 @@ class ImapMailbox:
         self.password = password
         self.timeout = timeout
         self.tokens = tokens
-        self.lateness = lateness or Lateness(config.idle_check_seconds)
+        self.lateness = lateness or Lateness(config.idle_check_seconds, config.host)
         self.client: IMAPClient | None = None
         self.uidvalidity = 0
 
@@ -209,9 +230,12 @@ class ImapMailbox:
 
     def close(self) -> None:
         if self.client is not None:
-            with contextlib.suppress(*ERRORS):
-                self.client.logout()
-            self.client = None
+            client, self.client = self.client, None
+            try:
+                client.logout()
+            except ERRORS:  # a dead connection: its socket is closed all the same
+                with contextlib.suppress(*ERRORS):
+                    client.shutdown()
 
     def _c(self) -> IMAPClient:
         if self.client is None:
@@ -292,6 +316,7 @@ class ImapMailbox:
             )
             started = time.monotonic()
             if self._idle(seconds, stop, beat):
+                self.lateness.saw_push(self.key)
                 return
             if every <= 0 or time.monotonic() >= renew:
                 return  # the renewal: the caller's SEARCH looks, then IDLE again

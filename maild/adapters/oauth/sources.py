@@ -97,10 +97,7 @@ def _session(o: OAuth2) -> requests.Session:
 def _msal_args(o: OAuth2) -> dict[str, Any]:
     """A custom authority host (another cloud, a test server) is not in Microsoft's
     instance list: instance discovery and authority validation are left out for it."""
-    args: dict[str, Any] = {
-        "authority": f"{o.authority_host.rstrip('/')}/{o.tenant}",
-        "http_client": _session(o),
-    }
+    args: dict[str, Any] = {"authority": f"{o.authority_host.rstrip('/')}/{o.tenant}"}
     if o.authority_host.rstrip("/") != DEFAULT_AUTHORITY:
         args.update(validate_authority=False, instance_discovery=False)
     return args
@@ -131,6 +128,7 @@ class MicrosoftApp:
     def __init__(self, o: OAuth2, secret: str | None, account: Account) -> None:
         self.o, self.secret, self.account = o, secret, account
         self._app: Any = None
+        self._http = _session(o)  # one for the source's life: its connections are reused
         self._lock = threading.Lock()
 
     def _credential(self) -> Any:
@@ -151,6 +149,7 @@ class MicrosoftApp:
                     self._app = msal.ConfidentialClientApplication(
                         self.o.client_id,
                         client_credential=self._credential(),
+                        http_client=self._http,
                         **_msal_args(self.o),
                     )
                 result = self._app.acquire_token_for_client(self.o.scopes or SCOPES[self.kind])
@@ -181,6 +180,7 @@ class MicrosoftDelegated:
 
     def __init__(self, o: OAuth2, secret: str | None, account: Account) -> None:
         self.o, self.account = o, account
+        self._http = _session(o)  # one for the source's life: its connections are reused
         self.file = TokenFile(
             account.state_dir
             / "oauth"
@@ -195,7 +195,7 @@ class MicrosoftDelegated:
         import msal
 
         return msal.PublicClientApplication(
-            self.o.client_id, token_cache=cache, **_msal_args(self.o)
+            self.o.client_id, token_cache=cache, http_client=self._http, **_msal_args(self.o)
         )
 
     def token(self, refresh: bool = False) -> str:
