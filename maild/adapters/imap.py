@@ -315,19 +315,26 @@ class ImapMailbox:
                 min(every, renew - time.monotonic()) if every > 0 else renew - time.monotonic()
             )
             started = time.monotonic()
-            if self._idle(seconds, stop, beat):
+            pushed, at_done = self._idle(seconds, stop, beat)
+            if pushed:
                 self.lateness.saw_push(self.key)
+                return
+            full = time.monotonic() - started >= seconds * 0.9  # not an early wake-up
+            if at_done:  # reported only when we ended the IDLE: it was kept back
+                if full and not stop.is_set():
+                    self.lateness.saw_late_news(self.key)
                 return
             if every <= 0 or time.monotonic() >= renew:
                 return  # the renewal: the caller's SEARCH looks, then IDLE again
             client.noop()  # news a lazy IDLE kept back; raises on a dead connection
             if self._news_waiting():
-                if time.monotonic() - started >= seconds * 0.9:  # not an early wake-up
+                if full:
                     self.lateness.saw_late_news(self.key)
                 return
 
-    def _idle(self, seconds: float, stop: Event, beat: Callable[[], None]) -> bool:
-        """One IDLE of at most `seconds`; True when the server reported news."""
+    def _idle(self, seconds: float, stop: Event, beat: Callable[[], None]) -> tuple[bool, bool]:
+        """One IDLE of at most `seconds`: (news pushed during it, news reported only in
+        the answer to our DONE)."""
         client = self._c()
         client.idle()
         news = self._news_waiting()  # reported with the start of IDLE
@@ -343,7 +350,7 @@ class ImapMailbox:
                     break
         finally:
             _, after = client.idle_done()  # raises on a dead connection
-        return news or any(len(r) > 1 and r[1] in NEWS for r in after)
+        return news, not news and any(len(r) > 1 and r[1] in NEWS for r in after)
 
     def _poll(self, stop: Event, beat: Callable[[], None]) -> None:
         deadline = time.monotonic() + self.config.poll_seconds
