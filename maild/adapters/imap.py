@@ -37,6 +37,7 @@ import socket
 import ssl
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import datetime
 from threading import Event
 from types import TracebackType
 
@@ -66,6 +67,10 @@ LATE_CHECK_SECONDS = 2.0
 # commands an idle hour) is what finds out that it does not always push.
 AUTO_CHECK_SECONDS = 300.0
 PROMPT_PUSHES = 3  # pushed mails in a row that earn a server that trust
+# A push this long after the mail's arrival (INTERNALDATE) was late; the slack allows
+# for the server's clock and INTERNALDATE's whole seconds.
+LATE_PUSH_SECONDS = 10.0
+CLOCK_SLACK_SECONDS = 2.0
 # They push new mail in IDLE at once (and throttle clients that poll).
 PUSHING_HOSTS = frozenset(
     {"imap.gmail.com", "outlook.office365.com", "outlook.office.com", "imap-mail.outlook.com"}
@@ -153,6 +158,7 @@ class ImapMailbox:
         self.lateness = lateness or Lateness(config.idle_check_seconds, config.host)
         self.client: IMAPClient | None = None
         self.uidvalidity = 0
+        self._pushed: tuple[float, float] | None = None  # (IDLE began, push seen), wall clock
 
     @property
     def key(self) -> str:
@@ -183,6 +189,7 @@ class ImapMailbox:
         if c.security == "starttls":
             client.starttls(context)
         _keepalive(client.socket())
+        client.normalise_times = False  # INTERNALDATE with its zone: compared with our clock
         try:
             self._login(client)
         except BaseException:
@@ -256,10 +263,30 @@ class ImapMailbox:
 
     def sizes(self, uids: Sequence[int]) -> dict[int, int]:
         sizes: dict[int, int] = {}
+        arrived: list[datetime] = []
         for start in range(0, len(uids), UIDS_PER_COMMAND):
-            data = self._c().fetch(list(uids[start : start + UIDS_PER_COMMAND]), ["RFC822.SIZE"])
+            part = list(uids[start : start + UIDS_PER_COMMAND])
+            data = self._c().fetch(part, ["RFC822.SIZE", "INTERNALDATE"])
             sizes.update((int(uid), int(d.get(b"RFC822.SIZE", 0))) for uid, d in data.items())
+            arrived += [d[b"INTERNALDATE"] for d in data.values() if b"INTERNALDATE" in d]
+        self._judge_push(arrived)
         return sizes
+
+    def _judge_push(self, arrived: list[datetime]) -> None:
+        """A push that came long after the mail arrived (its INTERNALDATE, the server's
+        clock) was a late one: the server looked on its own schedule. Only mail that
+        arrived during the IDLE counts (an old date set by APPEND says nothing)."""
+        pushed, self._pushed = self._pushed, None
+        if pushed is None:
+            return
+        idle_began, seen = pushed
+        waits = [
+            seen - at.timestamp()
+            for at in arrived
+            if at.tzinfo is not None and at.timestamp() >= idle_began - CLOCK_SLACK_SECONDS
+        ]
+        if waits and max(waits) > LATE_PUSH_SECONDS:
+            self.lateness.saw_late_news(self.key)
 
     def fetch(
         self, uids: Sequence[int], sizes: Mapping[int, int], max_bytes: int
@@ -314,10 +341,11 @@ class ImapMailbox:
             seconds = (
                 min(every, renew - time.monotonic()) if every > 0 else renew - time.monotonic()
             )
-            started = time.monotonic()
+            started, began = time.monotonic(), time.time()
             pushed, at_done = self._idle(seconds, stop, beat)
             if pushed:
                 self.lateness.saw_push(self.key)
+                self._pushed = (began, time.time())  # judged by the mail's INTERNALDATE
                 return
             full = time.monotonic() - started >= seconds * 0.9  # not an early wake-up
             if at_done:  # reported only when we ended the IDLE: it was kept back

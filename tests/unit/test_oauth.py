@@ -194,3 +194,25 @@ def test_a_token_with_time_left_is_used_without_asking(tmp_path):
     source.file.write({"refresh_token": "r", "access_token": "old", "expires_at": time.time() + 60})
     with pytest.raises(Exception, match="cannot reach"):
         source.token()  # under five minutes left: it asks for a new one
+
+
+def test_a_push_long_after_the_mail_arrived_was_late():
+    from datetime import UTC, datetime
+
+    from maild.adapters.imap import ImapMailbox
+
+    settings = config.parse({"mailboxes": [{"host": "h", "username": "u", "password": "p"}]})
+    box = ImapMailbox(settings.mailboxes[0], "p")
+    for _ in range(3):
+        box.lateness.saw_push("h")
+    assert box.lateness.trusted
+    now = 1_800_000_000.0
+    box._pushed = (now - 60, now)  # IDLE began a minute ago; the push came now
+    box._judge_push([datetime.fromtimestamp(now - 1, UTC)])  # arrived a second before
+    assert box.lateness.trusted
+    box._pushed = (now - 60, now)
+    box._judge_push([datetime.fromtimestamp(now - 400, UTC)])  # an APPEND with an old date
+    assert box.lateness.trusted
+    box._pushed = (now - 60, now)
+    box._judge_push([datetime.fromtimestamp(now - 30, UTC)])  # Dovecot's 30 s look
+    assert not box.lateness.trusted
