@@ -8,6 +8,7 @@ folder (mode 0600). No browser on the server, no redirect URI, no password seen.
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 import click
@@ -72,9 +73,28 @@ def _settings(ctx: click.Context) -> config.Settings:
     return settings
 
 
+# Connections a provider allows one mailbox at once; maild keeps one per [[mailboxes]]
+# entry, and `maild status` / `check-config` open one more for a moment.
+CONNECTION_LIMITS = {
+    "imap.gmail.com": 15,
+    "outlook.office365.com": 20,
+    "outlook.office.com": 20,
+}
+
+
 def oauth_warnings(settings: config.Settings) -> list[str]:
-    """A password against a host that refuses passwords: said before the first login fails."""
+    """A password against a host that refuses passwords: said before the first login
+    fails; entries that would crowd a provider's connection limit."""
     out = []
+    accounts = Counter((b.host.lower(), b.username.lower()) for b in settings.mailboxes)
+    for (host, user), count in sorted(accounts.items()):
+        limit = CONNECTION_LIMITS.get(host)
+        if limit and count > limit // 2:
+            out.append(
+                f"{count} [[mailboxes]] entries log in to {host} as {user}, one connection "
+                f"each; {host} allows {limit} per mailbox, your people's mail clients "
+                "included: use fewer folders"
+            )
     places: list[tuple[str, str, str]] = [
         (f"mailboxes[{i}] ({b.key})", b.host, b.auth) for i, b in enumerate(settings.mailboxes)
     ]

@@ -536,3 +536,18 @@ name = "Dana"
     assert 'Microsoft 365 refuses password login; use auth = "oauth2" (see docs/oauth2.md' in (
         result.output
     )
+
+
+def test_check_config_warns_before_a_provider_connection_limit(tmp_path):
+    boxes = "".join(
+        f'[[mailboxes]]\nhost = "imap.gmail.com"\nusername = "{USER}"\nfolder = "F{n}"\n'
+        f'name = "f{n}"\nauth = "oauth2"\n[mailboxes.oauth2]\nprovider = "command"\n'
+        'token_command = "false"\n'
+        for n in range(8)
+    )
+    cfg = tmp_path / "maild.toml"
+    cfg.write_text(f'state_dir = "{tmp_path / "state"}"\n{boxes}')
+    result = cli(cfg, "check-config")
+    assert "8 [[mailboxes]] entries log in to imap.gmail.com" in result.output
+    assert "allows 15 per mailbox" in result.output
+    assert result.output.count("token_command exited 1") == 8  # each said, one line each
