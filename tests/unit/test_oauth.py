@@ -16,8 +16,10 @@ from hypothesis import strategies as st
 from maild import config
 from maild.adapters.imap import AUTO_CHECK_SECONDS, LATE_CHECK_SECONDS, Lateness
 from maild.adapters.oauth import sasl
+from maild.adapters.oauth.command import CommandSource
 from maild.adapters.oauth.explain import password_refused, token_fix
-from maild.adapters.oauth.sources import CommandSource, RefreshTokenSource, source_for
+from maild.adapters.oauth.refresh import RefreshTokenSource
+from maild.adapters.oauth.sources import source_for
 from maild.adapters.oauth.store import TokenFile, file_name
 
 
