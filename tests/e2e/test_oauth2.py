@@ -280,10 +280,15 @@ def sign_in(cfg: Path, auth: AuthServer, name: str = "support", as_user: str = U
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     assert process.stdout is not None
-    first = process.stdout.readline()
-    code = first.rsplit("enter the code ", 1)[-1].split()[0]
-    auth.approve(code, as_user)
-    rest, _ = process.communicate(timeout=60)
+    try:
+        first = process.stdout.readline()
+        code = first.rsplit("enter the code ", 1)[-1].split()[0]
+        auth.approve(code, as_user)
+        rest, _ = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
     assert process.returncode == 0, first + rest
     return first + rest
 
