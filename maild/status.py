@@ -58,6 +58,8 @@ def _mailbox(app: App, index: int, running: list[dict[str, Any]], ask: bool) -> 
         "connected": any(w.get("connected") for w in seen),
         "state": seen[0]["state"] if seen else "no running maild reads it",
         "mode": seen[0].get("mode") if seen else None,
+        # IDLE's checks: "IDLE (push, NOOP every 300 s)", "(careful, NOOP every 2 s)"
+        "idle_check": seen[0].get("idle_check") if seen else None,
         "last_check": max((w.get("last_check") or "" for w in seen), default=None) or None,
         "waiting": None,
     }
