@@ -14,9 +14,7 @@ from typing import Any
 import click
 
 from maild import config
-from maild.adapters.imap import ERRORS
 from maild.adapters.oauth import OAuthError, TokenSource
-from maild.adapters.oauth.accounts import all_names, mailbox_tokens, named, relay_tokens
 
 DOC = "docs/oauth2.md"
 # Hosts whose owners turned password login off (or allow it only by exception).
@@ -40,6 +38,8 @@ def oauth() -> None:
 def login(ctx: click.Context, name: str) -> None:
     """Sign in for mailbox NAME (its name, username or imap-N; or smtp) with the
     device-code flow, and keep the refresh token in the state folder."""
+    from maild.adapters.oauth.accounts import all_names, named
+
     settings = _settings(ctx)
     source = named(settings, name)
     if source is None:
@@ -113,6 +113,8 @@ def oauth_warnings(settings: config.Settings) -> list[str]:
 def oauth_checks(settings: config.Settings) -> list[tuple[bool, str]]:
     """For each mailbox and relay on OAuth2: get a token, then log in with it.
     (ok, line); a failure's line is the one-line error that says what to do."""
+    from maild.adapters.imap import ERRORS
+    from maild.adapters.oauth.accounts import mailbox_tokens, relay_tokens
     from maild.daemon import open_mailbox
 
     state = settings.state_path()

@@ -6,7 +6,7 @@ Microsoft, google-auth for Google, a refresh token for any provider, a command);
 refusal into one line that says what to do; `login` runs the device-code flow.
 """
 
+from maild.adapters.oauth.common import TokenSource
 from maild.adapters.oauth.errors import LoginNeeded, OAuthError
-from maild.adapters.oauth.sources import TokenSource, source_for
 
-__all__ = ["LoginNeeded", "OAuthError", "TokenSource", "source_for"]
+__all__ = ["LoginNeeded", "OAuthError", "TokenSource"]

@@ -5,13 +5,14 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
-
-import requests
+from typing import TYPE_CHECKING, Any, Protocol
 
 from maild.adapters.oauth.errors import LoginNeeded, OAuthError
 from maild.adapters.oauth.explain import one_line, token_fix
 from maild.config import OAuth2
+
+if TYPE_CHECKING:
+    import requests
 
 REFRESH_MARGIN = 300  # seconds: a token with less left is renewed before use
 
@@ -51,6 +52,8 @@ def verify(o: OAuth2) -> str | bool:
 def session_for(o: OAuth2) -> requests.Session:
     """HTTP for MSAL and google-auth: the timeout on every request, and `ca_file` on
     every request too (a session's own `verify` loses to $REQUESTS_CA_BUNDLE)."""
+    import requests  # here: the CLI starts faster without it
+
     session = requests.Session()
     extra: dict[str, Any] = {"timeout": o.timeout}
     if o.ca_file:

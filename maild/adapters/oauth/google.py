@@ -8,8 +8,6 @@ import json
 import threading
 from typing import Any
 
-import requests
-
 from maild.adapters.oauth.common import REFRESH_MARGIN, Account, network, session_for
 from maild.adapters.oauth.errors import OAuthError
 from maild.config import OAuth2
@@ -51,7 +49,7 @@ class GoogleServiceAccount:
                     raise self.account.refused(
                         "Google", str(exc.args[0] if exc.args else exc)
                     ) from None
-                except (exceptions.TransportError, requests.RequestException, OSError) as exc:
+                except (exceptions.TransportError, OSError) as exc:
                     raise network(self.account, "Google's token endpoint", exc) from None
                 finally:
                     session.close()

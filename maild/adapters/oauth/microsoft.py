@@ -8,8 +8,6 @@ import threading
 from pathlib import Path
 from typing import Any
 
-import requests
-
 from maild.adapters.oauth.common import Account, network, session_for
 from maild.adapters.oauth.errors import OAuthError
 from maild.adapters.oauth.explain import one_line, token_fix
@@ -84,7 +82,7 @@ class MicrosoftApp:
             except ValueError as exc:  # discovery refused: an unknown tenant, a bad host
                 self._app = None
                 raise _discovery(self.account, self.o, exc) from None
-            except (requests.RequestException, OSError) as exc:
+            except OSError as exc:  # requests' errors are OSErrors
                 self._app = None
                 raise network(self.account, "Microsoft's token endpoint", exc) from None
         return _msal_token(result, self.account)
@@ -145,7 +143,7 @@ class MicrosoftDelegated:
                 )
             except ValueError as exc:
                 raise _discovery(self.account, self.o, exc) from None
-            except (requests.RequestException, OSError) as exc:
+            except OSError as exc:  # requests' errors are OSErrors
                 raise network(self.account, "Microsoft's token endpoint", exc) from None
             if cache.has_state_changed:
                 self.file.write({**data, "msal_cache": cache.serialize()})

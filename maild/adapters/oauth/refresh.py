@@ -6,8 +6,6 @@ from __future__ import annotations
 import time
 from typing import Any
 
-import requests
-
 from maild.adapters.oauth.common import REFRESH_MARGIN, Account, network, verify
 from maild.adapters.oauth.errors import OAuthError
 from maild.adapters.oauth.explain import one_line
@@ -34,11 +32,13 @@ class RefreshTokenSource:
         if self.secret:
             form["client_secret"] = self.secret
         try:
+            import requests  # here: the CLI starts faster without it
+
             answer = requests.post(url, data=form, timeout=self.o.timeout, verify=verify(self.o))
             body = answer.json()
         except ValueError:
             return answer.status_code, {"error": f"HTTP {answer.status_code}, not JSON"}
-        except (requests.RequestException, OSError) as exc:
+        except OSError as exc:  # requests' errors are OSErrors
             raise network(self.account, url, exc) from None
         return answer.status_code, body if isinstance(body, dict) else {}
 
