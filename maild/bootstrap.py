@@ -12,6 +12,7 @@ from maild.adapters import clock as clocks
 from maild.adapters import tokenkey
 from maild.adapters.db.engine import make_engine, make_room, migrate, schema_problem
 from maild.adapters.db.store import Database
+from maild.adapters.oauth.accounts import relay_tokens
 from maild.adapters.render import Renderer, default_templates_dir
 from maild.adapters.transport import MaildirTransport, Relay, SmtpTransport
 from maild.config import Settings
@@ -112,14 +113,17 @@ def transport_factory(settings: Settings) -> Callable[[], Transport]:
     if smtp is None:
         path = settings.maildir_path()
         return lambda: MaildirTransport(path)
+    oauth = smtp.auth == "oauth2" and smtp.oauth2 is not None
     relay = Relay(
         smtp.host,
         smtp.real_port,
         smtp.security,
         smtp.username,
-        smtp.resolve_password("MAILD_SMTP_PASSWORD", "smtp"),
+        None if oauth else smtp.resolve_password("MAILD_SMTP_PASSWORD", "smtp"),
         smtp.timeout,
         smtp.ca_file,
+        tokens=relay_tokens(smtp, settings.state_path()),
+        mechanism=smtp.oauth2.mechanism.upper() if smtp.oauth2 else "XOAUTH2",
     )
     context = relay.tls_context()  # one per process, whatever the connections
     return lambda: SmtpTransport(relay, context)

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import click
 from sqlalchemy.exc import DBAPIError
 
-from maild import config, views
+from maild import cli_oauth, config, views
 from maild.adapters import clock as clocks
 from maild.adapters import logs, memory, systemd, tokenkey
 from maild.adapters.db.engine import backup as engine_backup
@@ -232,6 +232,7 @@ def check_config(ctx: click.Context) -> None:
     intake = settings.intake.smtp
     click.echo(f"  intake:    {'SMTP and LMTP on ' + intake.listen if intake.enabled else 'off'}")
     click.echo(f"  agents:    {len(settings.agents)}, teams: {len(settings.teams)}")
+    cli_oauth.echo_checks(settings)
     for warning in config_warnings(settings, ctx.obj.get("config")):
         click.echo(f"WARNING: {warning}")
 
@@ -281,6 +282,7 @@ def config_warnings(settings: config.Settings, explicit: str | None) -> list[str
     local = config.unused_local_config(explicit)
     if local is not None:
         out.append(f"{local} is not used: pass it with maild --config {local} ...")
+    out.extend(cli_oauth.oauth_warnings(settings))
     return out
 
 
@@ -744,6 +746,8 @@ def demo(keep: str | None) -> None:
 
     run_demo(keep)
 
+
+main.add_command(cli_oauth.oauth)
 
 if __name__ == "__main__":  # pragma: no cover
     main(sys.argv[1:])

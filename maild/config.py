@@ -76,6 +76,103 @@ class Secret(Strict):
         return read_credential(self.password_credential or default_credential)
 
 
+def secret_from(value: str | None, env: str | None, credential: str | None) -> str | None:
+    """A secret given in the file, else in the named environment variable, else in the
+    named systemd credential: the same places as a password."""
+    if value:
+        return value
+    if env and os.environ.get(env):
+        return os.environ[env]
+    return read_credential(credential) if credential else None
+
+
+class OAuth2(Strict):
+    """Where the access token for XOAUTH2 / OAUTHBEARER comes from (docs/oauth2.md)."""
+
+    provider: Literal["microsoft", "google", "oauth2", "command"]
+    mechanism: Literal["xoauth2", "oauthbearer"] = "xoauth2"
+    # microsoft: the directory (tenant id or domain) and the app registration
+    tenant: str | None = None
+    client_id: str | None = None
+    # microsoft app-only with a secret, or the oauth2 provider's client secret if it has one
+    client_secret: str | None = None
+    client_secret_env: str | None = None
+    client_secret_credential: str | None = None  # default: the password's credential
+    certificate_file: str | None = None  # microsoft app-only: PEM with the key and certificate
+    # microsoft: client_credentials (app-only, with a secret or certificate; the default when
+    # one is given) or device_code (delegated: `maild oauth login` once, then refresh tokens)
+    flow: Literal["client_credentials", "device_code"] | None = None
+    authority_host: str = "https://login.microsoftonline.com"  # other clouds: their host
+    # google: the service account's JSON key, acting as `subject` (default: username)
+    service_account_file: str | None = None
+    service_account_env: str | None = None  # the JSON itself, in this variable
+    subject: str | None = None
+    # oauth2 (any provider): its endpoints, for device-code login and refresh tokens
+    token_url: str | None = None
+    device_authorization_url: str | None = None
+    scopes: list[str] | None = None  # default: the provider's mail scopes
+    # command: prints an access token (pizauth, oama ...); run for each login
+    token_command: str | None = None
+    ca_file: str | None = None  # trust this CA for the token endpoint (a private one)
+    timeout: float = Field(default=30, gt=0)
+
+    @model_validator(mode="after")
+    def _complete(self) -> OAuth2:
+        need: dict[str, tuple[str, ...]] = {
+            "microsoft": ("tenant", "client_id"),
+            "google": (),
+            "oauth2": ("client_id", "token_url"),
+            "command": ("token_command",),
+        }
+        missing = [k for k in need[self.provider] if not getattr(self, k)]
+        if missing:
+            raise ValueError(
+                f'provider = "{self.provider}" needs {", ".join(missing)} '
+                "(docs/oauth2.md shows a complete block)"
+            )
+        if self.provider == "microsoft" and self.certificate_file and self.flow == "device_code":
+            raise ValueError('certificate_file is for flow = "client_credentials" (app-only)')
+        return self
+
+    def app_only(self, secret: str | None) -> bool:
+        """Microsoft: client credentials (a secret or a certificate), else delegated."""
+        if self.flow is not None:
+            return self.flow == "client_credentials"
+        return bool(secret or self.certificate_file)
+
+
+class Authenticated(Secret):
+    """A password (the default) or OAuth2, for a mailbox or the relay."""
+
+    auth: Literal["password", "oauth2"] = "password"
+    oauth2: OAuth2 | None = None
+
+    @model_validator(mode="after")
+    def _oauth2_given(self) -> Authenticated:
+        if self.auth == "oauth2" and self.oauth2 is None:
+            raise ValueError(
+                'auth = "oauth2" needs an oauth2 table (provider = "microsoft", "google", '
+                '"oauth2" or "command"; see docs/oauth2.md)'
+            )
+        return self
+
+    def oauth_secret(self, default_credential: str) -> str | None:
+        """The OAuth2 client secret (or a service account's JSON key) from the file, its
+        variable or its credential (by default the one a password would come from)."""
+        o = self.oauth2
+        if o is None:
+            return None
+        if o.provider == "google":
+            if o.service_account_file:
+                return Path(o.service_account_file).read_text()
+            return secret_from(
+                None, o.service_account_env, o.client_secret_credential or default_credential
+            )
+        return secret_from(
+            o.client_secret, o.client_secret_env, o.client_secret_credential or default_credential
+        )
+
+
 class Support(Strict):
     address: str = "support@localhost"
     name: str = "Support"
@@ -92,7 +189,7 @@ class Database(Strict):
     url: str | None = None
 
 
-class Mailbox(Secret):
+class Mailbox(Authenticated):
     name: str | None = None
     host: str
     port: int | None = None
@@ -104,6 +201,9 @@ class Mailbox(Secret):
     poll_seconds: float = Field(default=60, gt=0)
     idle: bool = True
     idle_renew_seconds: float = Field(default=600, gt=0, le=1680)
+    # Leave IDLE for a NOOP this often: "auto" trusts a server that pushes new mail and
+    # checks every 2 s once it has seen the server report mail late; 0 never checks.
+    idle_check_seconds: float | Literal["auto"] = "auto"
     batch_size: int = Field(default=200, ge=1, le=5000)
     # Not checked successfully for this long: an ERROR in the log and a mail to
     # [support] operator (once per such stretch).
@@ -120,7 +220,7 @@ class Mailbox(Secret):
         return self.port or (993 if self.security == "tls" else 143)
 
 
-class Smtp(Secret):
+class Smtp(Authenticated):
     host: str
     port: int | None = None
     security: Literal["tls", "starttls", "none"] = "starttls"
@@ -681,15 +781,52 @@ def _check_references(s: Settings, origin: str) -> None:
         raise ConfigError("\n".join(f"{origin}: {p}" for p in problems))
 
 
+def _oauth_problem(where: str, owner: Authenticated, credential: str) -> str | None:
+    """What an OAuth2 block lacks to get a token, or None."""
+    o = owner.oauth2
+    assert o is not None
+    try:
+        secret = owner.oauth_secret(credential)
+    except OSError as exc:
+        return f"{where}.oauth2.service_account_file: cannot read it ({exc.strerror})"
+    if o.provider == "google" and not secret:
+        return (
+            f"{where}.oauth2: missing the service account's key (set service_account_file, "
+            f"service_account_env or the systemd credential '{credential}')"
+        )
+    if (
+        o.provider == "microsoft"
+        and o.flow == "client_credentials"
+        and not (secret or o.certificate_file)
+    ):
+        return (
+            f"{where}.oauth2: client_credentials needs a client secret (client_secret_env, "
+            f"or the systemd credential '{credential}') or certificate_file"
+        )
+    if o.certificate_file and not Path(o.certificate_file).is_file():
+        return f"{where}.oauth2.certificate_file: no such file {o.certificate_file}"
+    return None
+
+
 def _check_secrets(s: Settings, origin: str) -> None:
     problems = []
     for i, box in enumerate(s.mailboxes):
-        if box.resolve_password("MAILD_IMAP_PASSWORD", f"imap-{i}") is None:
+        if box.auth == "oauth2":
+            problem = _oauth_problem(f"mailboxes[{i}]", box, f"imap-{i}")
+            if problem:
+                problems.append(problem)
+        elif box.resolve_password("MAILD_IMAP_PASSWORD", f"imap-{i}") is None:
             problems.append(
                 f"mailboxes[{i}].password: missing secret (set password_env, "
                 f"$MAILD_IMAP_PASSWORD or the systemd credential 'imap-{i}')"
             )
-    if (
+    if s.smtp and s.smtp.auth == "oauth2":
+        if not s.smtp.username:
+            problems.append("smtp.username: OAuth2 needs the address to send as")
+        problem = _oauth_problem("smtp", s.smtp, "smtp")
+        if problem:
+            problems.append(problem)
+    elif (
         s.smtp
         and s.smtp.username
         and s.smtp.resolve_password("MAILD_SMTP_PASSWORD", "smtp") is None

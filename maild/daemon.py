@@ -16,6 +16,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.exc import DBAPIError
@@ -23,8 +24,10 @@ from sqlalchemy.exc import DBAPIError
 from maild import config, metrics
 from maild.adapters import systemd
 from maild.adapters.db.engine import mailbox_lock
-from maild.adapters.imap import ERRORS, ImapMailbox, explain
+from maild.adapters.imap import ERRORS, ImapMailbox, Lateness, explain
 from maild.adapters.intake_smtp import IntakeUnavailable, start_intake
+from maild.adapters.oauth import LoginNeeded
+from maild.adapters.oauth.accounts import mailbox_tokens
 from maild.bootstrap import App, build
 from maild.config import Mailbox, Settings
 from maild.core.contexts import MailboxDown
@@ -40,9 +43,23 @@ STANDBY_SECONDS = 5  # a standby instance tries a mailbox's lock this often
 RECONNECT_MAX_SECONDS = 120
 
 
-def open_mailbox(box: Mailbox, index: int) -> ImapMailbox:
+def open_mailbox(
+    box: Mailbox, index: int, state_dir: Path | None = None, lateness: Lateness | None = None
+) -> ImapMailbox:
+    """The mailbox's connection, not yet opened (`with` opens it). `state_dir`: where
+    an OAuth2 refresh token is kept (default: the one settings name when not set)."""
+    if box.auth == "oauth2":
+        tokens = mailbox_tokens(box, index, state_dir or config.default_state_path())
+        return ImapMailbox(box, "", tokens=tokens, lateness=lateness)
     password = box.resolve_password("MAILD_IMAP_PASSWORD", f"imap-{index}") or ""
-    return ImapMailbox(box, password)
+    return ImapMailbox(box, password, lateness=lateness)
+
+
+def said(box: Mailbox, exc: BaseException) -> str:
+    """An error as the log says it, naming the mailbox once (login errors name it)."""
+    text = described(box, exc)
+    prefix = f"mailbox {box.key}:"
+    return text if text.startswith(prefix) else f"{prefix} {text}"
 
 
 def drain_mailbox(
@@ -77,10 +94,11 @@ def run_once(app: App) -> int:
                     if not mine:
                         log.info("mailbox %s: another instance is reading it", box.key)
                         continue
-                    with open_mailbox(box, index) as mailbox:
+                    state = app.settings.state_path()
+                    with open_mailbox(box, index, state) as mailbox:
                         drain_mailbox(app, mailbox)
             except (*ERRORS, TransientError, DBAPIError) as exc:
-                log.error("mailbox %s: %s", box.key, described(box, exc))
+                log.error("%s", said(box, exc))
                 status = 75
         app.scheduler.run_due()
         app.sender.drain()
@@ -101,6 +119,8 @@ class MailboxWorker:
     connected: bool = False  # since the last failure: then the backoff starts again
     last_ok: float = field(default_factory=time.monotonic)  # the last successful check
     alerted: bool = False  # the operator was told of this stretch already
+    said_login: bool = False  # a needed sign-in was logged at ERROR for this stretch
+    lateness: Lateness | None = None  # what the server showed of its IDLE, kept across reconnects
 
     @property
     def name(self) -> str:
@@ -124,11 +144,17 @@ class MailboxWorker:
 
     def backoff(self, failures: int, exc: BaseException) -> None:
         metrics.reconnect(self.box.key)
+        if isinstance(exc, LoginNeeded) and not self.said_login:
+            # Not a passing trouble: a person has to sign in. Said at once, once a stretch;
+            # the worker keeps trying (the new token is picked up without a restart).
+            self.said_login = True
+            log.error("%s", exc)
         self.alarm(exc)
         delay = backoff_seconds(failures, base=0.5, cap=RECONNECT_MAX_SECONDS)
-        said = described(self.box, exc)
-        log.warning("mailbox %s: %s; reconnecting in %.1f s", self.box.key, said, delay)
-        self.health.beat(self.name, f"reconnecting in {delay:.0f} s: {said}", delay)
+        log.warning("%s; reconnecting in %.1f s", said(self.box, exc), delay)
+        self.health.beat(
+            self.name, f"reconnecting in {delay:.0f} s: {described(self.box, exc)}", delay
+        )
         self.stop.wait(delay)
 
     def session(self) -> None:
@@ -141,19 +167,27 @@ class MailboxWorker:
                 self.health.beat(self.name, "standby (another instance reads it)", wait)
                 self.stop.wait(wait)
                 return
-            with open_mailbox(self.box, self.index) as mailbox:
+            if self.lateness is None:
+                self.lateness = Lateness(self.box.idle_check_seconds, self.box.host)
+            state = self.app.settings.state_path()
+            with open_mailbox(self.box, self.index, state, self.lateness) as mailbox:
                 self.connected = True
+                self.said_login = False
                 self.serve(mailbox)
 
     def serve(self, mailbox: ImapMailbox) -> None:
         def beat(state: str = "idle") -> None:
             self.health.beat(self.name, state, 5)
 
-        self.health.note(self.name, mailbox=self.box.key, connected=True, mode=mailbox.mode())
+        self.health.note(
+            self.name, mailbox=self.box.key, connected=True, mode=mailbox.mode(), error=None
+        )
         while not self.stop.is_set():
             beat("taking mail")
             taken = drain_mailbox(self.app, mailbox, lambda: beat("taking mail"))
             self.checked(sum(taken.values()))
+            if mailbox.mode() == "IDLE" and self.lateness is not None:
+                self.health.note(self.name, idle_check=self.lateness.describe())
             beat()
             mailbox.wait_for_mail(self.stop, beat)
 

@@ -1,8 +1,8 @@
 """`maild check-config` tries what the config names, as it pings the database:
 each mailbox's IMAP login and the relay's connection (its TLS and login too),
 each bounded by a short timeout. One function a peer, each answering one line:
-what worked, or "WARNING: " and the server's (or the network's) words. A new way to log in
-(OAuth2) is one more branch in `mailbox_login`, nothing else.
+what worked, or "WARNING: " and the server's (or the network's) words. OAuth2 logins are
+tried by cli_oauth (a token first, then the login).
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ class Found:
 
 def mailbox_login(box: Mailbox, index: int, timeout: float = TIMEOUT) -> Found:
     """Log in, select the folder, count what waits."""
+    if box.auth == "oauth2":
+        return Found(True, "auth = oauth2: its token and login are tried below")
     password = box.resolve_password("MAILD_IMAP_PASSWORD", f"imap-{index}") or ""
     try:
         with ImapMailbox(box, password, timeout=timeout) as mailbox:
@@ -38,6 +40,8 @@ def mailbox_login(box: Mailbox, index: int, timeout: float = TIMEOUT) -> Found:
 
 def relay(smtp: Smtp, timeout: float = TIMEOUT) -> Found:
     """Connect as the sender does (TLS, AUTH), say NOOP, leave."""
+    if smtp.auth == "oauth2":
+        return Found(True, "auth = oauth2: its token and login are tried below")
     password = smtp.resolve_password("MAILD_SMTP_PASSWORD", "smtp")
     settings = Relay(
         smtp.host,

@@ -98,12 +98,14 @@ def _mailbox(app: App, index: int, running: list[dict[str, Any]], ask: bool) -> 
         "connected": any(w.get("connected") for w in seen),
         "state": seen[0]["state"] if seen else "no running maild reads it",
         "mode": seen[0].get("mode") if seen else None,
+        # IDLE's checks: "IDLE (push, NOOP every 300 s)", "(careful, NOOP every 2 s)"
+        "idle_check": seen[0].get("idle_check") if seen else None,
         "last_check": max((w.get("last_check") or "" for w in seen), default=None) or None,
         "waiting": None,
     }
     if ask:
         try:
-            with open_mailbox(box, index) as mailbox:
+            with open_mailbox(box, index, app.settings.state_path()) as mailbox:
                 out["waiting"] = mailbox.waiting()
         except ERRORS as exc:
             out["error"] = explain(exc, f"{box.host}:{box.real_port}")

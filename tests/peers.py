@@ -47,7 +47,6 @@ protocols = imap
 listen = 127.0.0.1
 ssl = no
 disable_plaintext_auth = no
-auth_mechanisms = plain login
 default_internal_user = {user}
 default_internal_group = {group}
 default_login_user = {user}
@@ -55,10 +54,7 @@ first_valid_uid = 1
 first_valid_gid = 1
 mail_location = maildir:{root}/mail/%u
 mail_plugins =
-passdb {{
-  driver = static
-  args = password={password}
-}}
+{auth}
 userdb {{
   driver = static
   args = uid={user} gid={group} home={root}/home/%u
@@ -81,7 +77,40 @@ service imap-login {{
 protocol imap {{
   mail_max_userip_connections = 100
 }}
+{extra}
 """
+
+# The usual way in: any user, one password.
+PASSWORD_AUTH = """auth_mechanisms = plain login
+passdb {{
+  driver = static
+  args = password={password}
+}}"""
+
+
+def oauth2_auth(root: Path, introspection_url: str, *, refuse_passwords: bool = False) -> str:
+    """Dovecot's `oauth2` passdb: XOAUTH2 and OAUTHBEARER tokens checked by RFC 7662
+    introspection at `introspection_url`, the token's username compared with the login's.
+    `refuse_passwords`: LOGIN and PLAIN answer as Exchange Online does since 2022."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "oauth2.conf.ext").write_text(
+        f"introspection_mode = post\nintrospection_url = {introspection_url}\n"
+        "force_introspection = yes\nusername_attribute = username\n"
+        "active_attribute = active\nactive_value = true\n"
+    )
+    refuse = (
+        "passdb {\n  driver = static\n  mechanisms = plain login\n"
+        "  args = nopassword=y nologin=y reason=Basic%{env:SP}authentication%{env:SP}is"
+        "%{env:SP}disabled\n}\nimport_environment = $import_environment SP\n"
+        if refuse_passwords
+        else ""
+    )
+    mechanisms = "xoauth2 oauthbearer" + (" plain login" if refuse_passwords else "")
+    return (
+        f"auth_mechanisms = {mechanisms}\n{refuse}"
+        f"passdb {{\n  driver = oauth2\n  mechanisms = xoauth2 oauthbearer\n"
+        f"  args = {root / 'oauth2.conf.ext'}\n}}\n"
+    )
 
 
 @dataclass
@@ -125,11 +154,15 @@ class Dovecot:
         command = list(self.process.args) if self.process else []
         self.stop()
         with open(self.root / "dovecot.out", "ab") as out:
-            self.process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
+            self.process = subprocess.Popen(
+                command, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, "SP": " "}
+            )
         wait_for_port(self.port)
 
 
-def start_dovecot(root: Path) -> Dovecot:
+def start_dovecot(root: Path, auth: str | None = None, extra: str = "") -> Dovecot:
+    """A private Dovecot under `root`. `auth`: its auth_mechanisms and passdb lines
+    (default: any user with the password "secret"); `extra`: more settings."""
     binary = shutil.which("dovecot") or "/usr/sbin/dovecot"
     if not Path(binary).exists():
         raise FileNotFoundError("dovecot is not installed (Debian: apt-get install dovecot-imapd)")
@@ -145,7 +178,12 @@ def start_dovecot(root: Path) -> Dovecot:
     conf = root / "dovecot.conf"
     conf.write_text(
         DOVECOT_CONF.format(
-            root=root, user=account.pw_name, group=group, port=port, password="secret"
+            root=root,
+            user=account.pw_name,
+            group=group,
+            port=port,
+            auth=auth or PASSWORD_AUTH.format(password="secret"),
+            extra=extra,
         )
     )
     if as_root:
@@ -156,7 +194,10 @@ def start_dovecot(root: Path) -> Dovecot:
     else:
         command = [binary, "-F", "-c", str(conf)]
     with open(root / "dovecot.out", "wb") as out:
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
+        # SP: a space for settings that cannot quote one (see oauth2_auth)
+        process = subprocess.Popen(
+            command, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, "SP": " "}
+        )
     server = Dovecot(root, port, process=process)
     try:
         wait_for_port(port)

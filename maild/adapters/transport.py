@@ -7,6 +7,7 @@ raise Deferred (try again later) or Rejected (the server said no for good).
 
 from __future__ import annotations
 
+import logging
 import mailbox
 import smtplib
 import ssl
@@ -16,8 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from maild.adapters import streaming
+from maild.adapters.oauth import LoginNeeded, OAuthError, TokenSource, sasl
+from maild.adapters.oauth.explain import LOGIN_RULES, one_line, password_refused
 from maild.adapters.outgoing import Streamed
 
+log = logging.getLogger(__name__)
 Refusals = dict[str, tuple[int, str]]
 
 
@@ -50,6 +54,8 @@ class Relay:
     password: str | None = None
     timeout: float = 30
     ca_file: str | None = None
+    tokens: TokenSource | None = None  # auth = "oauth2": XOAUTH2 / OAUTHBEARER with these
+    mechanism: str = "XOAUTH2"
 
     def tls_context(self) -> ssl.SSLContext | None:
         """Made once per process: loading the CA store costs milliseconds per
@@ -86,7 +92,9 @@ class SmtpTransport:
         try:
             if self.security == "starttls":
                 conn.starttls(context=context)
-            if self.relay.username:
+            if self.relay.username and self.relay.tokens is not None:
+                self._token_login(conn, self.relay.username, self.relay.tokens)
+            elif self.relay.username:
                 self._login(conn, self.relay.username, self.relay.password or "")
         except BaseException:
             conn.close()  # a refused STARTTLS or AUTH must not leak the socket
@@ -101,16 +109,48 @@ class SmtpTransport:
         finally:
             conn.close()
 
-    @staticmethod
-    def _login(conn: smtplib.SMTP, username: str, password: str) -> None:
+    def _login(self, conn: smtplib.SMTP, username: str, password: str) -> None:
         """AUTH PLAIN when offered: one attempt, one clear answer. smtplib's login()
         would try every mechanism in turn after a refusal, hiding the 535."""
         conn.ehlo_or_helo_if_needed()
-        if "PLAIN" in conn.esmtp_features.get("auth", "").upper().split():
-            conn.user, conn.password = username, password
-            conn.auth("PLAIN", conn.auth_plain)
-        else:
-            conn.login(username, password)
+        try:
+            if "PLAIN" in conn.esmtp_features.get("auth", "").upper().split():
+                conn.user, conn.password = username, password
+                conn.auth("PLAIN", conn.auth_plain)
+            else:
+                conn.login(username, password)
+        except smtplib.SMTPAuthenticationError as exc:
+            answer = _reply(exc.smtp_code, exc.smtp_error)
+            explained = password_refused("smtp", self.host, answer)
+            if explained is None:
+                raise
+            raise smtplib.SMTPAuthenticationError(exc.smtp_code, explained) from None
+
+    def _token_login(self, conn: smtplib.SMTP, username: str, tokens: TokenSource) -> None:
+        """XOAUTH2 or OAUTHBEARER: a refused token is refreshed and tried once more."""
+        conn.ehlo_or_helo_if_needed()
+        mechanism = self.relay.mechanism.upper()
+        offered = conn.esmtp_features.get("auth", "").upper().split()
+        if mechanism not in offered:
+            raise smtplib.SMTPAuthenticationError(
+                530,
+                f"smtp: the relay does not offer {mechanism} (it offers "
+                f"{' '.join(offered) or 'no AUTH'})",
+            )
+        answer = ""
+        for refresh in (False, True):
+            exchange = sasl.build(mechanism, username, tokens.token(refresh), self.host, self.port)
+            try:
+                conn.auth(
+                    mechanism, lambda c=None, ex=exchange: ex(c).decode(), initial_response_ok=True
+                )
+                return
+            except smtplib.SMTPAuthenticationError as exc:
+                said = _reply(exc.smtp_code, exc.smtp_error)
+                answer = one_line(f"{said}{'; ' + exchange.error if exchange.error else ''}")
+        raise smtplib.SMTPAuthenticationError(
+            535, f"smtp: the relay refused the token ({answer}): {LOGIN_RULES[tokens.kind]}"
+        )
 
     def close(self) -> None:
         if self._conn is not None:
@@ -147,6 +187,10 @@ class SmtpTransport:
                 refused = streaming.sendmail(conn, envelope_from, list(recipients), raw.chunks())
             else:
                 refused = conn.sendmail(envelope_from, list(recipients), raw)
+        except OAuthError as exc:  # no token: the relay cannot be used now, mail waits
+            if isinstance(exc, LoginNeeded):
+                log.error("%s", exc)
+            raise Unreachable(str(exc)) from exc
         except smtplib.SMTPRecipientsRefused as exc:
             return {r: (code, _reply(code, msg)) for r, (code, msg) in exc.recipients.items()}
         except smtplib.SMTPResponseException as exc:
