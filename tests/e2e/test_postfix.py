@@ -312,6 +312,8 @@ def _replies_reach_maild(postfix: Postfix, maild: Maild, sink: SmtpSink) -> None
 def test_the_documented_pipe_one_ticket_per_mail_and_replies_to_tokens(postfix, maild, sink):
     _route(postfix, maild, "maild:")
     maild.start()  # the daemon shares the database and sends the acknowledgements
+    # Up, as after `systemctl enable --now`: it has kept its credential's key for the pipe.
+    wait_for_port(maild.intake_port, timeout=30)  # type: ignore[attr-defined]
     postfix.send(SUPPORT, "Kettle", "<kettle-1@example.com>")
     postfix.send(SUPPORT, "Kettle", "<kettle-1@example.com>")  # the same mail, delivered twice
     postfix.send("root@acme.example", "cron output", "<cron-1@example.com>")
