@@ -112,7 +112,7 @@ def test_unnamed_and_valueless_attachments_are_kept(app):
     )
     assert take(app, raw).verdict == "ticket"
     names = sorted(a.filename for a in rows(app, Attachment))
-    assert names == ["Meeting notes.eml", "part.pdf"]
+    assert names == ["Meeting notes.eml", "attachment.pdf"]
 
 
 def test_ticket_full_shows_the_quote_the_ticket_left_out(tmp_path):
