@@ -153,6 +153,7 @@ def build(settings: Settings, clock: Callable[[], datetime] = system_clock) -> A
     templates = Path(settings.templates_dir) if settings.templates_dir else default_templates_dir()
     default_team = support.default_team or (settings.teams[0].name if settings.teams else None)
     people = directory(settings)
+    for_team = targets_for(settings)
     addressing = Addressing(support.address, support.name, keys[0])
     queue = Queue(
         Renderer(templates, support.address, support.name),
@@ -178,6 +179,7 @@ def build(settings: Settings, clock: Callable[[], datetime] = system_clock) -> A
         timezone=settings.timezone,
         receipts=settings.receipts.mode,
         expire_after=timedelta(hours=settings.approvals.expire_after_hours),
+        for_team=for_team,
     )
     surveys = Surveys(people, addressing, queue, settings.survey)
     monitor = Monitor(
@@ -231,7 +233,7 @@ def build(settings: Settings, clock: Callable[[], datetime] = system_clock) -> A
         addressing=addressing,
         queue=queue,
         managers={t.name: t.manager for t in settings.teams if t.manager},
-        for_team=targets_for(settings),
+        for_team=for_team,
         teams=[t.name for t in settings.teams],
     )
     remind_every = timedelta(hours=settings.approvals.remind_every_hours)

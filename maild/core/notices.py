@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from maild.core import tokens
 from maild.core.contexts import Ack, AttachmentShown, CustomerMail, View
@@ -98,10 +98,12 @@ def staff_notices(
     subject: str,
     mail: InboundMail,
     a: Addressing,
+    history: str | None = None,
 ) -> list[Notice]:
-    """Tell each staff member about a customer mail ("new" ticket or "reply")."""
+    """Tell each staff member about a customer mail ("new" ticket or "reply"), with the
+    customer's earlier tickets in one line for a new one."""
     template = f"agent/{event}"
-    context = customer_mail(subject, mail)
+    context = replace(customer_mail(subject, mail), history=history)
     return [notice(template, p, ticket_id, mail.content_hash, a, context) for p in staff]
 
 

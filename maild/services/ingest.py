@@ -38,6 +38,7 @@ from maild.core.intake import Outcome, RawMail, TransientError, Verdict
 from maild.core.model import InboundMail, Person, Role, TicketStatus
 from maild.core.people import Directory
 from maild.services.arrival import Arrival
+from maild.services.customers import customer_history
 from maild.services.monitor import REOPENED, Monitor, Seen
 from maild.services.rows import Queue, record_message
 from maild.services.staff.desk import StaffDesk
@@ -210,7 +211,8 @@ class Ingest:
         self._copied(a, ticket_id)
         out = self._ack(a, ticket_id, subject, acks)
         staff = self.directory.to_notify(None, team)
-        out += notices.staff_notices("new", staff, ticket_id, subject, m, self.addressing)
+        history = customer_history(a.store, m.from_addr, m.from_name, ticket_id, a.now)
+        out += notices.staff_notices("new", staff, ticket_id, subject, m, self.addressing, history)
         self.queue(a.store, out, a.now)
         return Outcome(Verdict.TICKET, ticket_id, d.note)
 
