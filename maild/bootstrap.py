@@ -15,11 +15,12 @@ from maild.adapters.render import Renderer, default_templates_dir
 from maild.adapters.transport import MaildirTransport, Relay, SmtpTransport
 from maild.config import NoTokenKey, Settings, token_keys
 from maild.core import auth, policy, targets
-from maild.core.hours import Always
+from maild.core.hours import Always, BusinessHours
 from maild.core.model import Person, Role
 from maild.core.notices import Addressing
 from maild.core.people import Directory
 from maild.health import Health
+from maild.services.digest import DigestJob
 from maild.services.escalations import Escalations
 from maild.services.ingest import Ingest
 from maild.services.monitor import Monitor
@@ -62,6 +63,11 @@ def directory(settings: Settings) -> Directory:
         for name, addr in e.owners
     ]
     return Directory.build(agents, managers, owners)
+
+
+def digest_readers(settings: Settings, people: Directory) -> list[Person]:
+    wanted = [people.person(a.email) for a in settings.agents if a.digest == "daily"]
+    return [p for p in wanted if p is not None and p.role is Role.AGENT]
 
 
 def limits_for(settings: Settings) -> Callable[[Person], policy.Limits]:
@@ -237,6 +243,12 @@ def build(settings: Settings, clock: Callable[[], datetime] = system_clock) -> A
         teams=[t.name for t in settings.teams],
     )
     remind_every = timedelta(hours=settings.approvals.remind_every_hours)
+
+    def digest_hours(team: str | None) -> BusinessHours:
+        """The team's hours; without any configured, 9 to 5 on weekdays in maild's zone."""
+        hours = for_team(team).hours
+        return BusinessHours(timezone=settings.timezone) if hours.always else hours
+
     jobs: list[Job] = [
         # approval reminders and expiry; the escalation watch: hourly
         Hourly(
@@ -250,6 +262,7 @@ def build(settings: Settings, clock: Callable[[], datetime] = system_clock) -> A
         Hourly("targets", db, response_targets.run, wakeup.set, minutes=5),
         Hourly("housekeeping", db, Housekeeping(settings.retention.raw_days)),
         SummaryJob(summaries, wakeup.set),
+        DigestJob(db, desk.views, digest_readers(settings, people), digest_hours, wakeup.set),
     ]
     scheduler = Scheduler(db, clock, jobs)
     return App(settings, db, ingest, sender, scheduler, summaries, response_targets, wakeup)

@@ -111,7 +111,8 @@ def _plural(n: int, unit: str) -> str:
 
 
 def subject_line(ticket_id: int, subject: str) -> str:
-    return f"[#{ticket_id}] {subject or '(no subject)'}"
+    """The subject a reply link carries: one line, whatever the customer wrote."""
+    return f"[#{ticket_id}] {' '.join(subject.split()) or '(no subject)'}"
 
 
 def mailto(reply_address: str, ticket_id: int, subject: str) -> str:
