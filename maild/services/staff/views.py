@@ -106,7 +106,7 @@ class DeskViews:
             subject=t.subject or "(no subject)",
             status=t.status,
             priority=t.priority,
-            agent=t.agent,
+            agent=t.agent if t.agent != person.email else None,  # not "yours" on each line
             age=desk.age(facts.created_at, now),
             due=self._due_words(due, now, team_targets.hours.timezone),
             breached=due is not None and due.breached,
