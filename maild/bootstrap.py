@@ -244,10 +244,10 @@ def build(settings: Settings, clock: Callable[[], datetime] = system_clock) -> A
     )
     remind_every = timedelta(hours=settings.approvals.remind_every_hours)
 
-    def digest_hours(team: str | None) -> BusinessHours:
-        """The team's hours; without any configured, 9 to 5 on weekdays in maild's zone."""
+    def digest_hours(team: str | None) -> BusinessHours | None:
+        """The team's hours; none configured: no working day starts, no digest."""
         hours = for_team(team).hours
-        return BusinessHours(timezone=settings.timezone) if hours.always else hours
+        return None if hours.always else hours
 
     jobs: list[Job] = [
         # approval reminders and expiry; the escalation watch: hourly

@@ -1,11 +1,12 @@
 """The morning digest: each agent's queue by mail as their team's working day starts.
 
-A scheduler job looks every 15 minutes. An agent's digest is decided once a day,
-in their team's time zone, within the first two hours after opening (a daemon
-that was down at 9:00 still sends at 9:40): the per-agent claim (`digest:<email>`,
-the local date) is written in the same transaction as the mail, so two instances
-or a restart never send it twice. No working day (a weekend, a holiday), no
-digest; nothing waiting, no mail.
+A scheduler job looks every 15 minutes. Within the first two hours after the
+agent's team opens (their time zone; a daemon that was down at 9:00 still sends
+at 9:40, not at 14:00), the first look that finds something waiting sends it and
+claims the day (`digest:<email>`, the local date) in the same transaction, so two
+instances or a restart never send it twice. No working day (a weekend, a
+holiday), no digest; nothing waiting, no mail and no claim. Without business
+hours configured every minute is working time and no day starts: no digest.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ class DigestJob:
     db: Database
     views: DeskViews
     agents: Sequence[Person]  # those who want it
-    hours_for: Callable[[str | None], BusinessHours]
+    hours_for: Callable[[str | None], BusinessHours | None]  # None: no business hours
     on_queued: Callable[[], None] = lambda: None
     name: str = "digest"
 
@@ -63,14 +64,16 @@ class DigestJob:
     def send(self, store: Store, person: Person, now: datetime) -> bool:
         """The agent's digest, if this is the start of their working day and it was
         not decided yet today; True when a mail went."""
-        day = opening(self.hours_for(person.team), now)
+        hours = self.hours_for(person.team)
+        day = opening(hours, now) if hours is not None else None
         if day is None or not day[1] <= now < day[1] + WINDOW:
             return False
-        if not store.claim_job(f"digest:{person.email}", day[0].isoformat(), now):
+        if store.job_claimed(f"digest:{person.email}", day[0].isoformat()):
             return False
         view = self.views.queue_view(store, person, now, digest=True)
         if view.total == 0:
             return False
+        store.claim_job(f"digest:{person.email}", day[0].isoformat(), now)
         cause = f"digest:{person.email}:{day[0].isoformat()}"
         out = notices.notice("agent/queue", person, 0, cause, self.views.addressing, view)
         self.views.queue(store, [out], now)
