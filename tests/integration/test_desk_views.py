@@ -233,3 +233,46 @@ def test_erasing_a_customer_takes_their_words_out_of_the_search(desk):
     assert "0 tickets" in parsed(found.raw)["Subject"]
     [found] = ask(desk, DANA, "#find sam", notification)
     assert "0 tickets" in parsed(found.raw)["Subject"]
+
+
+def test_a_question_with_an_answer_does_both_and_a_bare_question_leaves_no_message(desk):
+    open_ticket(desk)
+    note = last(desk, "agent/new", DANA)
+    with desk.db.transaction() as store:
+        before = len(store.messages(1))
+    sent = ask(desk, DANA, "#queue", note)
+    with desk.db.transaction() as store:
+        assert len(store.messages(1)) == before  # "#queue" is no message on the ticket
+    assert [o.template for o in sent] == ["agent/queue"]
+    sent = ask(desk, DANA, "#queue\n#priority high\n\nHi Sam, on it.", note)
+    assert sorted(o.template for o in sent) == ["agent/queue", "customer/reply", "staff/receipt"]
+    reply = next(o for o in sent if o.template == "customer/reply")
+    assert "Hi Sam, on it." in body(reply) and "#queue" not in body(reply)
+    with desk.db.transaction() as store:
+        assert store.session.get(Ticket, 1).priority == "high"
+
+
+def test_a_bad_line_beside_a_question_is_named_in_a_receipt(desk):
+    open_ticket(desk)
+    first = next(o for o in outbox(desk) if o.template == "agent/new")
+    take(desk, mail(subject="hi", text="#queue", sender="Dana Agent <dana@acme.example>"))
+    receipt = last(desk, "staff/receipt", DANA)  # unproven: a token for no ticket
+    sent = ask(desk, DANA, "#queue\n#frobnicate\n#close", receipt)
+    assert sorted(o.template for o in sent) == ["agent/queue", "staff/receipt"]
+    text = body(next(o for o in sent if o.template == "staff/receipt"))
+    assert "unknown command '#frobnicate'" in text
+    assert "names no ticket" in text  # #close has nothing to close
+    with desk.db.transaction() as store:
+        assert store.session.get(Ticket, 1).status == "open"
+    assert first.ticket_id == 1
+
+
+def test_a_replayed_question_is_not_answered_twice(desk):
+    open_ticket(desk)
+    raw = answer(last(desk, "agent/new", DANA), "#queue", quote=False)
+    take(desk, raw)
+    again = raw.replace(b"Message-ID: <reply-", b"Message-ID: <again-")
+    before = len(outbox(desk))
+    take(desk, again)
+    assert [o.template for o in new_since(desk, before)] == ["staff/receipt"]
+    assert "replay" in body(new_since(desk, before)[0])
