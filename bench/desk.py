@@ -5,8 +5,9 @@
 Fills a fresh database (SQLite, then PostgreSQL when reachable) with TICKETS
 tickets of 200 agents in 10 teams (90% closed), one customer message each
 (about 40 words from a pool of 20,000, some English and German words planted at
-known rates), and 200 open tickets for the agent whose queue is timed; customers
-write 5 times on average. Then times, best and worst of 5:
+known rates), 200 open tickets for the agent whose queue is timed and 50 open
+ones of their team that nobody has taken; customers write 5 times on average.
+Then times, best and worst of 5:
 
   #queue     the agent's queue built (targets, links) and rendered to bytes;
              floor: SELECT of the same tickets (agent, not closed) by a bare query
@@ -76,9 +77,10 @@ def rows(tickets: int) -> tuple[list[tuple], list[tuple]]:
     ticket_rows, message_rows = [], []
     for i in range(1, tickets + 1):
         mine = i > tickets - 200  # the newest 200: the reader's open ones
-        agent = READER if mine else rnd.choice(AGENTS)
+        nobodys = tickets - 250 < i <= tickets - 200  # 50 more: open, nobody's yet
+        agent = READER if mine else None if nobodys else rnd.choice(AGENTS[1:])
         created = NOW - timedelta(seconds=rnd.randrange(365 * 86400) if not mine else i % 7200)
-        closed = None if mine or rnd.random() >= 0.9 else created + timedelta(hours=5)
+        closed = None if mine or nobodys or rnd.random() >= 0.9 else created + timedelta(hours=5)
         words = rnd.choices(pool, k=40)
         for word, rate in PLANTED.items():
             if rnd.random() < rate:
@@ -86,7 +88,8 @@ def rows(tickets: int) -> tuple[list[tuple], list[tuple]]:
         customer = f"c{rnd.randrange(customers)}@example.com"
         ticket_rows.append(
             ("closed" if closed else "open", "normal", customer, "Sam", f"Ticket {i}", agent,
-             TEAM[agent], created, closed or created, None, closed, None if closed else created)
+             TEAM[agent or READER], created, closed or created, None, closed,
+             None if closed else created)
         )  # fmt: skip
         message_rows.append((i, "customer", customer, f"Ticket {i}", " ".join(words), created))
     return ticket_rows, message_rows

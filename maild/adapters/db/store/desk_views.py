@@ -93,7 +93,9 @@ class DeskViewsMixin(StoreBase):
         else:
             q = " & ".join(w.rstrip("*") + (":*" if w.endswith("*") else "") for w in words)
         hits = text(_HITS[dialect]).bindparams(q=q).columns(id=Integer).subquery("hits")
-        found = select(Ticket).join(hits, hits.c.id == Ticket.id).where(scope.where())
+        # "id IN (hits)": the newest tickets are walked by their key and each looked
+        # up in the hits, so 25 of a common word's thousands cost what 25 rows cost.
+        found = select(Ticket).where(col(Ticket.id).in_(select(hits.c.id)), scope.where())
         return self._page(found, limit)
 
     def customer_tickets(self, address: str, scope: Scope, limit: int) -> Page:
