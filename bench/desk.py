@@ -270,7 +270,18 @@ def main() -> None:
     if not opts.no_pg:
         url = pg_database(opts.pg)
         if url:
-            run("PostgreSQL", url, opts.tickets, data)
+            try:
+                run("PostgreSQL", url, opts.tickets, data)
+            finally:
+                drop(opts.pg, url)
+
+
+def drop(admin_url: str, url: str) -> None:
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(admin_url.replace("+psycopg", ""), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
 
 
 if __name__ == "__main__":

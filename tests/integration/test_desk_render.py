@@ -12,6 +12,8 @@ from html import escape
 
 import pytest
 
+from maild.core import notices
+from maild.core.model import Person, Role
 from tests.integration.helpers import parsed
 from tests.integration.staff import answer, last, open_ticket, take
 from tests.integration.test_desk_views import DANA, TEAMS, set_ticket
@@ -53,7 +55,7 @@ def browse(html: str, tmp_path, *args: str) -> str:
     return result.stdout + result.stderr
 
 
-def test_the_queue_reads_on_a_phone(desk, clock, tmp_path):
+def a_busy_queue(desk, clock) -> None:
     long = "A very long subject " + "Ersatzteilbestellungsbestätigung" * 4 + " and more words"
     open_ticket(desk, "Maximiliane Mustermann-Oberhuber <maximiliane.mustermann@example.com>")
     for _ in range(3):
@@ -62,9 +64,29 @@ def test_the_queue_reads_on_a_phone(desk, clock, tmp_path):
     take(desk, answer(last(desk, "agent/new", DANA), "#assign me"))
     set_ticket(desk, 2, subject=long)
     clock.advance(hours=3)
-    take(desk, answer(last(desk, "agent/new", DANA), "#queue", quote=False))
-    queue = last(desk, "agent/queue", DANA)
-    html = parsed(queue.raw).get_body(("html",)).get_content()
+
+
+def digest_html(desk, clock) -> str:
+    """The morning digest as the scheduler would mail it (the same template, its own words)."""
+    views = desk.ingest.desk.views
+    dana = desk.settings.agents[0]
+    person = Person(dana.email, dana.name, Role.AGENT, dana.team)
+    with desk.db.transaction() as store:
+        view = views.queue_view(store, person, clock(), digest=True)
+    out = notices.notice("agent/queue", person, 0, "digest", views.addressing, view)
+    raw = desk.ingest.queue.renderer.render(out, clock())
+    return parsed(raw).get_body(("html",)).get_content()
+
+
+@pytest.mark.parametrize("kind", ["queue", "digest"])
+def test_the_queue_and_the_digest_read_on_a_phone(desk, clock, tmp_path, kind):
+    a_busy_queue(desk, clock)
+    if kind == "queue":
+        take(desk, answer(last(desk, "agent/new", DANA), "#queue", quote=False))
+        html = parsed(last(desk, "agent/queue", DANA).raw).get_body(("html",)).get_content()
+    else:
+        html = digest_html(desk, clock)
+        assert "Good morning, Dana Agent" in html
     assert "target breached" in html
     out = browse(html, tmp_path, "--dump-dom")
     found = re.search(r"data-layout=\"([^\"]+)\"", out)
@@ -76,7 +98,7 @@ def test_the_queue_reads_on_a_phone(desk, clock, tmp_path):
     for left, right, height in layout["links"]:
         assert left >= 0 and right <= PHONE and height >= 16
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    shot = ARTIFACTS / "queue-390.png"
+    shot = ARTIFACTS / f"{kind}-390.png"
     shot.unlink(missing_ok=True)
     browse(html, tmp_path, f"--screenshot={shot}")
     assert shot.exists() and shot.stat().st_size > 5_000  # the frame, and the page's margin
