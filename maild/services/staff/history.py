@@ -1,5 +1,6 @@
 """A ticket's whole history for a reader (#show): the customer's words, staff mails
-and notes, the commands that took effect, credits, escalation, the files named."""
+and notes (their command lines with them), credits, escalation, hand-overs, the
+files named."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ EVENTS = {  # what an event says in the history; others stay in `maild show`
     "escalated": "escalated",
     "escalation_returned": "handed back by the escalation owner",
     "escalation_closed": "escalation closed",
-    "handed_over": "handed over",
+    "handed_over": "handed over to",
     "reopened": "reopened by the customer's mail",
     "merged": "merged",
     "target_breached": "response target breached",
@@ -78,8 +79,6 @@ def _said(m: Message, files: list[str]) -> Entry:
 
 
 def _done(e: Event) -> Entry | None:
-    if e.kind == "command" and e.detail.get("status") == "applied":
-        return Entry(_at(e.at), e.actor or "maild", f"{e.detail.get('raw', '')} (applied)")
     said = EVENTS.get(e.kind)
     if said is None:
         return None
