@@ -276,3 +276,17 @@ def test_a_replayed_question_is_not_answered_twice(desk):
     take(desk, again)
     assert [o.template for o in new_since(desk, before)] == ["staff/receipt"]
     assert "replay" in body(new_since(desk, before)[0])
+
+
+def test_show_names_the_files_credits_and_escalation(make_app):
+    from tests.integration.test_escalations import TEAMS as ESCALATING
+
+    app = make_app(**ESCALATING)
+    take(app, mail(attachments=(("invoice.pdf", "application/pdf", b"%PDF-1.4"),)))
+    note = last(app, "agent/new", DANA)
+    take(app, answer(note, "#credit 20 late\n#escalate eng export fails\n\nHi Sam."))
+    [shown] = ask(app, DANA, "#show 1", note)
+    text = body(shown)
+    assert "[files: invoice.pdf]" in text
+    assert "Credits: USD 20.00 by dana@acme.example (late)" in text
+    assert "Escalated: with eng" in text
