@@ -23,7 +23,6 @@ TITLES = {
 }
 MANAGER_TITLES = {**TITLES, MINE: "Your teams' open tickets"}
 FOUND_MAX = 25  # lines in a #find or #customer answer
-COUNT_MAX = 1000  # a count beyond this says "more than 1000"
 _WORD = re.compile(r"\w+\*?")
 
 
@@ -130,7 +129,7 @@ def search_words(text: str) -> tuple[str, ...]:
 
 
 def count_shown(count: int) -> str:
-    return f"more than {COUNT_MAX}" if count > COUNT_MAX else str(count)
+    return f"{count:,}"
 
 
 # the customer's history in a new ticket's notification -----------------------------

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Integer, and_, false, func, or_, text, true
 from sqlmodel import col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from maild.adapters.db.models import Attachment, Escalation, Ledger, Message, Ticket
 from maild.adapters.db.store.base import StoreBase
-from maild.core.desk import COUNT_MAX
 from maild.core.model import EscalationStatus, TicketStatus
 
 _TICKET_TSV = (
@@ -102,14 +102,13 @@ class DeskViewsMixin(StoreBase):
         found = select(Ticket).where(Ticket.customer == address.lower(), scope.where())
         return self._page(found, limit)
 
-    def _page(self, found: object, limit: int) -> Page:
-        query = found.order_by(col(Ticket.id).desc())  # type: ignore[attr-defined]
-        tickets = self.session.exec(query.limit(limit)).all()
-        if len(tickets) < limit:
-            return Page(tickets, len(tickets))
-        capped = query.with_only_columns(col(Ticket.id)).limit(COUNT_MAX + 1).subquery()
-        count = self.session.exec(select(func.count()).select_from(capped)).one()
-        return Page(tickets, int(count))
+    def _page(self, found: SelectOfScalar[Ticket], limit: int) -> Page:
+        """The newest `limit` and the count in one statement: a window over the
+        matches, so a common word's hits are gathered once, not once more to count."""
+        total = func.count().over().label("total")
+        query = found.add_columns(total).order_by(col(Ticket.id).desc()).limit(limit)
+        rows = self.session.execute(query).all()  # rows of (ticket, total)
+        return Page([t for t, _ in rows], int(rows[0][1]) if rows else 0)
 
     def customer_before(
         self, customer: str, before: int, limit: int
