@@ -17,11 +17,12 @@ from maild.adapters.render import Renderer, default_templates_dir
 from maild.adapters.transport import MaildirTransport, Relay, SmtpTransport
 from maild.config import Settings
 from maild.core import auth, policy, targets
-from maild.core.hours import Always
+from maild.core.hours import Always, BusinessHours
 from maild.core.model import Person, Role
 from maild.core.notices import Addressing
 from maild.core.people import Directory
 from maild.health import Health
+from maild.services.digest import DigestJob
 from maild.services.escalations import Escalations
 from maild.services.ingest import Ingest
 from maild.services.monitor import Monitor
@@ -72,6 +73,11 @@ def directory(settings: Settings) -> Directory:
         for name, addr in e.owners
     ]
     return Directory.build(agents, managers, owners)
+
+
+def digest_readers(settings: Settings, people: Directory) -> list[Person]:
+    wanted = [people.person(a.email) for a in settings.agents if a.digest == "daily"]
+    return [p for p in wanted if p is not None and p.role is Role.AGENT]
 
 
 def limits_for(settings: Settings) -> Callable[[Person], policy.Limits]:
@@ -168,6 +174,7 @@ def build(settings: Settings, clock: Callable[[], datetime] | None = None) -> Ap
     templates = Path(settings.templates_dir) if settings.templates_dir else default_templates_dir()
     default_team = support.default_team or (settings.teams[0].name if settings.teams else None)
     people = directory(settings)
+    for_team = targets_for(settings)
     addressing = Addressing(
         support.address, support.name, keys.current, settings.attachments.max_bytes
     )
@@ -195,9 +202,9 @@ def build(settings: Settings, clock: Callable[[], datetime] | None = None) -> Ap
         timezone=settings.timezone,
         receipts=settings.receipts.mode,
         expire_after=timedelta(hours=settings.approvals.expire_after_hours),
+        for_team=for_team,
     )
-    team_targets = targets_for(settings)
-    surveys = Surveys(people, addressing, queue, settings.survey, lambda t: team_targets(t).hours)
+    surveys = Surveys(people, addressing, queue, settings.survey, lambda t: for_team(t).hours)
     monitor = Monitor(
         people,
         addressing,
@@ -249,10 +256,16 @@ def build(settings: Settings, clock: Callable[[], datetime] | None = None) -> Ap
         addressing=addressing,
         queue=queue,
         managers={t.name: t.manager for t in settings.teams if t.manager},
-        for_team=team_targets,
+        for_team=for_team,
         teams=[t.name for t in settings.teams],
     )
     remind_every = timedelta(hours=settings.approvals.remind_every_hours)
+
+    def digest_hours(team: str | None) -> BusinessHours | None:
+        """The team's hours; none configured: no working day starts, no digest."""
+        hours = for_team(team).hours
+        return None if hours.always else hours
+
     jobs: list[Job] = [
         # approval reminders and expiry; the escalation watch: hourly
         Hourly(
@@ -266,6 +279,7 @@ def build(settings: Settings, clock: Callable[[], datetime] | None = None) -> Ap
         Hourly("targets", db, response_targets.run, wakeup.set, minutes=5),
         Hourly("housekeeping", db, Housekeeping(settings.retention.raw_days)),
         SummaryJob(summaries, wakeup.set),
+        DigestJob(db, desk.views, digest_readers(settings, people), digest_hours, wakeup.set),
     ]
     scheduler = Scheduler(db, clock, jobs)
     return App(

@@ -283,6 +283,7 @@ class Agent(Strict):
     email: str
     name: str
     team: str | None = None
+    digest: Literal["daily", "none"] = "daily"  # the queue by mail as their day starts
 
     _email = field_validator("email")(classmethod(lambda cls, v: check_address(v)))
 

@@ -185,6 +185,7 @@ class Spec:
     names_macro: str | None = None  # the argument naming a canned reply: the desk fills it in
     coaches: bool = False  # a manager's words to an agent: the coaching path, not a decision
     sends_files: bool = False  # the ticket's files go to the sender, in mails under the cap
+    asks: str | None = None  # a question to the desk (queue, show, find, customer): a mail back
 
 
 @dataclass(frozen=True)
@@ -447,12 +448,36 @@ def _macro_effect(ctx: Context, args: Mapping[str, object]) -> Change:
     return Change(ctx.ticket, f"canned reply '{name}' put in your answer", words=ctx.macros[name])
 
 
+def _show_args(args: str) -> dict[str, object]:
+    words = args.split()
+    if len(words) != 1 or not _TICKET.match(words[0]):
+        raise ArgumentError("write #show 123 (the ticket's number)")
+    return {"ticket": int(words[0].lstrip("#"))}
+
+
+def _find_args(args: str) -> dict[str, object]:
+    words = re.findall(r"\w+\*?", args)
+    if not words:
+        raise ArgumentError("write #find and a few words, e.g. #find refund kettle")
+    return {"words": args.strip()}
+
+
+def _customer_args(args: str) -> dict[str, object]:
+    words = args.split()
+    address = words[0].strip("<>").lower() if len(words) == 1 else ""
+    if not _ADDRESS.match(address):
+        raise ArgumentError("write #customer and one email address")
+    return {"address": address}
+
+
 def _nothing(summary: str) -> Effect:
     return lambda ctx, args: Change(ctx.ticket, summary)
 
 
 _AGENT = frozenset({Role.AGENT})
 _STAFF = frozenset({Role.AGENT, Role.OWNER, Role.MANAGER})
+_DESK = frozenset({Role.AGENT, Role.MANAGER})  # a manager: for every team they manage
+_ANSWERED = "answered in a mail of its own"
 
 REGISTRY: Mapping[str, Spec] = {
     spec.name: spec
@@ -593,6 +618,44 @@ REGISTRY: Mapping[str, Spec] = {
             _nothing("the ticket's files are on their way to you"),
             "get the ticket's files by mail (in as many mails as the size cap needs)",
             sends_files=True,
+        ),
+        Spec(
+            "queue",
+            _DESK,
+            _no_args,
+            "#queue",
+            _nothing(_ANSWERED),
+            "your open tickets, your team's unassigned ones, those waiting for the customer"
+            " and your escalated ones, the most urgent first, each with a reply link",
+            asks="queue",
+        ),
+        Spec(
+            "show",
+            _DESK,
+            _show_args,
+            "#show N",
+            _nothing(_ANSWERED),
+            "the whole history of ticket #N of your team, to act on it from there",
+            asks="show",
+        ),
+        Spec(
+            "find",
+            _DESK,
+            _find_args,
+            "#find WORDS",
+            _nothing(_ANSWERED),
+            "your team's tickets with all these words (subject, customer, messages; word*"
+            " for a prefix), newest first",
+            asks="find",
+        ),
+        Spec(
+            "customer",
+            _DESK,
+            _customer_args,
+            "#customer ADDRESS",
+            _nothing(_ANSWERED),
+            "every ticket of this customer in your team, newest first",
+            asks="customer",
         ),
         Spec(
             "help",

@@ -48,6 +48,7 @@ class CustomerMail(View):
     from_addr: str | None
     attachments: tuple[AttachmentShown, ...]
     notes: tuple[str, ...]
+    history: str | None = None  # agent/new: "Sam has written 4 times before: #12 (...)"
 
 
 @dataclass(frozen=True)
@@ -292,6 +293,62 @@ class TargetReminder(View):
     agent_name: str | None
 
 
+# the desk in the inbox (#queue, #show, #find, #customer, the morning digest) ------------
+@dataclass(frozen=True)
+class QueueSection:
+    title: str
+    lines: tuple[object, ...]  # core.desk.Line
+    more: int = 0  # lines left out past the cap
+
+
+@dataclass(frozen=True)
+class DeskQueue(View):
+    """agent/queue: what is on the reader's plate, the most urgent first."""
+
+    reader_name: str
+    teams: str
+    sections: tuple[QueueSection, ...]
+    total: int
+    breached: int
+    digest: bool  # the morning digest, not an answer to #queue
+    day: str
+
+
+@dataclass(frozen=True)
+class Entry:
+    at: str
+    who: str  # "the customer", "Dana Agent (staff mail)", "event"
+    text: str
+    files: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TicketShown(View):
+    """agent/ticket: a ticket's whole history (#show), signed for the reader."""
+
+    subject: str
+    customer: str
+    status: str
+    priority: str
+    agent: str | None
+    team: str | None
+    opened: str
+    due: str | None
+    escalation: str | None
+    credits: tuple[str, ...]
+    entries: tuple[Entry, ...]
+    left_out: int  # older entries not shown
+
+
+@dataclass(frozen=True)
+class Found(View):
+    """agent/found: the tickets a #find or #customer matched, newest first."""
+
+    asked: str  # "#find refund kettle"
+    count: str  # "3", "more than 1000"
+    lines: tuple[object, ...]  # core.desk.Line
+
+
 # the manager and the operator ---------------------------------------------------------
 @dataclass(frozen=True)
 class Summary(View):
@@ -348,4 +405,7 @@ CONTEXTS: Mapping[str, type[View]] = {
     "owner/reminder": OwnerHistory,
     "staff/receipt": Receipt,
     "staff/files": TicketFiles,
+    "agent/queue": DeskQueue,
+    "agent/ticket": TicketShown,
+    "agent/found": Found,
 }

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from maild.core import carry, tokens
 from maild.core.contexts import Ack, AttachmentShown, CustomerMail, View
@@ -106,12 +106,14 @@ def staff_notices(
     subject: str,
     mail: InboundMail,
     a: Addressing,
+    history: str | None = None,
 ) -> list[Notice]:
     """Tell each staff member about a customer mail ("new" ticket or "reply"), its
-    files attached (within the cap; the rest named)."""
+    files attached (within the cap; the rest named), with the customer's earlier
+    tickets in one line for a new one."""
     template = f"agent/{event}"
     carried = carry.choose(carry.of_mail(mail.attachments), a.file_cap, a.domain)
-    context = customer_mail(subject, mail, carried)
+    context = replace(customer_mail(subject, mail, carried), history=history)
     return [
         notice(template, p, ticket_id, mail.content_hash, a, context, files=carried.files)
         for p in staff

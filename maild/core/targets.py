@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from maild.core.hours import BusinessHours
+from maild.core.hours import Always, BusinessHours
 
 FIRST, NEXT = "first_response", "next_response"
 NEAR, BREACHED = 1, 2  # what ticket.target_stage records as told
@@ -101,3 +101,8 @@ class Targets:
             elif passed >= self.near * allowed and w.stage < NEAR:
                 tell = NEAR
         return Due(w.ticket_id, w.priority, target, due_at, round(left, 1), breached, tell)
+
+
+def no_targets(team: str | None) -> Targets:
+    """A desk without [targets]: no ticket has a due time, every minute counts."""
+    return Targets({}, Always())

@@ -23,9 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
 from sqlalchemy.exc import DBAPIError
-from sqlmodel import col
 
 from maild.adapters.db.engine import is_transient
 from maild.adapters.db.models import Inbound, Ticket
@@ -38,6 +36,7 @@ from maild.core.people import Directory
 from maild.services.arrival import Arrival
 from maild.services.batches import Batches, Isolate
 from maild.services.copies import Copies
+from maild.services.customers import customer_history
 from maild.services.monitor import REOPENED, Monitor, Seen
 from maild.services.quarantine import Quarantines
 from maild.services.rows import Queue, record_message
@@ -156,7 +155,8 @@ class Ingest(Batches, Quarantines, Copies):
         self._copied(a, ticket_id)
         out = self._ack(a, ticket_id, subject, acks)
         staff = self.directory.to_notify(None, team)
-        out += notices.staff_notices("new", staff, ticket_id, subject, m, self.addressing)
+        history = customer_history(a.store, m.from_addr, m.from_name, ticket_id, a.now)
+        out += notices.staff_notices("new", staff, ticket_id, subject, m, self.addressing, history)
         self.queue(a.store, out, a.now)
         return Outcome(Verdict.TICKET, ticket_id, d.note)
 
@@ -213,11 +213,7 @@ class Ingest(Batches, Quarantines, Copies):
         # The desk decides which ticket: the one a token signed for this person names.
         inbound_id = self._inbound(a, Verdict.STAFF, d.ticket_id, None)
         result = self.desk.handle(a, inbound_id, d)
-        a.store.session.execute(
-            update(Inbound)
-            .where(col(Inbound.id) == inbound_id)
-            .values(ticket_id=result.ticket_id, reason=result.reason)
-        )
+        a.store.settle_inbound(inbound_id, result.ticket_id, result.reason)
         return Outcome(Verdict.STAFF, result.ticket_id, result.reason, result.status)
 
     def _ignore(self, a: Arrival, d: route.Ignore) -> Outcome:

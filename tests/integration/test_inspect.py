@@ -50,6 +50,8 @@ def test_every_kind_of_mail_the_same_in_the_dry_run_and_for_real(make_app):
     assert any("reason" in e for e in bare["errors"] + [c["reason"] for c in bare["commands"]])
     _same(app, answer(request, "#approve fine"), "applied")
     _same(app, answer(note, "#help"), "applied")
+    _same(app, answer(note, "#queue\n#find kettle"), "applied")
+    _same(app, answer(note, "#show 999"), "refused")
     forged = mail(subject="Re: [#1] Help", sender=f"Dana <{DANA}>", text="#credit 50")
     _same(app, forged, "not proven")
     raw = answer(note, "#priority high\n\nOn it.")

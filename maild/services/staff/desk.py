@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 
-from maild.core import apply, auth, commands, notices, policy, reply, route
+from maild.core import apply, auth, commands, notices, policy, reply, route, targets
 from maild.core.auth import Verdict
 from maild.core.contexts import Receipt
 from maild.core.model import Person, Role, TicketStatus
@@ -36,21 +36,16 @@ from maild.services.arrival import Arrival
 from maild.services.escalations import Escalations
 from maild.services.monitor import Monitor
 from maild.services.rows import Queue, record_message
-from maild.services.staff import effects, receipts, stopped
+from maild.services.staff import asking, effects, receipts, stopped
 from maild.services.staff.approvals import Approvals
 from maild.services.staff.coaching import Coaches
 from maild.services.staff.filemail import FileMails
 from maild.services.staff.handover import Handovers
 from maild.services.staff.lookup import Lookup
-from maild.services.staff.mail import (
-    Result,
-    StaffMail,
-    fingerprint,
-    line_record,
-    new_action,
-)
+from maild.services.staff.mail import Result, StaffMail, fingerprint, line_record, new_action
 from maild.services.staff.receipts import Receipts
 from maild.services.staff.relay import Relay
+from maild.services.staff.views import DeskViews
 from maild.services.surveys import Surveys
 
 log = logging.getLogger(__name__)
@@ -68,6 +63,7 @@ class Staffing:
     timezone: str
     receipts: str  # "always" or "errors"
     expire_after: timedelta = timedelta(hours=72)
+    for_team: Callable[[str | None], targets.Targets] = targets.no_targets
 
 
 @dataclass
@@ -84,6 +80,7 @@ class StaffDesk:
     lookup: Lookup = field(init=False)
     coaches: Coaches = field(init=False)
     file_mails: FileMails = field(init=False)
+    views: DeskViews = field(init=False)
 
     def __post_init__(self) -> None:
         s = self.staffing
@@ -92,6 +89,7 @@ class StaffDesk:
         self.handovers = Handovers(s.directory, s.addressing, self.queue)
         self.file_mails = FileMails(s.addressing, self.queue)
         self.lookup = Lookup(s.directory, self.escalations, self.queue.renderer)
+        self.views = DeskViews(s.addressing, self.queue, s.managers, s.for_team, s.timezone)
         self.coaches = Coaches(s.directory, s.addressing, self.queue, self.receipts)
         self.approvals = Approvals(
             s.directory,
@@ -116,22 +114,27 @@ class StaffDesk:
         ticket_id = ticket.id if ticket is not None else None
         # Only a proven mail that can act claims a replay key: an unproven one
         # (a forgery under a genuine Message-ID) must not lock the genuine one out.
-        acts = verdict.ok and (ticket_id is not None or person.role is Role.MANAGER)
+        block = commands.parse_block(text, person.role)
+        asks = any(commands.spec(c).asks for c in block.commands)
+        only_asks = asks and asking.only_questions(block)
+        acts = verdict.ok and (ticket_id is not None or person.role is Role.MANAGER or asks)
         key = fingerprint(person.email, m, text, ticket_id) if acts else None
         seen = a.store.action_seen(key, m.message_id) if key else None
         action = new_action(a, inbound_id, person, ticket_id, verdict)
         action.fingerprint = key if seen is None else None
-        block = commands.parse_block(text, person.role)
         sm = StaffMail(a.store, m, person, block, a.store.add(action), a.now, ticket)
         if seen is not None:
             return stopped.replay(sm, seen.id, self.receipts)
-        if ticket_id is not None:
+        if ticket_id is not None and not (verdict.ok and only_asks):  # "#queue" is no message
             sm.message_row = record_message(a, ticket_id, inbound_id, "staff")
         return self._decide(sm, verdict)
 
     def _decide(self, sm: StaffMail, verdict: Verdict) -> Result:
         if not verdict.ok:
             return stopped.unproven(sm, verdict, self.receipts)
+        answered = asking.answer(sm, self.views, self.receipts)
+        if answered is not None:
+            return answered
         if sm.person.role is Role.MANAGER:
             if any(commands.spec(c).coaches for c in sm.block.commands):
                 return self.coaches.coach(sm)

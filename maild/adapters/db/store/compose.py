@@ -5,6 +5,7 @@ and one more base here."""
 
 from __future__ import annotations
 
+from maild.adapters.db.store.desk_views import DeskViewsMixin
 from maild.adapters.db.store.escalations import EscalationsMixin
 from maild.adapters.db.store.files import FilesMixin
 from maild.adapters.db.store.inbound import InboundMixin
@@ -28,5 +29,6 @@ class Store(
     StaffMixin,
     SurveysMixin,
     EscalationsMixin,
+    DeskViewsMixin,
 ):
     """Every concern's queries over one session."""

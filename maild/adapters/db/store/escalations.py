@@ -45,10 +45,13 @@ class EscalationsMixin(StoreBase):
         )
         return self.session.exec(query).all()
 
+    def job_claimed(self, job: str, period: str) -> bool:
+        query = select(JobRun.id).where(JobRun.job == job, JobRun.period == period)
+        return self.session.exec(query).first() is not None
+
     def claim_job(self, job: str, period: str, now: datetime) -> bool:
         """Record that this job runs for this period; False when it already ran."""
-        query = select(JobRun.id).where(JobRun.job == job, JobRun.period == period)
-        if self.session.exec(query).first() is not None:
+        if self.job_claimed(job, period):
             return False
         self.add(JobRun(job=job, period=period, started_at=now))
         return True

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import bindparam, func
+from sqlalchemy import bindparam, func, update
 from sqlmodel import col, select
 
 from maild.adapters.db.models import Inbound, Quarantine
@@ -38,6 +38,14 @@ class InboundMixin(StoreBase):
     def seen_content(self, message_id: str, content_hash: str) -> bool:
         params = {"message_id": message_id, "content_hash": content_hash}
         return self.session.connection().execute(_SEEN_CONTENT, params).first() is not None
+
+    def settle_inbound(self, inbound_id: int, ticket_id: int | None, reason: str | None) -> None:
+        """A staff mail's row, once the desk knows its ticket and what became of it."""
+        self.session.execute(
+            update(Inbound)
+            .where(col(Inbound.id) == inbound_id)
+            .values(ticket_id=ticket_id, reason=reason)
+        )
 
     def inbound(self, inbound_id: int) -> Inbound | None:
         return self.session.get(Inbound, inbound_id)
