@@ -28,6 +28,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import col
 
 from maild import metrics
+from maild.adapters.db import threads
 from maild.adapters.db.engine import is_transient
 from maild.adapters.db.models import Inbound, Message, Quarantine, Ticket
 from maild.adapters.db.store import Database, Store
@@ -160,7 +161,9 @@ class Ingest:
 
     def _decide(self, store: Store, m: InboundMail) -> route.Decision:
         sender = self.directory.person(m.from_addr)
-        refs = route.ticket_refs(m, self.addressing.support)
+        named = route.named_ids(m, self.addressing.support)
+        stored = threads.tickets_of_mails(store.session, named) if named else {}
+        refs = route.ticket_refs(m, self.addressing.support, stored)
         tickets = store.ticket_facts(r.ticket_id for r in refs)
         return route.route(m, sender, refs, tickets)
 
