@@ -158,7 +158,8 @@ def init(path: str, force: bool, state_dir: str | None) -> None:
 @main.command("check-config")
 @click.pass_context
 def check_config(ctx: click.Context) -> None:
-    """Check the config; name every wrong key and exit 78 when one is wrong."""
+    """Check the config; name every wrong key and exit 78 when one is wrong, 75 when
+    the database cannot be reached."""
     settings, path = _settings(ctx)
     click.echo(f"config: {path or 'embedded defaults'}: OK")
     click.echo(f"  support:   {settings.support.name} <{settings.support.address}>")
@@ -178,6 +179,8 @@ def check_config(ctx: click.Context) -> None:
     click.echo(f"  agents:    {len(settings.agents)}, teams: {len(settings.teams)}")
     for warning in config_warnings(settings, ctx.obj.get("config")):
         click.echo(f"WARNING: {warning}")
+    if not ok:  # a script or ExecCondition= can wait and try again
+        ctx.exit(EX_TEMPFAIL)
 
 
 def config_warnings(settings: config.Settings, explicit: str | None) -> list[str]:

@@ -21,6 +21,7 @@ from sqlalchemy.exc import DBAPIError
 
 from maild import config, metrics
 from maild.adapters import systemd
+from maild.adapters.db.checks import record_check
 from maild.adapters.db.engine import mailbox_lock
 from maild.adapters.imap import ERRORS, ImapMailbox
 from maild.adapters.intake_smtp import start_intake
@@ -61,6 +62,15 @@ def drain_mailbox(
     return drain(mailbox, ingest, plan)
 
 
+def remember_check(app: App, mailbox: str, taken: int, error: str | None = None) -> None:
+    """For `maild status`: a cron-driven install leaves no running process to ask."""
+    try:
+        with app.db.transaction() as store:
+            record_check(store.session, mailbox, app.ingest.clock(), taken, error)
+    except DBAPIError as exc:
+        log.warning("mailbox %s: could not record the check: %s", mailbox, exc)
+
+
 def run_once(app: App) -> int:
     """Take all waiting mail, run due jobs, send all due mail. Exit status for the CLI."""
     status = 0
@@ -72,9 +82,11 @@ def run_once(app: App) -> int:
                         log.info("mailbox %s: another instance is reading it", box.key)
                         continue
                     with open_mailbox(box, index) as mailbox:
-                        drain_mailbox(app, mailbox)
+                        taken = drain_mailbox(app, mailbox)
+                remember_check(app, box.key, sum(taken.values()))
             except (*ERRORS, TransientError, DBAPIError) as exc:
                 log.error("mailbox %s: %s", box.key, exc)
+                remember_check(app, box.key, 0, f"{type(exc).__name__}: {exc}")
                 status = 75
         app.scheduler.run_due()
         app.sender.drain()
@@ -154,6 +166,7 @@ class MailboxWorker:
         """A successful check: the alarm clock starts again."""
         self.last_ok, self.alerted = time.monotonic(), False
         self.health.note(self.name, last_check=self.app.ingest.clock().isoformat(), taken=taken)
+        remember_check(self.app, self.box.key, taken)
 
     def alarm(self, exc: BaseException) -> None:
         """Not checked for alert_after_minutes: an ERROR and the operator told, once."""

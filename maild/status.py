@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from maild.adapters.db.checks import last_checks
 from maild.adapters.db.store import Store
 from maild.adapters.imap import ERRORS
 from maild.bootstrap import App
@@ -21,10 +22,13 @@ from maild.services.presence import DEAD_AFTER
 def report(app: App, store: Store, now: datetime, ask_mailboxes: bool = True) -> dict[str, Any]:
     instances = [_instance(i, now) for i in store.instances()]
     running = [i for i in instances if i["alive"]]
+    checks = last_checks(store.session)  # any process's, a cron-driven run --once too
     return {
         "database": app.settings.database_label(),
         "instances": instances,
-        "mailboxes": [_mailbox(app, index, running, ask_mailboxes) for index in _boxes(app)],
+        "mailboxes": [
+            _mailbox(app, index, running, ask_mailboxes, checks) for index in _boxes(app)
+        ],
         "outbox": _outbox(store, now),
         "scheduler": [
             {"job": job, "period": period, "started_at": at.isoformat()}
@@ -50,15 +54,21 @@ def _instance(row: Any, now: datetime) -> dict[str, Any]:
     }
 
 
-def _mailbox(app: App, index: int, running: list[dict[str, Any]], ask: bool) -> dict[str, Any]:
+def _mailbox(
+    app: App, index: int, running: list[dict[str, Any]], ask: bool, checks: dict[str, Any]
+) -> dict[str, Any]:
     box = app.settings.mailboxes[index]
     seen = [w for i in running for w in i["workers"].values() if w.get("mailbox") == box.key]
+    check = checks.get(box.key)
+    recorded = check.checked_at.isoformat() if check is not None else ""
     out: dict[str, Any] = {
         "mailbox": box.key,
         "connected": any(w.get("connected") for w in seen),
         "state": seen[0]["state"] if seen else "no running maild reads it",
         "mode": seen[0].get("mode") if seen else None,
-        "last_check": max((w.get("last_check") or "" for w in seen), default=None) or None,
+        "last_check": max([recorded] + [w.get("last_check") or "" for w in seen]) or None,
+        "last_taken": check.taken if check is not None else None,
+        "last_error": check.error if check is not None else None,
         "waiting": None,
     }
     if ask:

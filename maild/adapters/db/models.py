@@ -126,6 +126,10 @@ class Outbox(SQLModel, table=True):
         # whatever millions of sent mails the table keeps.
         Index("ix_outbox_leased", "leased_by", **_only("leased_by IS NOT NULL")),
         Index("ix_outbox_raw_kept", "created_at", **_only(RAW_KEPT)),
+        # acknowledgements in the last hour, overall ([limits] acks_per_hour)
+        Index("ix_outbox_template_created", "template", "created_at"),
+        # a bounce names the VERP envelope sender of the mail it returns
+        Index("ix_outbox_envelope_from", "envelope_from"),
     )
     id: int | None = Field(default=None, primary_key=True)
     message_id: str = Field(unique=True)
@@ -317,3 +321,24 @@ class Survey(SQLModel, table=True):
     score: int | None = None  # 1..5; good = 5, bad = 1
     comment: str | None = None
     answered_at: datetime | None = None
+
+
+class MailboxCheck(SQLModel, table=True):
+    """When each mailbox was last checked, by any process: `maild status` shows it
+    after a cron-driven `run --once` too, when no daemon is running."""
+
+    mailbox: str = Field(primary_key=True)
+    checked_at: datetime
+    taken: int = 0
+    error: str | None = None  # the last check failed: why
+
+
+class SpamSender(SQLModel, table=True):
+    """A sender an agent marked with #spam: their next mails go to the spam quarantine
+    (until `maild quarantine release` lets one of them through)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    address: str = Field(unique=True)
+    ticket_id: int | None = None
+    marked_by: str
+    created_at: datetime

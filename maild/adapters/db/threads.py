@@ -25,5 +25,6 @@ def tickets_of_mails(session: Session, message_ids: Sequence[str]) -> dict[str, 
     )
     found: dict[str, int] = {}
     for message_id, ticket_id in session.exec(query):
-        found.setdefault(message_id, int(ticket_id))
+        if ticket_id is not None:
+            found.setdefault(message_id, ticket_id)
     return found

@@ -1,0 +1,49 @@
+"""the mail a real desk gets: mailbox checks, spam senders, outbox lookups
+
+`mailbox_check`: when each mailbox was last checked (a cron-driven `run --once`
+leaves no running process to ask). `spam_sender`: senders an agent marked with
+#spam. Two outbox indexes: acknowledgements in the last hour (the overall cap)
+and the VERP envelope sender a bounce names.
+
+Revision ID: 0015_i24
+Revises: 0014
+Create Date: 2026-12-07 12:30:00
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = '0015_i24'
+down_revision = '0014'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        'mailboxcheck',
+        sa.Column('mailbox', sa.String(), nullable=False),
+        sa.Column('checked_at', sa.DateTime(), nullable=False),
+        sa.Column('taken', sa.Integer(), nullable=False),
+        sa.Column('error', sa.String(), nullable=True),
+        sa.PrimaryKeyConstraint('mailbox'),
+    )
+    op.create_table(
+        'spamsender',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('address', sa.String(), nullable=False),
+        sa.Column('ticket_id', sa.Integer(), nullable=True),
+        sa.Column('marked_by', sa.String(), nullable=False),
+        sa.Column('created_at', sa.DateTime(), nullable=False),
+        sa.PrimaryKeyConstraint('id'),
+        sa.UniqueConstraint('address'),
+    )
+    op.create_index('ix_outbox_template_created', 'outbox', ['template', 'created_at'])
+    op.create_index('ix_outbox_envelope_from', 'outbox', ['envelope_from'])
+
+
+def downgrade() -> None:
+    op.drop_index('ix_outbox_envelope_from', table_name='outbox')
+    op.drop_index('ix_outbox_template_created', table_name='outbox')
+    op.drop_table('spamsender')
+    op.drop_table('mailboxcheck')
