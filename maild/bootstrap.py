@@ -201,6 +201,8 @@ def build(settings: Settings, clock: Callable[[], datetime] = system_clock) -> A
         on_queued=wakeup.set,
         surveys=surveys,
         monitor=monitor,
+        spam_policy=settings.intake.spam_policy(),
+        acks_per_hour=settings.limits.acks_per_hour,
     )
     sender = Sender(
         db,

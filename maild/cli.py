@@ -323,11 +323,15 @@ def quarantine(ctx: click.Context, as_json: bool) -> None:
 
 @quarantine.command("list")
 @click.option("--json", "as_json", is_flag=True)
+@click.option("--spam", "spam_only", is_flag=True, help="The mail held as spam instead.")
 @click.pass_context
-def quarantine_list(ctx: click.Context, as_json: bool = False) -> None:
-    """List quarantined mails."""
+def quarantine_list(ctx: click.Context, as_json: bool = False, spam_only: bool = False) -> None:
+    """List quarantined mails (with --spam: the mail held as spam)."""
+    from maild.adapters.db import spam
+
     with _app(ctx).db.transaction() as store:
-        rows = [views.QuarantineView.of(q).dump() for q in store.quarantined()]
+        found = spam.held(store.session) if spam_only else spam.not_spam(store.session)
+        rows = [views.QuarantineView.of(q).dump() for q in found]
     columns = ["id", "status", "date", "from", "subject", "size", "error"]
     _print(rows, as_json or ctx.obj.get("json", False), columns)
 
@@ -376,6 +380,23 @@ def quarantine_retry(ctx: click.Context, number: int) -> None:
     click.echo(
         f"released: {outcome.verdict}{' #' + str(outcome.ticket_id) if outcome.ticket_id else ''}"
     )
+
+
+@quarantine.command("release")
+@click.argument("number", type=int)
+@click.pass_context
+def quarantine_release(ctx: click.Context, number: int) -> None:
+    """Take a held mail as if just received: spam becomes a ticket (and its sender's
+    #spam mark goes); an unreadable mail is tried again."""
+    from maild.services.release import NotReleased, release
+
+    app = _app(ctx, writes=True)
+    try:
+        outcome = release(app.db, app.ingest, number)
+    except NotReleased as exc:
+        raise click.ClickException(str(exc)) from exc
+    ticket = f" #{outcome.ticket_id}" if outcome.ticket_id else ""
+    click.echo(f"released: {outcome.verdict}{ticket}")
 
 
 @main.command()

@@ -147,7 +147,12 @@ class Merge:
     into: int
 
 
-Signal = Escalate | Ping | Update | Return | Copy | Merge
+@dataclass(frozen=True)
+class MarkSpam:
+    """#spam: the ticket's sender is a spammer; their next mails are held as spam."""
+
+
+Signal = Escalate | Ping | Update | Return | Copy | Merge | MarkSpam
 
 
 @dataclass(frozen=True)
@@ -296,6 +301,16 @@ def _priority_effect(ctx: Context, args: Mapping[str, object]) -> Change:
 
 def _note_effect(ctx: Context, args: Mapping[str, object]) -> Change:
     return Change(ctx.ticket, "kept internal: nothing goes to the customer", internal=True)
+
+
+def _spam_effect(ctx: Context, args: Mapping[str, object]) -> Change:
+    return Change(
+        replace(ctx.ticket, status=TicketStatus.CLOSED),
+        f"closed as spam without a word to {ctx.ticket.customer}; their next mails are held"
+        " as spam (maild quarantine release undoes it)",
+        internal=True,
+        signal=MarkSpam(),
+    )
 
 
 def _escalate_effect(ctx: Context, args: Mapping[str, object]) -> Change:
@@ -487,6 +502,15 @@ REGISTRY: Mapping[str, Spec] = {
                 "We have closed this request. If you need anything else, just reply to this mail.",
             ),
             "close the ticket (the customer is told)",
+        ),
+        Spec(
+            "spam",
+            _AGENT,
+            _no_args,
+            "#spam",
+            _spam_effect,
+            "close the ticket as spam, without a word to the sender; their next mails are"
+            " held as spam",
         ),
         Spec(
             "reopen",

@@ -4,12 +4,16 @@ The story of a mail, top to bottom:
   1. skip it if this (mailbox, UIDVALIDITY, UID) was taken already;
   2. parse the bytes; a crash quarantines the raw bytes with the error;
   3. skip it if the same Message-ID and content were taken already;
-  4. find who sent it and which ticket it names, then decide (core.route);
-  5. fold a flood of new tickets from one sender into their latest ticket;
-  6. carry out the decision: rows, events and rendered notices, in the outbox;
-     staff mail (an agent's answer, a manager's decision) goes to the desk,
-     services.staff.desk, which tells its own story;
-  7. commit the whole batch; only then may the caller move the mails on.
+  4. spam is held, never answered: the MTA's trusted verdict headers (core.spam)
+     or a sender an agent marked with #spam;
+  5. find who sent it and which ticket it names, then decide (core.route): a
+     follow-up naming a mail stored on a ticket joins it;
+  6. fold a flood of new tickets from one sender into their latest ticket;
+  7. carry out the decision: rows, events and rendered notices, in the outbox
+     (acknowledgements capped per sender and per hour overall); staff mail (an
+     agent's answer, a manager's decision) goes to the desk, services.staff.desk,
+     which tells its own story;
+  8. commit the whole batch; only then may the caller move the mails on.
 Database trouble (locked, gone away, a timeout) is transient: nothing is
 committed, the caller leaves the mails where they are and tries again. Data
 the database refuses (a permanent error) quarantines that mail alone.
@@ -20,7 +24,7 @@ from __future__ import annotations
 import logging
 import traceback
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import update
@@ -28,15 +32,16 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import col
 
 from maild import metrics
-from maild.adapters.db import threads
+from maild.adapters.db import spam, threads
 from maild.adapters.db.engine import is_transient
 from maild.adapters.db.models import Inbound, Message, Quarantine, Ticket
 from maild.adapters.db.store import Database, Store
 from maild.config import Intake
 from maild.core import flood, mail, notices, route
+from maild.core import spam as spam_rules
 from maild.core.contexts import Quarantined, View
 from maild.core.intake import Outcome, RawMail, TransientError, Verdict
-from maild.core.model import InboundMail, Person, Role, TicketStatus
+from maild.core.model import InboundMail, Person, QuarantineStatus, Role, TicketStatus
 from maild.core.people import Directory
 from maild.services.arrival import Arrival
 from maild.services.monitor import REOPENED, Monitor, Seen
@@ -69,6 +74,8 @@ class Ingest:
     on_queued: Callable[[], None] = lambda: None
     surveys: Surveys | None = None  # answers to the closing survey are ratings
     monitor: Monitor | None = None  # managers watching reopened tickets
+    spam_policy: spam_rules.Policy = field(default_factory=spam_rules.Policy)  # trusted
+    acks_per_hour: int = 200  # acknowledgements to anyone, in one hour
 
     def __call__(self, batch: Sequence[RawMail]) -> list[Outcome]:
         try:
@@ -169,6 +176,9 @@ class Ingest:
 
     def _route(self, store: Store, item: RawMail, m: InboundMail) -> Outcome:
         a = Arrival(store, item, m, self.clock())
+        why_spam = self._spam_reason(a)
+        if why_spam is not None:
+            return self._hold_spam(a, why_spam)
         decision = self._decide(store, m)
         acks = 0
         if isinstance(decision, route.Open) and m.from_addr:
@@ -218,9 +228,14 @@ class Ingest:
         return Outcome(Verdict.TICKET, ticket_id, d.note)
 
     def _ack(self, a: Arrival, ticket_id: int, subject: str, acks: int) -> list[notices.Notice]:
-        """The customer's acknowledgement, unless they had enough of them today."""
+        """The customer's acknowledgement, unless they had enough of them today, or
+        everyone had enough this hour (a flood of forged senders)."""
+        why = None
         if not flood.ack_allowed(acks, self.limits.acks_per_sender_per_day):
             why = f"{acks} acknowledgements to this sender in the last day"
+        elif spam.acks_since(a.store.session, a.now - timedelta(hours=1)) >= self.acks_per_hour:
+            why = f"{self.acks_per_hour} acknowledgements in the last hour ([limits] acks_per_hour)"
+        if why is not None:
             a.store.event(ticket_id, a.now, "ack_suppressed", None, reason=why)
             return []
         customer = self.directory.customer(a.mail.from_addr or "", a.mail.from_name)
@@ -284,6 +299,37 @@ class Ingest:
             a.store.event(d.ticket_id, a.now, "robot_mail", m.from_addr, reason=d.reason)
         log.info("ignored %s from %s: %s", m.message_id, m.from_addr, d.reason)
         return Outcome(Verdict.IGNORED, d.ticket_id, d.reason)
+
+    def _spam_reason(self, a: Arrival) -> str | None:
+        """Staff mail is never spam here (a forgery runs nothing anyway); an operator's
+        release is not spam either."""
+        m = a.mail
+        if a.item.released or m.from_addr is None or self.directory.person(m.from_addr):
+            return None
+        if self.spam_policy.trusted:
+            said = spam_rules.verdict(dict(mail.grouped(m.headers)), self.spam_policy)
+            if said is not None:
+                return said
+        if spam.is_marked(a.store.session, m.from_addr):
+            return "an agent marked this sender as spam (#spam)"
+        return None
+
+    def _hold_spam(self, a: Arrival, reason: str) -> Outcome:
+        """No ticket, no acknowledgement, nobody told: `maild quarantine list --spam`."""
+        inbound_id = self._inbound(a, Verdict.SPAM, None, reason)
+        held = Quarantine(
+            inbound_id=inbound_id,
+            source=a.item.source,
+            error=reason,
+            raw=a.item.raw,
+            status=QuarantineStatus.SPAM,
+            created_at=a.now,
+        )
+        row = a.store.add(held)
+        log.info(
+            "spam %s from %s held as #%s: %s", a.mail.message_id, a.mail.from_addr, row.id, reason
+        )
+        return Outcome(Verdict.SPAM, reason=f"spam #{row.id}: {reason}")
 
     def _copied(self, a: Arrival, ticket_id: int) -> None:
         """The customer's colleagues in Cc become the ticket's participants: on copy

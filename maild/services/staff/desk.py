@@ -203,6 +203,7 @@ class StaffDesk:
         effects.credits(sm, plan)
         self.escalations.carry_out(sm, plan.signals)
         effects.copies(sm, plan)
+        marked_spam = effects.spammers(sm, plan)
         if self.monitor is not None:
             effects.watched(sm, plan, self.monitor, reopening)
         if after.agent is not None and after.agent != previous:
@@ -211,7 +212,8 @@ class StaffDesk:
             return self.relay.owner_words(sm, plan)
         sent = self.relay.agent_words(sm, plan)
         effects.merges(sm, plan)  # after the words: the customer hears on this ticket
-        if closing and ticket.merged_into is None and self.surveys is not None:
+        surveyed = closing and not marked_spam and ticket.merged_into is None
+        if surveyed and self.surveys is not None:
             self.surveys.offer(sm.store, ticket, ticket.agent or sm.person.email, sm.now)
         return sent
 

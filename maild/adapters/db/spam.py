@@ -1,0 +1,62 @@
+"""Spam: senders an agent marked with #spam, the mail held as spam, and the
+acknowledgements of the last hour (the overall cap)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, func
+from sqlmodel import Session, col, select
+
+from maild.adapters.db.models import Outbox, Quarantine, SpamSender
+from maild.core.model import QuarantineStatus
+
+ACK_TEMPLATE = "customer/ack"
+
+
+def is_marked(session: Session, address: str) -> bool:
+    query = select(SpamSender.id).where(SpamSender.address == address).limit(1)
+    return session.exec(query).first() is not None
+
+
+def mark(session: Session, address: str, ticket_id: int | None, by: str, now: datetime) -> None:
+    if not is_marked(session, address):
+        session.add(SpamSender(address=address, ticket_id=ticket_id, marked_by=by, created_at=now))
+        session.flush()
+
+
+def unmark(session: Session, address: str) -> bool:
+    done = session.execute(delete(SpamSender).where(col(SpamSender.address) == address))
+    return bool(getattr(done, "rowcount", 0))
+
+
+def held(session: Session, limit: int = 100) -> Sequence[Quarantine]:
+    query = (
+        select(Quarantine)
+        .where(Quarantine.status == QuarantineStatus.SPAM)
+        .order_by(col(Quarantine.id).desc())
+        .limit(limit)
+    )
+    return session.exec(query).all()
+
+
+def not_spam(session: Session, limit: int = 100) -> Sequence[Quarantine]:
+    """The quarantine proper: mail that could not be read or acted on."""
+    query = (
+        select(Quarantine)
+        .where(Quarantine.status != QuarantineStatus.SPAM)
+        .order_by(col(Quarantine.id).desc())
+        .limit(limit)
+    )
+    return session.exec(query).all()
+
+
+def acks_since(session: Session, since: datetime) -> int:
+    """Acknowledgements queued since then, to anyone (ix_outbox_template_created)."""
+    query = (
+        select(func.count())
+        .select_from(Outbox)
+        .where(Outbox.template == ACK_TEMPLATE, Outbox.created_at >= since)
+    )
+    return int(session.exec(query).one())
