@@ -450,6 +450,10 @@ def forget(ctx: click.Context, address: str, yes: bool) -> None:
         if not yes:
             store.session.rollback()  # the same path, undone: a dry run
     said = ", ".join(f"{count} {kind}" for kind, count in erased.items())
+    if yes:
+        from maild.adapters.db.erase import compact
+
+        compact(app.db.engine)  # SQLite's free pages and WAL must not keep the words
     if not yes:
         click.echo(f"would erase {address}: {said}; run again with --yes to do it")
         return
