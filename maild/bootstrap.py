@@ -20,6 +20,7 @@ from maild.core.model import Person, Role
 from maild.core.notices import Addressing
 from maild.core.people import Directory
 from maild.health import Health
+from maild.services.bounces import Bounces
 from maild.services.escalations import Escalations
 from maild.services.ingest import Ingest
 from maild.services.monitor import Monitor
@@ -157,6 +158,7 @@ def build(settings: Settings, clock: Callable[[], datetime] = system_clock) -> A
     queue = Queue(
         Renderer(templates, support.address, support.name),
         settings.outgoing.envelope_from or support.address,
+        keys[0] if settings.outgoing.verp else None,
     )
     escalations = Escalations(
         teams={e.name: e for e in settings.escalation},
@@ -203,6 +205,7 @@ def build(settings: Settings, clock: Callable[[], datetime] = system_clock) -> A
         monitor=monitor,
         spam_policy=settings.intake.spam_policy(),
         acks_per_hour=settings.limits.acks_per_hour,
+        bounces=Bounces(people, addressing, queue),
     )
     sender = Sender(
         db,

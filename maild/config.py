@@ -131,6 +131,9 @@ class Smtp(Secret):
 class Outgoing(Strict):
     maildir: str | None = None
     envelope_from: str | None = None
+    # Each mail's own envelope sender, support+bounce-<mac>@domain: a bounce names
+    # the mail (needs + addressing, as reply tokens do). false: envelope_from as is.
+    verp: bool = True
     retry_hours: float = Field(default=48, gt=0)
     batch_size: int = Field(default=50, ge=1)
 

@@ -4,7 +4,8 @@ The story of a mail, top to bottom:
   1. skip it if this (mailbox, UIDVALIDITY, UID) was taken already;
   2. parse the bytes; a crash quarantines the raw bytes with the error;
   3. skip it if the same Message-ID and content were taken already;
-  4. spam is held, never answered: the MTA's trusted verdict headers (core.spam)
+  4. a bounce of our own mail goes to its ticket, and its agent hears of it
+     (services.bounces); spam is held, never answered: the MTA's trusted verdict headers (core.spam)
      or a sender an agent marked with #spam;
   5. find who sent it and which ticket it names, then decide (core.route): a
      follow-up naming a mail stored on a ticket joins it;
@@ -44,6 +45,7 @@ from maild.core.intake import Outcome, RawMail, TransientError, Verdict
 from maild.core.model import InboundMail, Person, QuarantineStatus, Role, TicketStatus
 from maild.core.people import Directory
 from maild.services.arrival import Arrival
+from maild.services.bounces import Bounces, Returned
 from maild.services.monitor import REOPENED, Monitor, Seen
 from maild.services.rows import Queue, record_message
 from maild.services.staff.desk import StaffDesk
@@ -76,6 +78,7 @@ class Ingest:
     monitor: Monitor | None = None  # managers watching reopened tickets
     spam_policy: spam_rules.Policy = field(default_factory=spam_rules.Policy)  # trusted
     acks_per_hour: int = 200  # acknowledgements to anyone, in one hour
+    bounces: Bounces | None = None  # reports on our own mails that came back
 
     def __call__(self, batch: Sequence[RawMail]) -> list[Outcome]:
         try:
@@ -91,7 +94,10 @@ class Ingest:
             metrics.taken(outcome.verdict)
             if outcome.status is not None:
                 metrics.staff(outcome.status)
-        if any(o.verdict in {Verdict.TICKET, Verdict.JOINED, Verdict.STAFF} for o in outcomes):
+        if any(
+            o.verdict in {Verdict.TICKET, Verdict.JOINED, Verdict.STAFF, Verdict.BOUNCE}
+            for o in outcomes
+        ):
             self.on_queued()
         return outcomes
 
@@ -176,6 +182,9 @@ class Ingest:
 
     def _route(self, store: Store, item: RawMail, m: InboundMail) -> Outcome:
         a = Arrival(store, item, m, self.clock())
+        returned = self.bounces.returned(a) if self.bounces is not None else None
+        if returned is not None:
+            return self._bounced(a, returned)
         why_spam = self._spam_reason(a)
         if why_spam is not None:
             return self._hold_spam(a, why_spam)
@@ -299,6 +308,15 @@ class Ingest:
             a.store.event(d.ticket_id, a.now, "robot_mail", m.from_addr, reason=d.reason)
         log.info("ignored %s from %s: %s", m.message_id, m.from_addr, d.reason)
         return Outcome(Verdict.IGNORED, d.ticket_id, d.reason)
+
+    def _bounced(self, a: Arrival, returned: Returned) -> Outcome:
+        assert self.bounces is not None
+        ticket_id = returned.row.ticket_id
+        reason = self.bounces.record(a, returned)
+        inbound_id = self._inbound(a, Verdict.BOUNCE, ticket_id, reason)
+        if ticket_id is not None:  # the report itself, for the agent to read
+            record_message(a, ticket_id, inbound_id, "robot")
+        return Outcome(Verdict.BOUNCE, ticket_id, reason)
 
     def _spam_reason(self, a: Arrival) -> str | None:
         """Staff mail is never spam here (a forgery runs nothing anyway); an operator's
