@@ -39,6 +39,11 @@ class Returned:
     row: Outbox
     failures: tuple[bounces.Failure, ...]  # only recipients the mail was sent to
 
+    @property
+    def summary(self) -> str:
+        whom = ", ".join(f.recipient for f in self.failures)
+        return f"bounce of {self.row.template} to {whom}: {self.failures[0].words}"[:500]
+
 
 @dataclass(frozen=True)
 class Bounces:
@@ -66,7 +71,7 @@ class Bounces:
         mine = tuple(f for f in failures if f.recipient in row.recipients)
         return Returned(row, mine) if mine else None
 
-    def record(self, a: Arrival, returned: Returned) -> str:
+    def record(self, a: Arrival, returned: Returned) -> None:
         row, now = returned.row, a.now
         results = dict(row.results)
         for failure in returned.failures:
@@ -83,7 +88,7 @@ class Bounces:
         if all(results.get(r, {}).get("status") == "bounced" for r in row.recipients):
             row.status = OutboxStatus.FAILED
         row.sent_at = row.sent_at or now
-        return f"bounce of {row.template} to {', '.join(f.recipient for f in returned.failures)}"
+        a.store.session.flush()  # in this mail's savepoint: a refusal is this mail's
 
     def _on_ticket(self, a: Arrival, row: Outbox, ticket_id: int, f: bounces.Failure) -> None:
         store = a.store

@@ -312,10 +312,11 @@ class Ingest:
     def _bounced(self, a: Arrival, returned: Returned) -> Outcome:
         assert self.bounces is not None
         ticket_id = returned.row.ticket_id
-        reason = self.bounces.record(a, returned)
+        reason = returned.summary
         inbound_id = self._inbound(a, Verdict.BOUNCE, ticket_id, reason)
         if ticket_id is not None:  # the report itself, for the agent to read
             record_message(a, ticket_id, inbound_id, "robot")
+        self.bounces.record(a, returned)
         return Outcome(Verdict.BOUNCE, ticket_id, reason)
 
     def _spam_reason(self, a: Arrival) -> str | None:
