@@ -29,19 +29,22 @@ from tests.e2e.test_postfix import (  # noqa: F401 (fixtures)
 from tests.peers import SmtpSink, wait_for_port
 
 
-def _send_as_kim(postfix: Postfix) -> None:
+def _send_as_kim(server: Postfix) -> None:
     msg = EmailMessage()
     msg["From"], msg["To"], msg["Subject"] = "Kim <kim@acme.example>", SUPPORT, "Invoice wrong"
     msg["Message-ID"] = "<kim-1@acme.example>"
     msg["Date"] = "Mon, 23 Nov 2026 09:00:00 +0000"
     msg.set_content("My invoice is wrong.")
-    with smtplib.SMTP("127.0.0.1", postfix.port, timeout=30) as client:
+    with smtplib.SMTP("127.0.0.1", server.port, timeout=30) as client:
         client.send_message(msg)
 
 
 @pytest.mark.parametrize("intake", ["pipe", "lmtp"])
 def test_a_real_postfix_bounce_reaches_the_ticket(
-    postfix: Postfix, maild: Maild, sink: SmtpSink, intake: str
+    postfix: Postfix,  # noqa: F811 (the fixture)
+    maild: Maild,  # noqa: F811 (the fixture)
+    sink: SmtpSink,
+    intake: str,
 ) -> None:
     cfg = maild.cfg.read_text().replace(f"port = {sink.port}", f"port = {postfix.port}")
     if intake == "lmtp":
