@@ -496,6 +496,21 @@ def reply(ctx: click.Context, ticket: int, person: str, text: str | None) -> Non
     app.sender.drain()
 
 
+@main.command("forward-address")
+@click.argument("address")
+@click.pass_context
+def forward_address(ctx: click.Context, address: str) -> None:
+    """The address an agent forwards customers' mail to: it proves them, and the
+    forwarded mail becomes the customer's ticket (docs/desk-mail.md)."""
+    from maild.core import auth
+
+    app = _app(ctx, writes=True)  # the token key is made on the first run
+    person = app.ingest.directory.person(address.lower())
+    if person is None:
+        raise click.ClickException(f"{address} is not a configured agent")
+    click.echo(auth.forwarding_address(app.ingest.desk.staffing.auth, person.email))
+
+
 @main.command()
 @click.argument("source", type=click.File("rb"))
 @click.option("--json", "as_json", is_flag=True)

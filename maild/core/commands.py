@@ -188,6 +188,7 @@ class Spec:
     lists_macros: bool = False  # the receipt lists the canned replies
     names_macro: str | None = None  # the argument naming a canned reply: the desk fills it in
     coaches: bool = False  # a manager's words to an agent: the coaching path, not a decision
+    quiets: bool = False  # a forward opens its ticket without acknowledging the customer
 
 
 @dataclass(frozen=True)
@@ -511,6 +512,15 @@ REGISTRY: Mapping[str, Spec] = {
             _spam_effect,
             "close the ticket as spam, without a word to the sender; their next mails are"
             " held as spam",
+        ),
+        Spec(
+            "quiet",
+            _AGENT,
+            _no_args,
+            "#quiet",
+            _nothing("no acknowledgement goes to the customer"),
+            "with a forwarded customer mail: open its ticket without acknowledging the customer",
+            quiets=True,
         ),
         Spec(
             "reopen",

@@ -15,6 +15,9 @@
      words go on (relay.py);
   7. every line is an event on the ticket, and the sender gets a receipt
      (receipts.py).
+An agent's mail that names no ticket and forwards a customer's mail opens that
+customer's ticket (forwards.py), proven by the agent's forwarding address or
+DMARC; its command block then takes the same path, on the new ticket.
 The caller (services.ingest) holds the transaction: all of it commits, or
 none of it.
 """
@@ -39,6 +42,7 @@ from maild.services.rows import Queue, record_message
 from maild.services.staff import effects, receipts, stopped
 from maild.services.staff.approvals import Approvals
 from maild.services.staff.coaching import Coaches
+from maild.services.staff.forwards import Forwards
 from maild.services.staff.handover import Handovers
 from maild.services.staff.lookup import Lookup
 from maild.services.staff.mail import (
@@ -82,6 +86,7 @@ class StaffDesk:
     handovers: Handovers = field(init=False)
     lookup: Lookup = field(init=False)
     coaches: Coaches = field(init=False)
+    forwards: Forwards = field(init=False)
 
     def __post_init__(self) -> None:
         s = self.staffing
@@ -90,6 +95,9 @@ class StaffDesk:
         self.handovers = Handovers(s.directory, s.addressing, self.queue)
         self.lookup = Lookup(s.directory, self.escalations, self.queue.renderer)
         self.coaches = Coaches(s.directory, s.addressing, self.queue, self.receipts)
+        self.forwards = Forwards(
+            s.directory, s.addressing, self.queue, self.receipts, s.auth, self.act
+        )
         self.approvals = Approvals(
             s.directory,
             s.addressing,
@@ -107,6 +115,9 @@ class StaffDesk:
     # the story -----------------------------------------------------------------------
     def handle(self, a: Arrival, inbound_id: int, d: route.StaffMail) -> Result:
         person, m = d.person, a.mail
+        original = self.forwards.original_of(a, d)
+        if original is not None:  # an agent forwards a customer's mail in
+            return self.forwards.handle(a, inbound_id, person, original)
         text = reply.new_text(m.text)
         verdict = auth.prove(m, person, self.staffing.auth)
         ticket = a.store.live_ticket((verdict.ticket_id if verdict.ok else d.ticket_id) or 0)
@@ -176,7 +187,9 @@ class StaffDesk:
             self.approvals.hold(sm, plan, manager, limits.currency)
         view = Receipt(
             headline="approved and applied" if approved else str(plan.status),
-            outcome=receipts.outcome(plan, manager, sm.approved_by),
+            outcome=" ".join(
+                filter(None, (sm.opened, receipts.outcome(plan, manager, sm.approved_by)))
+            ),
             lines=tuple(sm.action.lines),
             sent=sent,
             budget=receipts.budget(limits, usage) if sm.person.role is Role.AGENT else None,

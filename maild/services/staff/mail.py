@@ -34,6 +34,7 @@ class StaffMail:
     now: datetime
     ticket: Ticket | None = None  # the ticket it acts on, once known
     approved_by: Person | None = None  # a held mail re-run after the manager's #approve
+    opened: str | None = None  # a forward opened the ticket: the receipt says so first
 
     @property
     def ticket_id(self) -> int | None:
