@@ -116,6 +116,7 @@ maillog_file = {root}/postfix.log
 # The README's lines for maild:
 transport_maps = hash:{root}/etc/transport
 local_recipient_maps = proxy:unix:passwd.byname $alias_maps $transport_maps
+recipient_delimiter = +
 """
 
 
