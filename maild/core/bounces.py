@@ -72,7 +72,15 @@ def is_report(headers: Mapping[str, Sequence[str]]) -> bool:
 
 
 def read(raw: bytes) -> Report:
-    """The failed recipients and our mail's Message-ID, from a DSN's bytes."""
+    """The failed recipients and our mail's Message-ID, from a DSN's bytes; a report
+    too damaged to read is none (the mail stays a robot, recorded)."""
+    try:
+        return _read(raw)
+    except Exception:  # the email package raises many kinds on damaged mail
+        return Report((), None)
+
+
+def _read(raw: bytes) -> Report:
     msg = _COMPAT.parsebytes(raw)
     failures: list[Failure] = []
     message_id = None

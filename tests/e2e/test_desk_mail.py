@@ -99,3 +99,32 @@ def test_an_ordinary_week_at_the_desk(setup):
     receipt = [r for r in sink.handler.to("dana@acme.example") if "opened ticket #2" in r.text()]
     assert len(receipt) == 1
     assert dovecot.messages(user, "INBOX") == []
+
+
+def test_a_bounce_in_the_mailbox_reaches_the_ticket_and_the_agent_once(setup):
+    from tests.integration.staff import answer
+    from tests.integration.test_bounces import postfix_dsn
+
+    cfg, dovecot, user, sink = setup
+    dovecot.append(user, mail(subject="Kettle", sender="Sam Lee <sam@example.com>"))
+    _once(cfg)
+    [note] = [r for r in sink.handler.wait_for(2) if "dana@" in r.rcpt_tos[0]]
+    dovecot.append(user, answer(note.raw, "Hi Sam, a new kettle is on its way."))
+    _once(cfg)
+    sink.handler.wait_for(4)
+    reply = sink.handler.to("sam@example.com")[-1]
+    assert reply.mail_from.startswith("support+bounce-")  # VERP: this mail's own sender
+    dsn = postfix_dsn(reply.raw, reply.mail_from, "sam@example.com")
+    dovecot.append(user, dsn)
+    dovecot.append(user, dsn.replace(b"ABC@mx", b"DEF@mx"))  # a second report on it
+    _once(cfg)
+    told = [r for r in sink.handler.wait_for(5) if "did not get" in str(r.msg["Subject"])]
+    assert [str(r.msg["Subject"]) for r in told] == [
+        "[#1] Sam Lee did not get your answer: 550 5.1.1 <sam@example.com>: Recipient address"
+        " rejected: User unknown"
+    ]
+    assert told[0].rcpt_tos == ["dana@acme.example"]
+    rows = json.loads(cli(cfg, "outbox", "--json").output)
+    [answered] = [o for o in rows if o["template"] == "customer/reply"]
+    assert answered["status"] == "failed" and answered["last_error"].startswith("bounced: sam@")
+    assert dovecot.messages(user, "INBOX") == []
