@@ -37,6 +37,8 @@ def release(
             raise NotReleased(f"#{number} was released already")
         was_spam = row.status == QuarantineStatus.SPAM
         raw = row.raw
+        if not raw:
+            raise NotReleased(f"#{number}'s bytes were dropped ([retention] raw_days)")
         if was_spam and row.inbound_id is not None:
             # The held mail's content key would name the release a repeat: it gets
             # a stand-in, as a quarantined mail's does.

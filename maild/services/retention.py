@@ -20,7 +20,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from maild.adapters.db import erase
+from maild.adapters.db import erase, spam
 from maild.adapters.db.store import Store
 from maild.core.mail import glance
 
@@ -45,6 +45,9 @@ class Housekeeping:
         sent = store.drop_sent_raw_before(cutoff, BATCH)
         if sent:
             done.append(f"{sent} sent mails' bytes dropped")
+        spam_dropped = spam.drop_held_before(store.session, cutoff, BATCH)
+        if spam_dropped:
+            done.append(f"{spam_dropped} spam mails' bytes dropped")
         pruned = store.prune_job_runs(now - JOBS_KEPT)
         if pruned:
             done.append(f"{pruned} old job runs pruned")

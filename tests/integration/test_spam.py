@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from maild.adapters.db.models import Event, Inbound, Quarantine, Ticket
 from maild.core.intake import RawMail
 from maild.services.release import release
@@ -134,3 +136,19 @@ def test_the_operator_lists_and_releases_spam(tmp_path):
     assert again.exit_code != 0 and "released already" in again.output
     # the same mail delivered again is a repeat, not a second ticket
     assert run("--config", cfg, "ingest", "-", input=raw).output.startswith("duplicate")
+
+
+def test_held_spam_loses_its_bytes_with_the_raw_mail(make_app, clock):
+    from maild.services.release import NotReleased
+    from maild.services.retention import Housekeeping
+
+    app = trusting(make_app)
+    take(app, mail(X_Spam="Yes"))
+    clock.advance(days=31)
+    with app.db.transaction() as store:
+        done = Housekeeping(raw_days=30)(store, app.ingest.clock())
+    assert "1 spam mails' bytes dropped" in done
+    [held] = rows(app, Quarantine)
+    assert held.raw == b"" and held.status == "spam"
+    with pytest.raises(NotReleased, match="dropped"):
+        release(app.db, app.ingest, held.id)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func
+from sqlalchemy import delete, func, update
 from sqlmodel import Session, col, select
 
 from maild.adapters.db.models import Outbox, Quarantine, SpamSender
@@ -60,3 +60,21 @@ def acks_since(session: Session, since: datetime) -> int:
         .where(Outbox.template == ACK_TEMPLATE, Outbox.created_at >= since)
     )
     return int(session.exec(query).one())
+
+
+def drop_held_before(session: Session, cutoff: datetime, limit: int) -> int:
+    """Spam held longer than the raw mail is kept loses its bytes (a flood of spam
+    must not grow the database for ever); the row says what it was."""
+    query = (
+        select(Quarantine.id)
+        .where(
+            Quarantine.status == QuarantineStatus.SPAM,
+            col(Quarantine.created_at) < cutoff,
+            func.length(Quarantine.raw) > 0,
+        )
+        .limit(limit)
+    )
+    ids = list(session.exec(query).all())
+    if ids:
+        session.execute(update(Quarantine).where(col(Quarantine.id).in_(ids)).values(raw=b""))
+    return len(ids)
