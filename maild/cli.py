@@ -367,6 +367,8 @@ def quarantine_retry(ctx: click.Context, number: int) -> None:
             raise click.ClickException(f"no quarantined mail #{number}")
         if row.status == QuarantineStatus.RELEASED:
             raise click.ClickException(f"#{number} was released already")
+        if row.status == QuarantineStatus.SPAM:
+            raise click.ClickException(f"#{number} is spam: maild quarantine release {number}")
         raw = row.raw
     [outcome] = app.ingest([RawMail(raw, f"quarantine:{number}")])
     if outcome.verdict is Verdict.QUARANTINED:
