@@ -53,9 +53,11 @@ class Bounces:
 
     def returned(self, a: Arrival) -> Returned | None:
         m = a.mail
-        headers = dict(mail.grouped(m.headers))
         verp = bounces.verp_candidates(m.to_addrs, self.queue.envelope_from)
-        if not verp and not (m.robot and bounces.is_report(headers)):
+        if not verp and not m.robot:  # the common case, at no cost
+            return None
+        headers = dict(mail.grouped(m.headers))
+        if not verp and not bounces.is_report(headers):
             return None
         report = bounces.read(a.item.raw)
         session = a.store.session

@@ -242,7 +242,7 @@ class Ingest:
         why = None
         if not flood.ack_allowed(acks, self.limits.acks_per_sender_per_day):
             why = f"{acks} acknowledgements to this sender in the last day"
-        elif spam.acks_since(a.store.session, a.now - timedelta(hours=1)) >= self.acks_per_hour:
+        elif self._hour_of_acks(a) >= self.acks_per_hour:
             why = f"{self.acks_per_hour} acknowledgements in the last hour ([limits] acks_per_hour)"
         if why is not None:
             a.store.event(ticket_id, a.now, "ack_suppressed", None, reason=why)
@@ -318,6 +318,9 @@ class Ingest:
             record_message(a, ticket_id, inbound_id, "robot")
         self.bounces.record(a, returned)
         return Outcome(Verdict.BOUNCE, ticket_id, reason)
+
+    def _hour_of_acks(self, a: Arrival) -> int:
+        return spam.acks_since(a.store.session, a.now - timedelta(hours=1), self.acks_per_hour)
 
     def _spam_reason(self, a: Arrival) -> str | None:
         """Staff mail is never spam here (a forgery runs nothing anyway); an operator's

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from maild.adapters.db.models import Inbound
@@ -14,17 +15,21 @@ from maild.core.intake import Verdict
 _STORED = (Verdict.TICKET, Verdict.JOINED)
 
 
+# Built once: building a select costs more than running it (the hot path).
+_TICKETS = select(Inbound.message_id, Inbound.ticket_id).where(
+    col(Inbound.message_id).in_(bindparam("ids", expanding=True)),
+    col(Inbound.verdict).in_(list(_STORED)),
+    col(Inbound.ticket_id).is_not(None),
+)
+
+
 def tickets_of_mails(session: Session, message_ids: Sequence[str]) -> dict[str, int]:
     """Message-ID -> the ticket it was stored on (uses the inbound content key)."""
     if not message_ids:
         return {}
-    query = select(Inbound.message_id, Inbound.ticket_id).where(
-        col(Inbound.message_id).in_(list(message_ids)),
-        col(Inbound.verdict).in_(list(_STORED)),
-        col(Inbound.ticket_id).is_not(None),
-    )
     found: dict[str, int] = {}
-    for message_id, ticket_id in session.exec(query):
+    rows = session.connection().execute(_TICKETS, {"ids": list(message_ids)})
+    for message_id, ticket_id in rows:
         if ticket_id is not None:
             found.setdefault(message_id, ticket_id)
     return found

@@ -2,8 +2,9 @@
 
 `mailbox_check`: when each mailbox was last checked (a cron-driven `run --once`
 leaves no running process to ask). `spam_sender`: senders an agent marked with
-#spam. Two outbox indexes: acknowledgements in the last hour (the overall cap)
-and the VERP envelope sender a bounce names.
+#spam. Two outbox indexes: acknowledgements in the last hour (the overall cap;
+partial, so the per-sender history keeps its plan) and the VERP envelope sender
+a bounce names.
 
 Revision ID: 0015_i24
 Revises: 0014
@@ -38,12 +39,15 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint('id'),
         sa.UniqueConstraint('address'),
     )
-    op.create_index('ix_outbox_template_created', 'outbox', ['template', 'created_at'])
+    acks = sa.text("template = 'customer/ack'")
+    op.create_index(
+        'ix_outbox_acks', 'outbox', ['created_at'], sqlite_where=acks, postgresql_where=acks
+    )
     op.create_index('ix_outbox_envelope_from', 'outbox', ['envelope_from'])
 
 
 def downgrade() -> None:
     op.drop_index('ix_outbox_envelope_from', table_name='outbox')
-    op.drop_index('ix_outbox_template_created', table_name='outbox')
+    op.drop_index('ix_outbox_acks', table_name='outbox')
     op.drop_table('spamsender')
     op.drop_table('mailboxcheck')
