@@ -95,6 +95,9 @@ def write_config(
 ) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     extra = 'log_level = "WARNING"\n'
+    # a backlog of thousands in one hour is what the hourly cap is for; the bench
+    # measures the work with every acknowledgement rendered, as before the cap
+    extra += "[limits]\nacks_per_hour = 1000000\n"
     if database_url:
         extra += f'[database]\nurl = "{database_url}"\n'
     return maild_config(path, server, user, smtp_port, extra=extra)

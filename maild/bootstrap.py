@@ -22,6 +22,7 @@ from maild.core.model import Person, Role
 from maild.core.notices import Addressing
 from maild.core.people import Directory
 from maild.health import Health
+from maild.services.bounces import Bounces
 from maild.services.digest import DigestJob
 from maild.services.escalations import Escalations
 from maild.services.ingest import Ingest
@@ -181,6 +182,7 @@ def build(settings: Settings, clock: Callable[[], datetime] | None = None) -> Ap
     queue = Queue(
         Renderer(templates, support.address, support.name),
         settings.outgoing.envelope_from or support.address,
+        keys.current if settings.outgoing.verp else None,
     )
     escalations = Escalations(
         teams={e.name: e for e in settings.escalation},
@@ -226,6 +228,9 @@ def build(settings: Settings, clock: Callable[[], datetime] | None = None) -> Ap
         on_queued=wakeup.set,
         surveys=surveys,
         monitor=monitor,
+        spam_policy=settings.intake.spam_policy(),
+        acks_per_hour=settings.limits.acks_per_hour,
+        bounces=Bounces(people, addressing, queue),
     )
     sender = Sender(
         db,

@@ -208,7 +208,8 @@ def _invoked_as() -> str:
 @main.command("check-config")
 @click.pass_context
 def check_config(ctx: click.Context) -> None:
-    """Check the config; name every wrong key and exit 78 when one is wrong."""
+    """Check the config; name every wrong key and exit 78 when one is wrong, 75 when
+    the database cannot be reached."""
     from maild import probe  # imapclient and smtplib: not for every command's start
 
     settings, path = _settings(ctx)
@@ -235,6 +236,8 @@ def check_config(ctx: click.Context) -> None:
     cli_oauth.echo_checks(settings)
     for warning in config_warnings(settings, ctx.obj.get("config")):
         click.echo(f"WARNING: {warning}")
+    if not ok:  # a script or ExecCondition= can wait and try again
+        ctx.exit(EX_TEMPFAIL)
 
 
 def _key_check(settings: config.Settings, reachable: bool) -> list[str]:
@@ -440,11 +443,15 @@ def quarantine(ctx: click.Context, as_json: bool) -> None:
 
 @quarantine.command("list")
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+@click.option("--spam", "spam_only", is_flag=True, help="The mail held as spam instead.")
 @click.pass_context
-def quarantine_list(ctx: click.Context, as_json: bool = False) -> None:
-    """List quarantined mails."""
+def quarantine_list(ctx: click.Context, as_json: bool = False, spam_only: bool = False) -> None:
+    """List quarantined mails (with --spam: the mail held as spam)."""
+    from maild.adapters.db import spam
+
     with _app(ctx).db.transaction() as store:
-        rows = [views.QuarantineView.of(q).dump() for q in store.quarantined()]
+        found = spam.held(store.session) if spam_only else spam.not_spam(store.session)
+        rows = [views.QuarantineView.of(q).dump() for q in found]
     columns = ["id", "status", "date", "from", "subject", "size", "error"]
     _print(rows, as_json or ctx.obj.get("json", False), columns)
 
@@ -480,6 +487,8 @@ def quarantine_retry(ctx: click.Context, number: int) -> None:
             raise click.ClickException(f"no quarantined mail #{number}")
         if row.status == QuarantineStatus.RELEASED:
             raise click.ClickException(f"#{number} was released already")
+        if row.status == QuarantineStatus.SPAM:
+            raise click.ClickException(f"#{number} is spam: maild quarantine release {number}")
         raw = row.raw
     [outcome] = app.ingest([RawMail(raw, f"quarantine:{number}")])
     if outcome.verdict is Verdict.QUARANTINED:
@@ -493,6 +502,23 @@ def quarantine_retry(ctx: click.Context, number: int) -> None:
     click.echo(
         f"released: {outcome.verdict}{' #' + str(outcome.ticket_id) if outcome.ticket_id else ''}"
     )
+
+
+@quarantine.command("release")
+@click.argument("number", type=int)
+@click.pass_context
+def quarantine_release(ctx: click.Context, number: int) -> None:
+    """Take a held mail as if just received: spam becomes a ticket (and its sender's
+    #spam mark goes); an unreadable mail is tried again."""
+    from maild.services.release import NotReleased, release
+
+    app = _app(ctx, writes=True)
+    try:
+        outcome = release(app.db, app.ingest, number)
+    except NotReleased as exc:
+        raise click.ClickException(str(exc)) from exc
+    ticket = f" #{outcome.ticket_id}" if outcome.ticket_id else ""
+    click.echo(f"released: {outcome.verdict}{ticket}")
 
 
 @main.command()
@@ -558,6 +584,10 @@ def forget(ctx: click.Context, address: str, yes: bool) -> None:
         if not yes:
             store.session.rollback()  # the same path, undone: a dry run
     said = ", ".join(f"{count} {kind}" for kind, count in erased.items())
+    if yes:
+        from maild.adapters.db.erase import compact
+
+        compact(app.db.engine)  # SQLite's free pages and WAL must not keep the words
     if not yes:
         click.echo(f"would erase {address}: {said}; run again with --yes to do it")
         return
@@ -598,6 +628,21 @@ def reply(ctx: click.Context, ticket: int, person: str, text: str | None) -> Non
     [outcome] = app.ingest([RawMail(raw, "cli")])
     click.echo(f"{outcome.verdict} #{outcome.ticket_id}: {outcome.reason or ''}".rstrip(": "))
     app.sender.drain()
+
+
+@main.command("forward-address")
+@click.argument("address")
+@click.pass_context
+def forward_address(ctx: click.Context, address: str) -> None:
+    """The address an agent forwards customers' mail to: it proves them, and the
+    forwarded mail becomes the customer's ticket (docs/desk-mail.md)."""
+    from maild.core import auth
+
+    app = _app(ctx, writes=True)  # the token key is made on the first run
+    person = app.ingest.directory.person(address.lower())
+    if person is None:
+        raise click.ClickException(f"{address} is not a configured agent")
+    click.echo(auth.forwarding_address(app.ingest.desk.staffing.auth, person.email))
 
 
 @main.command()

@@ -32,6 +32,7 @@ from pydantic import (
 from sqlalchemy.engine import make_url
 
 from maild.adapters.calendar import holidays_from_ics
+from maild.core import spam
 from maild.core.hours import Always, BusinessHours, parse_days, parse_opening
 from maild.core.targets import span_minutes
 
@@ -236,6 +237,9 @@ class Smtp(Authenticated):
 class Outgoing(Strict):
     maildir: str | None = None
     envelope_from: str | None = None
+    # Each mail's own envelope sender, support+bounce-<mac>@domain: a bounce names
+    # the mail (needs + addressing, as reply tokens do). false: envelope_from as is.
+    verp: bool = True
     retry_hours: float = Field(default=48, gt=0)
     batch_size: int = Field(default=50, ge=1)
 
@@ -268,6 +272,27 @@ class Intake(Strict):
     max_attachment_bytes: int = Field(default=10_000_000, ge=0)
     acks_per_sender_per_day: int = Field(default=3, ge=0)
     tickets_per_sender_per_hour: int = Field(default=5, ge=1)
+    # The spam verdict headers your own MTA writes (and strips from incoming mail):
+    # true for all maild knows, or their names; none by default (anyone can write them).
+    trusted_spam_headers: bool | list[str] = []
+    spam_score: float | None = None  # a filter's score at or over this is spam, too
+    spam_scl: int = Field(default=5, ge=-1, le=9)  # Microsoft's spam confidence level
+
+    @field_validator("trusted_spam_headers")
+    @classmethod
+    def _spam_headers(cls, value: bool | list[str]) -> bool | list[str]:
+        if isinstance(value, bool):
+            return value
+        unknown = sorted({v for v in value if v.lower() not in spam.KNOWN})
+        if unknown:
+            known = ", ".join(sorted(spam.KNOWN))
+            raise ValueError(f"unknown spam header(s) {', '.join(unknown)} (known: {known})")
+        return value
+
+    def spam_policy(self) -> spam.Policy:
+        given = self.trusted_spam_headers
+        names = (spam.KNOWN if given else frozenset()) if isinstance(given, bool) else given
+        return spam.Policy(frozenset(n.lower() for n in names), self.spam_score, self.spam_scl)
 
     @model_validator(mode="after")
     def _hard_limit(self) -> Intake:
@@ -381,12 +406,15 @@ class Limits(Strict):
     credit_per_customer_30d: Money = Decimal(150)
     # Unset: an agent may escalate to every [[escalation]] team; a list restricts.
     escalate_to: list[str] | None = None
+    # Acknowledgements to customers in one hour, all senders together: a flood of
+    # forged senders cannot make maild a spam cannon (the tickets still open).
+    acks_per_hour: int = Field(default=200, ge=0)
     teams: dict[str, LimitsOverride] = {}
     agents: dict[str, LimitsOverride] = {}
 
     def for_agent(self, email: str, team: str | None) -> dict[str, Any]:
         """The limits one agent works under: defaults, then the team's, then their own."""
-        values = self.model_dump(exclude={"teams", "agents"})
+        values = self.model_dump(exclude={"teams", "agents", "acks_per_hour"})
         for override in (self.teams.get(team or ""), self.agents.get(email.lower())):
             if override is not None:
                 values.update(override.model_dump(exclude_none=True))

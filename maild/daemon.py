@@ -23,6 +23,7 @@ from sqlalchemy.exc import DBAPIError
 
 from maild import config, metrics
 from maild.adapters import systemd
+from maild.adapters.db.checks import record_check
 from maild.adapters.db.engine import mailbox_lock
 from maild.adapters.imap import ERRORS, ImapMailbox, Lateness, explain
 from maild.adapters.intake_smtp import IntakeUnavailable, start_intake
@@ -84,6 +85,15 @@ def described(box: Mailbox, exc: BaseException) -> str:
     return explain(exc, f"{box.host}:{box.real_port}") if isinstance(exc, ERRORS) else str(exc)
 
 
+def remember_check(app: App, mailbox: str, taken: int, error: str | None = None) -> None:
+    """For `maild status`: a cron-driven install leaves no running process to ask."""
+    try:
+        with app.db.transaction() as store:
+            record_check(store.session, mailbox, app.ingest.clock(), taken, error)
+    except DBAPIError as exc:
+        log.warning("mailbox %s: could not record the check: %s", mailbox, exc)
+
+
 def run_once(app: App) -> int:
     """Take all waiting mail, run due jobs, send all due mail. Exit status for the CLI."""
     status = 0
@@ -96,9 +106,11 @@ def run_once(app: App) -> int:
                         continue
                     state = app.settings.state_path()
                     with open_mailbox(box, index, state) as mailbox:
-                        drain_mailbox(app, mailbox)
+                        taken = drain_mailbox(app, mailbox)
+                remember_check(app, box.key, sum(taken.values()))
             except (*ERRORS, TransientError, DBAPIError) as exc:
                 log.error("%s", said(box, exc))
+                remember_check(app, box.key, 0, described(box, exc))
                 status = 75
         app.scheduler.run_due()
         app.sender.drain()
@@ -195,6 +207,7 @@ class MailboxWorker:
         """A successful check: the alarm clock starts again."""
         self.last_ok, self.alerted = time.monotonic(), False
         self.health.note(self.name, last_check=self.app.ingest.clock().isoformat(), taken=taken)
+        remember_check(self.app, self.box.key, taken)
 
     def alarm(self, exc: BaseException) -> None:
         """Not checked for alert_after_minutes: an ERROR and the operator told, once."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from maild.adapters.db.checks import last_checks
 from maild.adapters.db.store import Store
 from maild.adapters.imap import ERRORS, explain
 from maild.bootstrap import App
@@ -22,13 +23,16 @@ def report(app: App, store: Store, now: datetime, ask_mailboxes: bool = True) ->
     instances = [_instance(i, now) for i in store.instances()]
     running = [i for i in instances if i["alive"]]
     gone = sorted((i for i in instances if not i["alive"]), key=lambda i: i["seen_seconds_ago"])
+    checks = last_checks(store.session)  # any process's, a cron-driven run --once too
     return {
         "database": app.settings.database_label(),
         "token_key": _token_key(app, running),
         "running": bool(running),
         "instances": running,  # a process not seen for a while is not listed as present
         "last_seen": gone[0] if gone and not running else None,  # when none runs: the last
-        "mailboxes": [_mailbox(app, index, running, ask_mailboxes) for index in _boxes(app)],
+        "mailboxes": [
+            _mailbox(app, index, running, ask_mailboxes, checks) for index in _boxes(app)
+        ],
         "outbox": _outbox(store, now),
         "scheduler": [
             {"job": job, "period": period, "started_at": at.isoformat()}
@@ -90,9 +94,13 @@ def _instance(row: Any, now: datetime) -> dict[str, Any]:
     }
 
 
-def _mailbox(app: App, index: int, running: list[dict[str, Any]], ask: bool) -> dict[str, Any]:
+def _mailbox(
+    app: App, index: int, running: list[dict[str, Any]], ask: bool, checks: dict[str, Any]
+) -> dict[str, Any]:
     box = app.settings.mailboxes[index]
     seen = [w for i in running for w in i["workers"].values() if w.get("mailbox") == box.key]
+    check = checks.get(box.key)
+    recorded = check.checked_at.isoformat() if check is not None else ""
     out: dict[str, Any] = {
         "mailbox": box.key,
         "connected": any(w.get("connected") for w in seen),
@@ -100,7 +108,9 @@ def _mailbox(app: App, index: int, running: list[dict[str, Any]], ask: bool) -> 
         "mode": seen[0].get("mode") if seen else None,
         # IDLE's checks: "IDLE (push, NOOP every 300 s)", "(careful, NOOP every 2 s)"
         "idle_check": seen[0].get("idle_check") if seen else None,
-        "last_check": max((w.get("last_check") or "" for w in seen), default=None) or None,
+        "last_check": max([recorded] + [w.get("last_check") or "" for w in seen]) or None,
+        "last_taken": check.taken if check is not None else None,
+        "last_error": check.error if check is not None else None,
         "waiting": None,
     }
     if ask:

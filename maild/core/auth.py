@@ -136,6 +136,35 @@ def check_authres(mail: InboundMail, policy: Policy) -> Check | None:
     return Check("authres", False, "no Authentication-Results header from a trusted server")
 
 
+FORWARD_HELP = (
+    "a forward opens a new ticket, so no reply token can name it: send it to your own"
+    " forwarding address (maild forward-address YOUR-ADDRESS), or have a trusted server"
+    " vouch for your domain ([auth] trusted_authserv_ids)"
+)
+
+
+def prove_forward(mail: InboundMail, person: Person | None, policy: Policy) -> Verdict:
+    """A forward: the sender is proven by their forwarding address (a token maild
+    signed for them and ticket 0, `support+t0-<mac>@...`) or, without it, by DMARC
+    or aligned DKIM according to a trusted server."""
+    checks = [check_from(mail, person)]
+    token_check, ticket_id = check_token(mail, person, policy)
+    header = check_authres(mail, policy)
+    if token_check.ok and ticket_id == 0:
+        assert person is not None
+        checks.append(Check("token", True, f"{person.email}'s forwarding address"))
+    elif header is None or not header.ok:
+        checks.append(Check("forward", False, FORWARD_HELP))
+    if header is not None:
+        checks.append(header)
+    return Verdict(tuple(checks), None)
+
+
+def forwarding_address(policy: Policy, person: str) -> str:
+    """The address a staff member forwards customers' mail to: it proves them."""
+    return tokens.reply_address(policy.support, tokens.sign(policy.keys[0], 0, person))
+
+
 def prove(mail: InboundMail, person: Person | None, policy: Policy) -> Verdict:
     checks = [check_from(mail, person)]
     token_check, ticket_id = check_token(mail, person, policy)

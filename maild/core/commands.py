@@ -148,7 +148,12 @@ class Merge:
     into: int
 
 
-Signal = Escalate | Ping | Update | Return | Copy | Merge
+@dataclass(frozen=True)
+class MarkSpam:
+    """#spam: the ticket's sender is a spammer; their next mails are held as spam."""
+
+
+Signal = Escalate | Ping | Update | Return | Copy | Merge | MarkSpam
 
 
 @dataclass(frozen=True)
@@ -186,6 +191,7 @@ class Spec:
     coaches: bool = False  # a manager's words to an agent: the coaching path, not a decision
     sends_files: bool = False  # the ticket's files go to the sender, in mails under the cap
     asks: str | None = None  # a question to the desk (queue, show, find, customer): a mail back
+    quiets: bool = False  # a forward opens its ticket without acknowledging the customer
 
 
 @dataclass(frozen=True)
@@ -302,6 +308,16 @@ def _priority_effect(ctx: Context, args: Mapping[str, object]) -> Change:
 
 def _note_effect(ctx: Context, args: Mapping[str, object]) -> Change:
     return Change(ctx.ticket, "kept internal: nothing goes to the customer", internal=True)
+
+
+def _spam_effect(ctx: Context, args: Mapping[str, object]) -> Change:
+    return Change(
+        replace(ctx.ticket, status=TicketStatus.CLOSED),
+        f"closed as spam without a word to {ctx.ticket.customer}; their next mails are held"
+        " as spam (maild quarantine release undoes it)",
+        internal=True,
+        signal=MarkSpam(),
+    )
 
 
 def _escalate_effect(ctx: Context, args: Mapping[str, object]) -> Change:
@@ -517,6 +533,24 @@ REGISTRY: Mapping[str, Spec] = {
                 "We have closed this request. If you need anything else, just reply to this mail.",
             ),
             "close the ticket (the customer is told)",
+        ),
+        Spec(
+            "spam",
+            _AGENT,
+            _no_args,
+            "#spam",
+            _spam_effect,
+            "close the ticket as spam, without a word to the sender; their next mails are"
+            " held as spam",
+        ),
+        Spec(
+            "quiet",
+            _AGENT,
+            _no_args,
+            "#quiet",
+            _nothing("no acknowledgement goes to the customer"),
+            "with a forwarded customer mail: open its ticket without acknowledging the customer",
+            quiets=True,
         ),
         Spec(
             "reopen",

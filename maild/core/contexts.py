@@ -379,6 +379,18 @@ class Quarantined(View):
     head: str
 
 
+@dataclass(frozen=True)
+class DeliveryFailed(View):
+    """agent/delivery-failed: a mail of ours to the customer came back."""
+
+    subject: str
+    customer_name: str
+    recipient: str
+    what: str  # "your answer", "the acknowledgement" ...
+    words: str  # the remote server's
+    status: str  # RFC 3463, e.g. 5.1.1
+
+
 # Every template and the context it is rendered with (tests/unit/test_contexts.py).
 CONTEXTS: Mapping[str, type[View]] = {
     "agent/new": CustomerMail,
@@ -388,6 +400,7 @@ CONTEXTS: Mapping[str, type[View]] = {
     "agent/handover": Handover,
     "agent/coaching": Coaching,
     "agent/rating": Rated,
+    "agent/delivery-failed": DeliveryFailed,
     "customer/survey": Survey,
     "manager/fyi": Fyi,
     "manager/weekly": Weekly,

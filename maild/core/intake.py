@@ -18,6 +18,7 @@ class RawMail:
     uidvalidity: int | None = None
     uid: int | None = None
     size: int | None = None  # the whole mail's, when only its first bytes were read
+    released: bool = False  # an operator let it out of the spam quarantine: not spam
 
 
 class Verdict(StrEnum):
@@ -29,6 +30,8 @@ class Verdict(StrEnum):
     IGNORED = "ignored"  # a robot's: recorded, never answered
     QUARANTINED = "quarantined"  # unreadable: its raw bytes kept for the operator
     DUPLICATE = "duplicate"  # taken already
+    SPAM = "spam"  # the MTA's filter or an agent's #spam said so: held, never answered
+    BOUNCE = "bounce"  # a delivery report on one of our own mails: on its ticket
 
 
 @dataclass(frozen=True)

@@ -87,7 +87,7 @@ def parse(
     headers = _headers(msg, notes)
     # Raw values where the words are enough; structured (slow) parsing only for
     # From and Subject, which need the decoding.
-    raw_values = dict(_grouped(headers))
+    raw_values = dict(grouped(headers))
     from_addr, from_name, strict = _sender(msg, raw_values, notes)
     content_type = _salvage(notes, "the Content-Type", msg.get_content_type, "text/plain")
     robot = robot_reason(raw_values, from_addr, content_type)
@@ -167,7 +167,8 @@ def _headers(msg: EmailMessage, notes: list[str]) -> tuple[tuple[str, str], ...]
     return items
 
 
-def _grouped(headers: tuple[tuple[str, str], ...]) -> Iterator[tuple[str, list[str]]]:
+def grouped(headers: tuple[tuple[str, str], ...]) -> Iterator[tuple[str, list[str]]]:
+    """Header name -> its values, topmost first."""
     grouped: dict[str, list[str]] = {}
     for name, value in headers:
         grouped.setdefault(name, []).append(value)

@@ -51,6 +51,7 @@ class EscalationStatus(StrEnum):
 class QuarantineStatus(StrEnum):
     HELD = "held"
     RELEASED = "released"
+    SPAM = "spam"  # held as spam: `maild quarantine release N` makes it a ticket
 
 
 class ApprovalStatus(StrEnum):

@@ -1,7 +1,9 @@
 """Who sent a mail, and which ticket it belongs to.
 
 Threading order, as Roundup does it: the signed token in our reply address,
-then our Message-IDs in In-Reply-To/References, then the `[#N]` subject tag.
+then our Message-IDs in In-Reply-To/References, then the Message-IDs of mails
+maild stored on a ticket (a customer answering their own first mail), then
+the `[#N]` subject tag.
 A mail naming a ticket joins it only when it comes from that ticket's
 customer; from anyone else it opens a new ticket, so no customer ever sees
 another's thread.
@@ -71,8 +73,27 @@ def carried_tokens(mail: InboundMail, support: str) -> list[tuple[str, tokens.To
     return found
 
 
-def ticket_refs(mail: InboundMail, support: str) -> tuple[TicketRef, ...]:
+def named_ids(mail: InboundMail, support: str, most: int = 20) -> tuple[str, ...]:
+    """Message-IDs this mail answers that are not ours (In-Reply-To first, then the
+    newest References): a customer answering their own earlier mail names it."""
+    domain = support.partition("@")[2].lower()
+    ids = ([mail.in_reply_to] if mail.in_reply_to else []) + list(reversed(mail.references))
+    theirs = [i for i in ids if not i.lower().rstrip(">").endswith("@" + domain)]
+    return tuple(dict.fromkeys(theirs))[:most]
+
+
+def ticket_refs(
+    mail: InboundMail, support: str, stored: Mapping[str, int] | None = None
+) -> tuple[TicketRef, ...]:
+    """`stored`: Message-IDs of mails maild stored on a ticket (their ticket's number);
+    a follow-up naming one of them belongs there. Outlook's Thread-Index and a bare
+    `Re:` are too weak to join anything."""
     found = [TicketRef(t.ticket_id, source) for source, t in carried_tokens(mail, support)]
+    found.extend(
+        TicketRef(stored[i], "a stored mail it answers")
+        for i in named_ids(mail, support)
+        if stored and i in stored
+    )
     found.extend(TicketRef(int(n), "subject tag") for n in _SUBJECT_TAG.findall(mail.subject))
     unique: dict[int, TicketRef] = {}
     for ref in found:

@@ -51,7 +51,8 @@ class Batches(ABC):
             metrics.taken(outcome.verdict)
             if outcome.status is not None:
                 metrics.staff(outcome.status)
-        if any(o.verdict in {Verdict.TICKET, Verdict.JOINED, Verdict.STAFF} for o in outcomes):
+        queued = {Verdict.TICKET, Verdict.JOINED, Verdict.STAFF, Verdict.BOUNCE}
+        if any(o.verdict in queued for o in outcomes):
             self.on_queued()
         return outcomes
 

@@ -4,12 +4,17 @@ The story of a mail, top to bottom:
   1. skip it if this (mailbox, UIDVALIDITY, UID) was taken already;
   2. parse the bytes; a crash quarantines the raw bytes with the error;
   3. skip it if the same Message-ID and content were taken already;
-  4. find who sent it and which ticket it names, then decide (core.route);
-  5. fold a flood of new tickets from one sender into their latest ticket;
-  6. carry out the decision: rows, events and rendered notices, in the outbox;
-     staff mail (an agent's answer, a manager's decision) goes to the desk,
-     services.staff.desk, which tells its own story;
-  7. commit the whole batch; only then may the caller move the mails on.
+  4. a bounce of our own mail goes to its ticket, and its agent hears of it
+     (services.bounces); spam is held, never answered: the MTA's trusted verdict headers (core.spam)
+     or a sender an agent marked with #spam;
+  5. find who sent it and which ticket it names, then decide (core.route): a
+     follow-up naming a mail stored on a ticket joins it;
+  6. fold a flood of new tickets from one sender into their latest ticket;
+  7. carry out the decision: rows, events and rendered notices, in the outbox
+     (acknowledgements capped per sender and per hour overall); staff mail (an
+     agent's answer, a manager's decision) goes to the desk, services.staff.desk,
+     which tells its own story;
+  8. commit the whole batch; only then may the caller move the mails on.
 Database trouble (locked, gone away, a timeout) is transient: nothing is
 committed, the caller leaves the mails where they are and tries again. Data
 the database refuses (a permanent error) quarantines that mail alone.
@@ -20,23 +25,28 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy.exc import DBAPIError
 
+from maild.adapters.db import threads
 from maild.adapters.db.engine import is_transient
 from maild.adapters.db.models import Inbound, Ticket
 from maild.adapters.db.store import Database, Store
 from maild.config import Intake
 from maild.core import flood, mail, notices, reply, route
+from maild.core import spam as spam_rules
 from maild.core.intake import Outcome, RawMail, Verdict
 from maild.core.model import InboundMail, TicketStatus
 from maild.core.people import Directory
+from maild.services.acks import Acks
 from maild.services.arrival import Arrival
 from maild.services.batches import Batches, Isolate
+from maild.services.bounces import Bounces
 from maild.services.copies import Copies
 from maild.services.customers import customer_history
+from maild.services.held import Held
 from maild.services.monitor import REOPENED, Monitor, Seen
 from maild.services.quarantine import Quarantines
 from maild.services.rows import Queue, record_message
@@ -47,7 +57,7 @@ log = logging.getLogger(__name__)
 
 
 @dataclass
-class Ingest(Batches, Quarantines, Copies):
+class Ingest(Batches, Quarantines, Copies, Held, Acks):
     db: Database
     directory: Directory
     addressing: notices.Addressing
@@ -60,6 +70,9 @@ class Ingest(Batches, Quarantines, Copies):
     on_queued: Callable[[], None] = lambda: None
     surveys: Surveys | None = None  # answers to the closing survey are ratings
     monitor: Monitor | None = None  # managers watching reopened tickets
+    spam_policy: spam_rules.Policy = field(default_factory=spam_rules.Policy)  # trusted
+    acks_per_hour: int = 200  # acknowledgements to anyone, in one hour
+    bounces: Bounces | None = None  # reports on our own mails that came back
 
     def take_one(self, store: Store, item: RawMail, *, isolated: bool = True) -> Outcome:
         """One mail's story in the caller's transaction (a batch, or inspect's dry run)."""
@@ -105,12 +118,20 @@ class Ingest(Batches, Quarantines, Copies):
 
     def _decide(self, store: Store, m: InboundMail) -> route.Decision:
         sender = self.directory.person(m.from_addr)
-        refs = route.ticket_refs(m, self.addressing.support)
+        named = route.named_ids(m, self.addressing.support)
+        stored = threads.tickets_of_mails(store.session, named) if named else {}
+        refs = route.ticket_refs(m, self.addressing.support, stored)
         tickets = store.ticket_facts(r.ticket_id for r in refs)
         return route.route(m, sender, refs, tickets)
 
     def _route(self, store: Store, item: RawMail, m: InboundMail) -> Outcome:
         a = Arrival(store, item, m, self.clock())
+        returned = self.bounces.returned(a) if self.bounces is not None else None
+        if returned is not None:
+            return self._bounced(a, returned)
+        why_spam = self._spam_reason(a)
+        if why_spam is not None:
+            return self._hold_spam(a, why_spam)
         decision = self._decide(store, m)
         acks = 0
         if isinstance(decision, route.Open) and m.from_addr:
@@ -160,15 +181,6 @@ class Ingest(Batches, Quarantines, Copies):
         self.queue(a.store, out, a.now)
         return Outcome(Verdict.TICKET, ticket_id, d.note)
 
-    def _ack(self, a: Arrival, ticket_id: int, subject: str, acks: int) -> list[notices.Notice]:
-        """The customer's acknowledgement, unless they had enough of them today."""
-        if not flood.ack_allowed(acks, self.limits.acks_per_sender_per_day):
-            why = f"{acks} acknowledgements to this sender in the last day"
-            a.store.event(ticket_id, a.now, "ack_suppressed", None, reason=why)
-            return []
-        customer = self.directory.customer(a.mail.from_addr or "", a.mail.from_name)
-        return [notices.ack(customer, ticket_id, subject, a.mail, self.addressing)]
-
     def _join(self, a: Arrival, d: route.Join) -> Outcome:
         if d.answers:  # a reply: the ticket keeps its new words, not the thread again
             a = replace(a, mail=reply.customer_words(a.mail))
@@ -215,15 +227,6 @@ class Ingest(Batches, Quarantines, Copies):
         result = self.desk.handle(a, inbound_id, d)
         a.store.settle_inbound(inbound_id, result.ticket_id, result.reason)
         return Outcome(Verdict.STAFF, result.ticket_id, result.reason, result.status)
-
-    def _ignore(self, a: Arrival, d: route.Ignore) -> Outcome:
-        m = a.mail
-        inbound_id = self._inbound(a, Verdict.IGNORED, d.ticket_id, d.reason)
-        if d.ticket_id is not None:
-            record_message(a, d.ticket_id, inbound_id, "robot")
-            a.store.event(d.ticket_id, a.now, "robot_mail", m.from_addr, reason=d.reason)
-        log.info("ignored %s from %s: %s", m.message_id, m.from_addr, d.reason)
-        return Outcome(Verdict.IGNORED, d.ticket_id, d.reason)
 
     # rows: Core inserts, no ORM objects on the hot path -----------------------
     def _inbound(self, a: Arrival, verdict: str, ticket_id: int | None, reason: str | None) -> int:

@@ -7,8 +7,10 @@
 - `maild forget EMAIL` erases one customer's personal data (name, address,
   message texts, attachments, raw mail) and keeps ticket numbers, counts and
   the ledger's amounts for the audit under a pseudonym; each ticket gets a
-  `forgotten` event. Without --yes it only says what it would erase: the same
-  path, rolled back.
+  `forgotten` event. A last pass (adapters.db.erase) searches every column of
+  every table for the address, their names and their sentences, and SQLite's
+  file is compacted after, so its free pages do not keep them. Without --yes
+  it only says what it would erase: the same path, rolled back.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from maild.adapters.db import erase, spam
 from maild.adapters.db.store import Store
 from maild.core.mail import glance
 
@@ -42,6 +45,9 @@ class Housekeeping:
         sent = store.drop_sent_raw_before(cutoff, BATCH)
         if sent:
             done.append(f"{sent} sent mails' bytes dropped")
+        spam_dropped = spam.drop_held_before(store.session, cutoff, BATCH)
+        if spam_dropped:
+            done.append(f"{spam_dropped} spam mails' bytes dropped")
         pruned = store.prune_job_runs(now - JOBS_KEPT)
         if pruned:
             done.append(f"{pruned} old job runs pruned")
@@ -58,12 +64,16 @@ def forget(store: Store, address: str, now: datetime) -> dict[str, int]:
     address = address.lower()
     alias = pseudonym(address)
     tickets = store.tickets_of(address)
+    person = erase.person_of(store.session, address, alias, tickets)  # before it is blanked
     counts = store.erase_customer(address, alias, tickets)
     held = [q for q in store.quarantined(limit=100_000) if address in glance(q.raw)["from"].lower()]
     for row in held:  # quarantined mail has no ticket: its From says whose it is
         row.raw, row.traceback = b"", ""
         row.error = f"raw mail erased: {alias} was forgotten"
     counts["quarantined mails"] = len(held)
+    # every other place: outbox recipients and results, staff mail's lines, spam
+    # marks, summaries, any table added later
+    counts["other values"] = erase.scrub(store.session, person)
     for ticket_id in tickets:
         store.event(ticket_id, now, "forgotten", "operator", customer=alias)
     return {"tickets": len(tickets), **counts}

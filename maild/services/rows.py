@@ -9,6 +9,7 @@ from datetime import datetime
 from maild.adapters.db.models import Message, Outbox
 from maild.adapters.db.store import Store
 from maild.adapters.render import Renderer
+from maild.core import bounces
 from maild.core.model import OutboxStatus
 from maild.core.notices import Notice
 from maild.core.policy import Money
@@ -45,6 +46,14 @@ class Queue:
 
     renderer: Renderer
     envelope_from: str
+    # VERP: each mail's own envelope sender (support+bounce-<mac>@...), so a bounce
+    # names the mail it returns; None sends every mail from envelope_from itself.
+    verp_key: bytes | None = None
+
+    def envelope(self, message_id: str) -> str:
+        if self.verp_key is None:
+            return self.envelope_from
+        return bounces.verp_address(self.envelope_from, self.verp_key, message_id)
 
     def __call__(
         self, store: Store, out: Sequence[Notice], now: datetime, at: datetime | None = None
@@ -61,7 +70,7 @@ class Queue:
                     "ticket_id": n.ticket_id or None,
                     "template": n.template,
                     "recipients": [n.to_addr, *n.cc],
-                    "envelope_from": self.envelope_from,
+                    "envelope_from": self.envelope(n.message_id),
                     "raw": raw,
                     "files": placed,
                     "status": OutboxStatus.QUEUED,

@@ -37,6 +37,21 @@ def test_status_shows_the_mailbox_the_outbox_and_the_jobs(setup):
     assert "mailbox" in text and "connected (IDLE)" in text and "outbox: 0 queued" in text
 
 
+def test_status_after_run_once_shows_when_each_mailbox_was_checked(setup):
+    # A cron-driven install has no daemon: the check itself is remembered.
+    cfg, dovecot, user, _sink = setup
+    dovecot.append(user, mail(subject="cron", sender="c1@example.com"))
+    assert cli(cfg, "migrate").exit_code == 0
+    assert _status(cfg)["mailboxes"][0]["last_check"] is None
+    once = cli(cfg, "run", "--once")
+    assert once.exit_code == 0, once.output
+    found = _status(cfg)
+    assert [i for i in found["instances"] if i["alive"]] == []
+    [box] = found["mailboxes"]
+    assert box["last_check"] and box["last_taken"] == 1 and box["last_error"] is None
+    assert f"last check {box['last_check']}" in cli(cfg, "status", "--no-imap").output
+
+
 def test_a_mailbox_down_too_long_is_an_error_and_the_operator_is_told(setup, tmp_path, caplog):
     cfg, dovecot, _user, sink = setup
     text = cfg.read_text().replace(f"port = {dovecot.port}", f"port = {free_port()}")

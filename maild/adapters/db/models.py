@@ -56,6 +56,7 @@ def _only(condition: str) -> dict[str, Any]:
 # the hourly housekeeping O(mail of the last raw_days), not O(all mail ever):
 # with a million old tickets a full scan took 1.4 s an hour, holding the lock.
 RAW_KEPT = "length(raw) > 0"
+ACKS = "template = 'customer/ack'"  # the acknowledgements (ix_outbox_acks)
 
 
 class Inbound(SQLModel, table=True):
@@ -141,6 +142,12 @@ class Outbox(SQLModel, table=True):
         # whatever millions of sent mails the table keeps.
         Index("ix_outbox_leased", "leased_by", **_only("leased_by IS NOT NULL")),
         Index("ix_outbox_raw_kept", "created_at", **_only(RAW_KEPT)),
+        # acknowledgements in the last hour, overall ([limits] acks_per_hour). Partial:
+        # a full (template, created_at) index made SQLite read every ack of the day
+        # for each sender's history (store._SENDER_HISTORY binds the template).
+        Index("ix_outbox_acks", "created_at", **_only(ACKS)),
+        # a bounce names the VERP envelope sender of the mail it returns
+        Index("ix_outbox_envelope_from", "envelope_from"),
     )
     id: int | None = Field(default=None, primary_key=True)
     message_id: str = Field(unique=True)
@@ -337,3 +344,24 @@ class Survey(SQLModel, table=True):
     score: int | None = None  # 1..5; good = 5, bad = 1
     comment: str | None = None
     answered_at: datetime | None = None
+
+
+class MailboxCheck(SQLModel, table=True):
+    """When each mailbox was last checked, by any process: `maild status` shows it
+    after a cron-driven `run --once` too, when no daemon is running."""
+
+    mailbox: str = Field(primary_key=True)
+    checked_at: datetime
+    taken: int = 0
+    error: str | None = None  # the last check failed: why
+
+
+class SpamSender(SQLModel, table=True):
+    """A sender an agent marked with #spam: their next mails go to the spam quarantine
+    (until `maild quarantine release` lets one of them through)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    address: str = Field(unique=True)
+    ticket_id: int | None = None
+    marked_by: str
+    created_at: datetime

@@ -15,6 +15,9 @@
      words go on (relay.py);
   7. every line is an event on the ticket, and the sender gets a receipt
      (receipts.py).
+An agent's mail that names no ticket and forwards a customer's mail opens that
+customer's ticket (forwards.py), proven by the agent's forwarding address or
+DMARC; its command block then takes the same path, on the new ticket.
 The caller (services.ingest) holds the transaction: all of it commits, or
 none of it.
 """
@@ -40,6 +43,7 @@ from maild.services.staff import asking, effects, receipts, stopped
 from maild.services.staff.approvals import Approvals
 from maild.services.staff.coaching import Coaches
 from maild.services.staff.filemail import FileMails
+from maild.services.staff.forwards import Forwards
 from maild.services.staff.handover import Handovers
 from maild.services.staff.lookup import Lookup
 from maild.services.staff.mail import Result, StaffMail, fingerprint, line_record, new_action
@@ -81,6 +85,7 @@ class StaffDesk:
     coaches: Coaches = field(init=False)
     file_mails: FileMails = field(init=False)
     views: DeskViews = field(init=False)
+    forwards: Forwards = field(init=False)
 
     def __post_init__(self) -> None:
         s = self.staffing
@@ -91,6 +96,9 @@ class StaffDesk:
         self.lookup = Lookup(s.directory, self.escalations, self.queue.renderer)
         self.views = DeskViews(s.addressing, self.queue, s.managers, s.for_team, s.timezone)
         self.coaches = Coaches(s.directory, s.addressing, self.queue, self.receipts)
+        self.forwards = Forwards(
+            s.directory, s.addressing, self.queue, self.receipts, s.auth, self.act
+        )
         self.approvals = Approvals(
             s.directory,
             s.addressing,
@@ -108,6 +116,9 @@ class StaffDesk:
     # the story -----------------------------------------------------------------------
     def handle(self, a: Arrival, inbound_id: int, d: route.StaffMail) -> Result:
         person, m = d.person, a.mail
+        original = self.forwards.original_of(a, d)
+        if original is not None:  # an agent forwards a customer's mail in
+            return self.forwards.handle(a, inbound_id, person, original)
         text = reply.new_text(m.text)
         verdict = auth.prove(m, person, self.staffing.auth)
         ticket = a.store.live_ticket((verdict.ticket_id if verdict.ok else d.ticket_id) or 0)
@@ -162,14 +173,8 @@ class StaffDesk:
             sm.store.lock_budgets([f"agent:{sm.person.email}", f"customer:{sm.ticket.customer}"])
         usage = self._usage(sm, limits)
         approved = sm.approved_by is not None
-        plan = apply.plan(
-            sm.block,
-            self.lookup.context(sm, limits),
-            limits,
-            usage,
-            approver=manager,
-            approved=approved,
-        )
+        context = self.lookup.context(sm, limits)
+        plan = apply.plan(sm.block, context, limits, usage, approver=manager, approved=approved)
         sm.action.status, sm.action.updated_at = str(plan.status), sm.now
         approver = sm.approved_by.email if sm.approved_by else None
         sm.record_lines((line_record(x) for x in plan.lines), approved_by=approver)
@@ -182,11 +187,13 @@ class StaffDesk:
             self.approvals.hold(sm, plan, manager, limits.currency)
         view = Receipt(
             headline="approved and applied" if approved else str(plan.status),
-            outcome=receipts.outcome(plan, manager, sm.approved_by),
+            outcome=" ".join(
+                filter(None, (sm.opened, receipts.outcome(plan, manager, sm.approved_by)))
+            ),
             lines=tuple(sm.action.lines),
             sent=sent,
             budget=receipts.budget(limits, usage) if sm.person.role is Role.AGENT else None,
-            unsure=_unsure(sm.mail.text),
+            unsure=receipts.unsure(sm.mail.text),
             unsent=receipts.as_written(sm.block) if plan.status is apply.Status.REFUSED else None,
         )
         self.receipts.after_plan(sm, plan, view)
@@ -211,6 +218,7 @@ class StaffDesk:
         effects.credits(sm, plan)
         self.escalations.carry_out(sm, plan.signals)
         effects.copies(sm, plan)
+        marked_spam = effects.spammers(sm, plan)
         if self.monitor is not None:
             effects.watched(sm, plan, self.monitor, reopening)
         if any(commands.spec(c).sends_files for c in sm.block.commands):
@@ -221,7 +229,8 @@ class StaffDesk:
             return self.relay.owner_words(sm, plan)
         sent = self.relay.agent_words(sm, plan)
         effects.merges(sm, plan)  # after the words: the customer hears on this ticket
-        if closing and ticket.merged_into is None and self.surveys is not None:
+        surveyed = closing and not marked_spam and ticket.merged_into is None
+        if surveyed and self.surveys is not None:
             self.surveys.offer(sm.store, ticket, ticket.agent or sm.person.email, sm.now)
         if reopening and self.surveys is not None:
             self.surveys.withdraw(sm.store, ticket, sm.now)
@@ -238,12 +247,3 @@ class StaffDesk:
         return sm.store.usage(
             sm.person.email, sm.ticket.customer, limits.currency, day, month, since
         )
-
-
-def _unsure(text: str) -> str | None:
-    """Lines kept that might have been the quote: the writer is told, never cut."""
-    count = reply.read(text).unsure
-    if not count:
-        return None
-    lines = "line" if count == 1 else "lines"
-    return f"I kept {count} {lines} I could not tell from the quote: check what the customer got."

@@ -3,9 +3,10 @@ ledger, colleagues of the customer on copy."""
 
 from __future__ import annotations
 
+from maild.adapters.db import spam
 from maild.adapters.db.models import Ledger
 from maild.core import apply, policy
-from maild.core.commands import Copy, Escalate, Merge
+from maild.core.commands import Copy, Escalate, MarkSpam, Merge
 from maild.services.monitor import CREDIT, ESCALATION, REOPENED, Monitor, Seen
 from maild.services.staff.mail import StaffMail
 
@@ -39,6 +40,17 @@ def copies(sm: StaffMail, plan: apply.Plan) -> None:
         else:
             sm.store.remove_participant(sm.ticket.id, copy.address)
         sm.event("participant_added" if copy.add else "participant_removed", address=copy.address)
+
+
+def spammers(sm: StaffMail, plan: apply.Plan) -> bool:
+    """#spam: the sender's next mails are held as spam. True when the mail said so."""
+    ticket = sm.ticket
+    assert ticket is not None and ticket.id is not None
+    if not any(isinstance(s, MarkSpam) for s in plan.signals):
+        return False
+    spam.mark(sm.store.session, ticket.customer, ticket.id, sm.person.email, sm.now)
+    sm.event("marked_spam", sender=ticket.customer)
+    return True
 
 
 def merges(sm: StaffMail, plan: apply.Plan) -> None:

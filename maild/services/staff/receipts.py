@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from maild.adapters.db.models import Ticket
 from maild.adapters.db.store import Store
-from maild.core import apply, commands, notices, policy
+from maild.core import apply, commands, notices, policy, reply
 from maild.core.commands import Block
 from maild.core.contexts import Budget, HelpLine, LimitsShown, Receipt
 from maild.core.model import ActionStatus, InboundMail, Person, Role
@@ -132,3 +132,12 @@ def as_written(block: Block) -> str:
     numbered = [(c.line, c.raw) for c in block.commands] + [(e.line, e.raw) for e in block.errors]
     head = "\n".join(raw for _, raw in sorted(numbered))
     return f"{head}\n\n{block.reply}".strip() if block.reply else head
+
+
+def unsure(text: str) -> str | None:
+    """Lines kept that might have been the quote: the writer is told, never cut."""
+    count = reply.read(text).unsure
+    if not count:
+        return None
+    lines = "line" if count == 1 else "lines"
+    return f"I kept {count} {lines} I could not tell from the quote: check what the customer got."

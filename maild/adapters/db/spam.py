@@ -1,0 +1,84 @@
+"""Spam: senders an agent marked with #spam, the mail held as spam, and the
+acknowledgements of the last hour (the overall cap)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import bindparam, delete, func, text, update
+from sqlmodel import Session, col, select
+
+from maild.adapters.db.models import ACKS, Outbox, Quarantine, SpamSender
+from maild.core.model import QuarantineStatus
+
+# Hot-path statements built once: building a select costs more than running it.
+_MARKED = select(SpamSender.id).where(SpamSender.address == bindparam("address")).limit(1)
+_ACKS = select(func.count()).select_from(
+    select(Outbox.id)
+    .where(text(ACKS), Outbox.created_at >= bindparam("since"))  # the partial index's text
+    .limit(bindparam("cap"))
+    .subquery()
+)
+
+
+def is_marked(session: Session, address: str) -> bool:
+    """One indexed read a customer mail (uq on spamsender.address)."""
+    return session.connection().execute(_MARKED, {"address": address}).first() is not None
+
+
+def mark(session: Session, address: str, ticket_id: int | None, by: str, now: datetime) -> None:
+    if not is_marked(session, address):
+        session.add(SpamSender(address=address, ticket_id=ticket_id, marked_by=by, created_at=now))
+        session.flush()
+
+
+def unmark(session: Session, address: str) -> bool:
+    done = session.execute(delete(SpamSender).where(col(SpamSender.address) == address))
+    return bool(getattr(done, "rowcount", 0))
+
+
+def held(session: Session, limit: int = 100) -> Sequence[Quarantine]:
+    query = (
+        select(Quarantine)
+        .where(Quarantine.status == QuarantineStatus.SPAM)
+        .order_by(col(Quarantine.id).desc())
+        .limit(limit)
+    )
+    return session.exec(query).all()
+
+
+def not_spam(session: Session, limit: int = 100) -> Sequence[Quarantine]:
+    """The quarantine proper: mail that could not be read or acted on."""
+    query = (
+        select(Quarantine)
+        .where(Quarantine.status != QuarantineStatus.SPAM)
+        .order_by(col(Quarantine.id).desc())
+        .limit(limit)
+    )
+    return session.exec(query).all()
+
+
+def acks_since(session: Session, since: datetime, cap: int) -> int:
+    """Acknowledgements queued since then, to anyone, counted up to cap: the read
+    costs at most `cap` entries of the partial index ix_outbox_acks."""
+    found = session.connection().execute(_ACKS, {"since": since, "cap": cap}).scalar()
+    return int(found or 0)
+
+
+def drop_held_before(session: Session, cutoff: datetime, limit: int) -> int:
+    """Spam held longer than the raw mail is kept loses its bytes (a flood of spam
+    must not grow the database for ever); the row says what it was."""
+    query = (
+        select(Quarantine.id)
+        .where(
+            Quarantine.status == QuarantineStatus.SPAM,
+            col(Quarantine.created_at) < cutoff,
+            func.length(Quarantine.raw) > 0,
+        )
+        .limit(limit)
+    )
+    ids = list(session.exec(query).all())
+    if ids:
+        session.execute(update(Quarantine).where(col(Quarantine.id).in_(ids)).values(raw=b""))
+    return len(ids)
