@@ -35,7 +35,9 @@ def mailbox_login(box: Mailbox, index: int, timeout: float = TIMEOUT) -> Found:
         with ImapMailbox(box, password, timeout=timeout) as mailbox:
             return Found(True, f"login OK, {mailbox.waiting()} mail(s) waiting in {box.folder}")
     except ERRORS as exc:
-        return Found(False, explain(exc, f"{box.host}:{box.real_port}"))
+        # the line already names the mailbox: the error need not say it again
+        said = explain(exc, f"{box.host}:{box.real_port}").replace(f"mailbox {box.key}: ", "")
+        return Found(False, said)
 
 
 def relay(smtp: Smtp, timeout: float = TIMEOUT) -> Found:

@@ -184,9 +184,9 @@ def test_a_wrong_imap_password_is_the_servers_words_with_host_and_port(
     result = run("--config", str(cfg), "check-config")
     assert result.exit_code == 0, result.output
     line = next(x for x in result.output.splitlines() if x.startswith(f"    {imap_user}@"))
-    assert f"WARNING: 127.0.0.1:{dovecot.port}: [AUTHENTICATIONFAILED] Authentication failed" in (
-        line
-    )
+    assert line.startswith(f"    {imap_user}@127.0.0.1/INBOX: WARNING: 127.0.0.1:{dovecot.port}: ")
+    assert "[AUTHENTICATIONFAILED] Authentication failed" in line  # the server's words
+    assert line.count(imap_user) == 1
     assert "b'" not in result.output and 'b"' not in result.output
     cfg.write_text(cfg.read_text().replace("not-the-password", dovecot.password))
     result = run("--config", str(cfg), "check-config")

@@ -4,7 +4,7 @@ from email.message import EmailMessage
 
 import pytest
 
-from maild.adapters.db.models import Attachment, Event, Message, Ticket
+from maild.adapters.db.models import Attachment, Blob, Event, Message, Ticket
 from maild.core import auth
 from tests.forwards import FORMS, ORIGINAL, forwarded
 from tests.integration.helpers import outbox, rows
@@ -88,7 +88,8 @@ def test_a_forward_as_an_attachment_keeps_the_date_and_the_files(app):
     customer = rows(app, Message)[0]
     assert customer.text == ORIGINAL and "Mon, 07 Dec 2026 10:15:00 +0100" in customer.notes[-1]
     [pdf] = rows(app, Attachment)
-    assert (pdf.filename, pdf.content) == ("receipt.pdf", b"%PDF-1.4 receipt")
+    [blob] = [b for b in rows(app, Blob) if b.hash == pdf.blob]  # stored once, by hash
+    assert (pdf.filename, blob.content) == ("receipt.pdf", b"%PDF-1.4 receipt")
     templates = sorted(o.template for o in outbox(app))
     assert "customer/ack" not in templates  # #quiet
     assert "agent/handover" in templates
