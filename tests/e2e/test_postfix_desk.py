@@ -72,7 +72,11 @@ def test_a_real_postfix_bounce_reaches_the_ticket(
     maild.cfg.write_text(cfg)  # maild sends through this Postfix
     conf = postfix.conf
     # any local name is accepted, so the unknown user is found at delivery (a bounce)
-    _run("postconf", "-c", conf, "-e", "local_recipient_maps =")
+    # An smtpd still running on the old settings asks proxymap for the documented
+    # passwd table: keep it approved, or that smtpd exits and smtpd is throttled a minute.
+    default = _run("postconf", "-c", conf, "-h", "-d", "proxy_read_maps").stdout.strip()
+    approved = f"proxy_read_maps = {default} proxy:unix:passwd.byname"
+    _run("postconf", "-c", conf, "-e", approved, "local_recipient_maps =")
     if intake == "pipe":
         pipe = (
             f"maild unix - n n - - pipe flags=Rq user=maild "
