@@ -127,7 +127,7 @@ def _blocked_inside_zip(content: bytes) -> str | None:
                 if extension(base) in BLOCKED_EXTENSIONS:
                     return base
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
-        return None
+        pass  # not a zip we can list (damaged, or a method zipfile does not implement)
     return None
 
 
