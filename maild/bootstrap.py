@@ -64,12 +64,20 @@ class App:
 
 
 def directory(settings: Settings) -> Directory:
-    agents = [Person(a.email, a.name, Role.AGENT, a.team) for a in settings.agents]
+    """Who is who, each with the language maild writes to them in: their own, else
+    their team's, else the top-level `language`."""
+    team_lang = settings.language_of_team
+    agents = [
+        Person(a.email, a.name, Role.AGENT, a.team, a.language or team_lang(a.team))
+        for a in settings.agents
+    ]
     managers = [
-        Person(t.manager, t.manager, Role.MANAGER, t.name) for t in settings.teams if t.manager
+        Person(t.manager, t.manager, Role.MANAGER, t.name, t.manager_language or team_lang(t.name))
+        for t in settings.teams
+        if t.manager
     ]
     owners = [
-        Person(addr, name, Role.OWNER, e.name)
+        Person(addr, name, Role.OWNER, e.name, e.language or settings.language)
         for e in settings.escalation
         for name, addr in e.owners
     ]
@@ -177,10 +185,14 @@ def build(settings: Settings, clock: Callable[[], datetime] | None = None) -> Ap
     people = directory(settings)
     for_team = targets_for(settings)
     addressing = Addressing(
-        support.address, support.name, keys.current, settings.attachments.max_bytes
+        support.address,
+        support.name,
+        keys.current,
+        settings.attachments.max_bytes,
+        settings.language,
     )
     queue = Queue(
-        Renderer(templates, support.address, support.name),
+        Renderer(templates, support.address, support.name, timezone=settings.timezone),
         settings.outgoing.envelope_from or support.address,
         keys.current if settings.outgoing.verp else None,
     )

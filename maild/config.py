@@ -32,6 +32,7 @@ from pydantic import (
 from sqlalchemy.engine import make_url
 
 from maild.adapters.calendar import holidays_from_ics
+from maild.adapters.i18n import known as known_language
 from maild.core import spam
 from maild.core.hours import Always, BusinessHours, parse_days, parse_opening
 from maild.core.targets import span_minutes
@@ -304,22 +305,40 @@ class Intake(Strict):
         return self
 
 
+def check_language(value: str | None) -> str | None:
+    """A language tag Babel knows ("de", "fr", "pt-BR"): maild writes in it when it has
+    its catalog, else in English."""
+    if value is not None and not known_language(value):
+        raise ValueError(f"'{value}' is not a language tag: write one like en, de, fr or es")
+    return value
+
+
+def _language_checked(name: str = "language") -> Any:
+    return field_validator(name)(classmethod(lambda cls, v: check_language(v)))
+
+
 class Agent(Strict):
     email: str
     name: str
     team: str | None = None
     digest: Literal["daily", "none"] = "daily"  # the queue by mail as their day starts
+    language: str | None = None  # their mail from maild; default their team's
 
     _email = field_validator("email")(classmethod(lambda cls, v: check_address(v)))
+    _language = _language_checked()
 
 
 class Team(Strict):
     name: str
     manager: str | None = None
+    language: str | None = None  # its agents' and manager's; default the top-level one
+    manager_language: str | None = None  # the manager's, when it is not the team's
 
     _manager = field_validator("manager")(
         classmethod(lambda cls, v: None if v is None else check_address(v))
     )
+    _language = _language_checked()
+    _manager_language = _language_checked("manager_language")
 
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
@@ -349,6 +368,9 @@ class Escalation(Strict):
     owner: str | list[str]
     update_every: str = "2d"
     notify_customer_when_stale: bool = False
+    language: str | None = None  # its owners' mail from maild; default the top-level one
+
+    _language = _language_checked()
 
     @field_validator("owner")
     @classmethod
@@ -596,6 +618,8 @@ class TargetsSettings(TargetSpec):
 class Settings(Strict):
     state_dir: str | None = None
     timezone: str = "UTC"
+    # The team's language: customers whose own is not known yet, and staff without theirs.
+    language: str = "en"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = "text"
     templates_dir: str | None = None
@@ -622,6 +646,11 @@ class Settings(Strict):
     monitor: dict[str, MonitorSpec] = {}  # manager's address -> what they watch
 
     _timezone = field_validator("timezone")(classmethod(lambda cls, v: _check_timezone(v)))
+    _language = _language_checked()
+
+    def language_of_team(self, team: str | None) -> str:
+        given = next((t.language for t in self.teams if t.name == team), None)
+        return given or self.language
 
     def state_path(self) -> Path:
         return Path(self.state_dir) if self.state_dir else default_state_path()

@@ -19,10 +19,11 @@ from email.policy import Compat32
 from email.utils import format_datetime, formataddr
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from maild.adapters import attach
+from maild.adapters import attach, i18n
 from maild.core.files import FileRef
 from maild.core.notices import Notice
 from maild.core.robots import LOOP_HEADER
@@ -78,21 +79,56 @@ def _part(text: str, subtype: str) -> MIMEText:
 FILTERS = {"duration": duration_words}  # 0.4 days -> "9 hours", never "0.4 days"
 
 
+def environment(loader: FileSystemLoader, speech: i18n.Speech) -> Environment:
+    """The templates as one language writes them: {% trans %} and _() through its
+    catalog, and filters that write money, dates and numbers as its locale does."""
+    env = Environment(
+        loader=loader,
+        autoescape=select_autoescape(enabled_extensions=("html.j2",), default=False),
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+        auto_reload=False,  # templates change with a restart or SIGHUP, not per mail
+        extensions=["jinja2.ext.i18n"],
+    )
+    # A {% trans %} block is one sentence in the catalog however the template wraps it.
+    env.policies["ext.i18n.trimmed"] = True
+    env.install_gettext_translations(speech.translations, newstyle=True)  # type: ignore[attr-defined]  # added by the i18n extension
+    env.filters.update(FILTERS)
+    env.filters.update(
+        money=speech.money, number=speech.number, datetime=speech.datetime, date=speech.date
+    )
+    env.globals.update(lang=speech.lang, dir=speech.direction)
+    return env
+
+
 class Renderer:
-    def __init__(self, templates_dir: Path, support: str, support_name: str) -> None:
-        self.env = Environment(
-            loader=FileSystemLoader(str(templates_dir)),
-            autoescape=select_autoescape(enabled_extensions=("html.j2",), default=False),
-            undefined=StrictUndefined,
-            keep_trailing_newline=True,
-            auto_reload=False,  # templates change with a restart or SIGHUP, not per mail
-        )
-        self.env.filters.update(FILTERS)
+    def __init__(
+        self,
+        templates_dir: Path,
+        support: str,
+        support_name: str,
+        *,
+        timezone: str = "UTC",
+        locale_dir: Path = i18n.LOCALE_DIR,
+    ) -> None:
+        self.loader = FileSystemLoader(str(templates_dir))
         self.support = support
         self.support_name = support_name
+        self.tz = ZoneInfo(timezone)
+        self.locale_dir = locale_dir
+        self.envs: dict[str, tuple[i18n.Speech, Environment]] = {}
+        self.env = self._language(i18n.SOURCE)[1]  # macros, and the English previews
+
+    def _language(self, lang: str) -> tuple[i18n.Speech, Environment]:
+        if lang not in self.envs:
+            speech = i18n.speech(lang, self.tz, self.locale_dir)
+            self.envs[lang] = (speech, environment(self.loader, speech))
+        return self.envs[lang]
 
     def _render(self, notice: Notice, part: str) -> str:
-        return self.env.get_template(f"{notice.template}.{part}.j2").render(**notice.context)
+        speech, env = self._language(notice.language)
+        context = speech.localize(notice.context)
+        return env.get_template(f"{notice.template}.{part}.j2").render(**context)
 
     def macro_names(self) -> list[str]:
         """The canned replies: templates/macros/NAME.txt.j2."""

@@ -67,6 +67,7 @@ class Person:
     name: str
     role: Role
     team: str | None = None
+    language: str | None = None  # their own ("de"); None: the team's (Addressing.language)
 
 
 @dataclass(frozen=True)

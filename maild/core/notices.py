@@ -26,6 +26,10 @@ class Addressing:
     key: bytes
     # [attachments] max_bytes: the files one mail may carry; the rest are named.
     file_cap: int = 10_000_000
+    language: str = "en"  # the team's: for a reader whose own is not known
+
+    def language_of(self, person: Person) -> str:
+        return person.language or self.language
 
     @property
     def domain(self) -> str:
@@ -47,6 +51,7 @@ class Notice:
     from_name: str = ""  # shown with the support address; default the support name
     cc: tuple[str, ...] = ()  # colleagues of the customer on copy
     files: tuple[FileRef, ...] = ()  # carried as real attachments (bytes streamed at send)
+    language: str = "en"  # the reader's: the catalog and locale it is written in
 
 
 def _unique(*parts: str) -> str:
@@ -91,6 +96,7 @@ def ack(customer: Person, ticket_id: int, subject: str, mail: InboundMail, a: Ad
         in_reply_to=mail.message_id,
         references=(*mail.references[-10:], mail.message_id),
         auto_submitted="auto-replied",
+        language=a.language_of(customer),
         context={
             "ticket_id": ticket_id,
             "support_name": a.support_name,
@@ -155,4 +161,5 @@ def notice(
         from_name=from_name,
         cc=tuple(cc),
         files=tuple(files),
+        language=a.language_of(to),
     )
