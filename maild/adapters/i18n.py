@@ -97,10 +97,15 @@ class Speech:
             return str(dates.format_datetime(local, form, tzinfo=local.tzinfo, locale=self.locale))
         day = dates.format_date(local, "full", locale=self.locale)
         hour = dates.format_time(local, "short", tzinfo=local.tzinfo, locale=self.locale)
-        zone = dates.get_timezone_name(local, "short", locale=self.locale, zone_variant="generic")
-        if zone.startswith("GMT") or zone.startswith("UTC") or "/" in zone:
-            zone = dates.get_timezone_name(local, "short", locale=self.locale)
-        return f"{day}, {hour} {zone}"
+        return f"{day}, {hour} {self._zone(local)}"
+
+    def _zone(self, local: datetime) -> str:
+        """The zone as the locale abbreviates it ("MEZ"), else as the zone database does
+        ("CET", "EST"), never an offset a reader must work out."""
+        zone = str(dates.get_timezone_name(local, "short", locale=self.locale))
+        if zone[:1] in "+-" or zone.startswith(("GMT", "UTC")):
+            return local.tzname() or zone
+        return zone
 
     def date(self, day: date | None, form: str = "long") -> str:
         return "" if day is None else str(dates.format_date(day, form, locale=self.locale))

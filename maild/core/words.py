@@ -35,9 +35,9 @@ def N_(text: str, **values: Any) -> Msg:
     return Msg(text, values)
 
 
-def Nn_(singular: str, plural: str, n: int, **values: Any) -> Msg:
-    """A sentence with a count: Nn_("%(n)s line", "%(n)s lines", 3, n=3)."""
-    return Msg(singular, values, plural, n)
+def Nn_(singular: str, plural: str, count: int, **values: Any) -> Msg:
+    """A sentence with a count, the count as %(n)s: Nn_("%(n)s line", "%(n)s lines", 3)."""
+    return Msg(singular, {"n": count, **values}, plural, count)
 
 
 def english(m: Msg) -> str:
