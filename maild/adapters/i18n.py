@@ -72,9 +72,9 @@ class Speech:
         if isinstance(v, Money):
             return self.money(v)
         if isinstance(v, datetime):
-            return self.datetime(v)
+            return self.moment(v)
         if isinstance(v, date):
-            return self.date(v)
+            return self.day(v)
         if isinstance(v, int | float | Decimal) and not isinstance(v, bool):
             return self.number(v)
         return v
@@ -87,7 +87,7 @@ class Speech:
     def number(self, n: float | Decimal) -> str:
         return str(numbers.format_decimal(n, locale=self.locale))
 
-    def datetime(self, when: datetime | None, form: str = "full") -> str:
+    def moment(self, when: datetime | None, form: str = "full") -> str:
         """'Monday, 7 December 2026, 14:00 CET' in English, 'Montag, 7. Dezember 2026,
         14:00 MEZ' in German: the date in words and the time with its zone."""
         if when is None:
@@ -107,8 +107,8 @@ class Speech:
             return local.tzname() or zone
         return zone
 
-    def date(self, day: date | None, form: str = "long") -> str:
-        return "" if day is None else str(dates.format_date(day, form, locale=self.locale))
+    def day(self, when: date | None, form: str = "long") -> str:
+        return "" if when is None else str(dates.format_date(when, form, locale=self.locale))
 
     def localize(self, value: Any) -> Any:
         """A notice's context with every Msg in it said in this language: in dataclasses,

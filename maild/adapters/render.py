@@ -95,7 +95,7 @@ def environment(loader: FileSystemLoader, speech: i18n.Speech) -> Environment:
     env.install_gettext_translations(speech.translations, newstyle=True)  # type: ignore[attr-defined]  # added by the i18n extension
     env.filters.update(FILTERS)
     env.filters.update(
-        money=speech.money, number=speech.number, datetime=speech.datetime, date=speech.date
+        money=speech.money, number=speech.number, datetime=speech.moment, date=speech.day
     )
     env.globals.update(lang=speech.lang, dir=speech.direction)
     return env

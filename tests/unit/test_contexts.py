@@ -12,7 +12,11 @@ from maild.core.contexts import CONTEXTS
 
 TEMPLATES = default_templates_dir()
 ADDED_BY_NOTICE = {"ticket_id", "support_name"}  # notices.notice adds them to every mail
-ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)))
+# The renderer's globals: the catalog's functions, and the reader's language and direction.
+GLOBALS = {"_", "gettext", "ngettext", "lang", "dir"}
+ENV = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(str(TEMPLATES)), extensions=["jinja2.ext.i18n"]
+)
 ENV.filters.update(FILTERS)
 
 
@@ -44,7 +48,7 @@ def test_every_template_has_a_context():
 @pytest.mark.parametrize("template", sorted(CONTEXTS))
 def test_a_template_reads_only_its_contexts_fields(template):
     declared = {f.name for f in fields(CONTEXTS[template])}
-    unknown = _families()[template] - declared - ADDED_BY_NOTICE
+    unknown = _families()[template] - declared - ADDED_BY_NOTICE - GLOBALS
     assert not unknown, f"{template} reads {sorted(unknown)}, not in {CONTEXTS[template].__name__}"
 
 

@@ -182,11 +182,11 @@ def test_dates_numbers_and_money_as_the_locale_writes_them():
 
     de = i18n.speech("de", ZoneInfo("Europe/Berlin"))
     when = datetime(2026, 12, 7, 13, 0, tzinfo=UTC)
-    assert de.datetime(when) == "Montag, 7. Dezember 2026, 14:00 MEZ"
+    assert de.moment(when) == "Montag, 7. Dezember 2026, 14:00 MEZ"
     assert de.money(Money.from_cents(2000, "EUR")) == "20,00\xa0€"
     assert de.number(1234) == "1.234"
     en = i18n.speech("en", ZoneInfo("Europe/Berlin"))
-    assert en.datetime(when) == "Monday, December 7, 2026, 2:00\u202fPM CET"
+    assert en.moment(when) == "Monday, December 7, 2026, 2:00\u202fPM CET"
     assert en.money(Money.from_cents(2000, "USD")) == "$20.00"
     fr = i18n.speech("fr", ZoneInfo("Europe/Paris"))
     assert fr.money(Money.from_cents(2000, "EUR")) == "20,00\xa0€"
