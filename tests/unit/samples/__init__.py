@@ -1,16 +1,19 @@
 """One filled-in context for every template, for the tests that render each template in
-each language (tests/unit/test_languages.py). One module an audience, so each grows on
-its own: SAMPLES maps a template ("customer/ack") to a list of contexts (a View, or a
-mapping of its fields), the variants a mail can take (with and without a name...)."""
+each language (tests/unit/test_languages.py). One module an audience, each with its own
+SAMPLES: a template ("customer/ack") -> the contexts it is rendered with (a View, or a
+mapping of its fields), the variants a mail can take (with and without a name...).
+Every module of this package is read: a new audience is a new file."""
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from collections.abc import Mapping, Sequence
 
 from maild.core.contexts import View
 
-from . import customer
-
 Sample = View | Mapping[str, object]
 
-SAMPLES: dict[str, Sequence[Sample]] = {**customer.SAMPLES}
+SAMPLES: dict[str, Sequence[Sample]] = {}
+for _module in pkgutil.iter_modules(__path__):
+    SAMPLES.update(importlib.import_module(f"{__name__}.{_module.name}").SAMPLES)
