@@ -3,20 +3,20 @@
 Its packaged model is LZMA-compressed: unpacking it costs 1-3 s of CPU, which a process
 per piped mail cannot pay each time. So the first process unpacks it once into a cache
 folder (cache_folder(): systemd's CacheDirectory=, else the user's XDG cache; ~70 MB of
-plain .npy files, one folder per py3langid version), and every later one maps that in
-within milliseconds. Its tables are memory-mapped, not copied: the pages a process reads
-are the page cache's, shared by every maild process and given back under pressure (the
-daemon's RSS counts them as RssFile, ~45 MB once warm; its own memory grows ~5 MB). A process loads it once, whatever the number of its Detectors. The daemon
-loads it in a background thread as it starts; a mail that needs it before it is ready
-waits for it, once.
+plain files, one folder per py3langid version), and every later one maps it in within
+milliseconds. The tables are memory-mapped, not copied: the pages a process reads are
+the page cache's, shared by every maild process and given back under pressure (the
+daemon's RSS counts them as RssFile, ~45 MB once warm; its own memory grows ~5 MB). A
+process loads the model once, whatever the number of its Detectors. The daemon loads
+it in a background thread as it starts; a mail that needs it before then waits, once.
 """
 
 from __future__ import annotations
 
 import functools
 import json
-import mmap
 import logging
+import mmap
 import os
 import threading
 from pathlib import Path
@@ -90,11 +90,11 @@ def _identifier(folder: Path) -> Any:
     )
 
 
-def _mapped(path: Path, typecode: str) -> memoryview:
+def _mapped(path: Path, typecode: str) -> Any:
     """A table read in place: indexing it reads the page it needs, nothing more."""
     with open(path, "rb") as f:
         pages = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
-    return memoryview(pages).cast(typecode)
+    return memoryview(pages).cast(typecode)  # type: ignore[call-overload]  # a typecode from meta.json
 
 
 class Detector:
