@@ -26,6 +26,7 @@ from maild.core.language import Guess
 
 log = logging.getLogger(__name__)
 
+FORMAT = 2  # the layout of the unpacked files: a new one unpacks afresh beside the old
 _FILES = ("ptc.npy", "pc.npy", "out_feat.bin", "nextmove.bin", "row.bin", "meta.json")
 
 
@@ -64,7 +65,7 @@ def cache_folder() -> Path:
         if given
         else Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "maild"
     )
-    return base / f"langid-{__version__}"
+    return base / f"langid-{__version__}-{FORMAT}"
 
 
 @functools.cache
