@@ -183,7 +183,7 @@ def test_demo_prints_what_each_person_receives(tmp_path):
     assert "attached: return-label.pdf (69 bytes, application/pdf)" in answer
     assert "Files sent: return-label.pdf (69 bytes)" in out  # Dana's receipt
     # the agent credits within the limit, then over it; the manager approves
-    assert "A credit of USD 20.00 has been added to your account." in out
+    assert "A credit of $20.00 has been added to your account." in out
     assert "Subject: [#1] Approval needed: Dana Agent credits USD 80.00" in out
     assert "Subject: [#1] Receipt: approved and applied" in out
     assert "USD 80.00 'kettle lost, full refund', approved by maria@acme.example" in out
