@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
+from maild.core.language import primary
 from maild.core.model import Person, Role, TicketStatus
 from maild.core.policy import Money
 from maild.core.words import N_, Msg
@@ -81,6 +82,7 @@ class TicketState:
     priority: str
     agent: str | None
     team: str | None
+    language: str | None = None  # the customer's; None: the team's
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,7 @@ class Context:
     owners: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # team -> its rota
     others: Mapping[int, TicketState] = field(default_factory=dict)  # tickets the block names
     macros: Mapping[str, str] = field(default_factory=dict)  # name -> its text, rendered
+    languages: frozenset[str] = frozenset({"en"})  # those maild writes (#lang)
 
 
 # What a command asks the desk to do beyond the ticket's own fields.
@@ -245,6 +248,24 @@ def _priority(args: str) -> dict[str, object]:
     if value not in PRIORITIES:
         raise ArgumentError(f"priority must be one of {', '.join(PRIORITIES)}")
     return {"priority": value}
+
+
+def _lang(args: str) -> dict[str, object]:
+    language = primary(args)
+    if language is None or len(args.split()) != 1:
+        raise ArgumentError("write one language code, like #lang de")
+    return {"language": language}
+
+
+def _lang_effect(ctx: Context, args: Mapping[str, object]) -> Change:
+    language = str(args["language"])
+    if language not in ctx.languages:
+        shown = ", ".join(sorted(ctx.languages))
+        raise Refused(f"maild has no catalog for '{language}' (it writes {shown})")
+    return Change(
+        replace(ctx.ticket, language=language),
+        f"the customer's language set to {language}: maild writes to them in it from now on",
+    )
 
 
 def _optional_text(key: str) -> Callable[[str], dict[str, object]]:
@@ -745,6 +766,14 @@ REGISTRY: Mapping[str, Spec] = {
             " when you answer the summary)",
             coaches=True,
             reason_required="#coach needs your words for the agent",
+        ),
+        Spec(
+            "lang",
+            _AGENT,
+            _lang,
+            "#lang de|fr|es|en",
+            _lang_effect,
+            "the language maild writes to the customer in, on this and their next tickets",
         ),
     )
 }

@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -128,12 +129,24 @@ def test_the_daemon_waits_for_an_unreachable_database_and_says_so(tmp_path):
         stderr=subprocess.PIPE,
         text=True,
     )
+    lines: list[str] = []
+    # Its lines as they come, until it has retried twice: on a loaded machine Python's
+    # start alone can take seconds, so no fixed sleep decides.
+    reader = threading.Thread(target=lambda: lines.extend(daemon.stderr or ()), daemon=True)
+    reader.start()
     try:
-        time.sleep(4)
-        assert daemon.poll() is None  # still there, retrying
+        deadline = time.monotonic() + 60
+        while sum("retrying in" in x for x in lines) < 2 and time.monotonic() < deadline:
+            assert daemon.poll() is None, "".join(lines)  # still there, retrying
+            time.sleep(0.1)
+        assert daemon.poll() is None
     finally:
         daemon.terminate()
-        _, err = daemon.communicate(timeout=30)
+        daemon.wait(timeout=30)
+        reader.join(timeout=10)
+        if daemon.stderr is not None:
+            daemon.stderr.close()
+    err = "".join(lines)
     retries = [line for line in err.splitlines() if "retrying in" in line]
     assert len(retries) >= 2 and "unreachable" in retries[0]
     assert "Traceback" not in err

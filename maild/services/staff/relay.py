@@ -59,7 +59,7 @@ class Relay:
     def to_customer(self, sm: StaffMail, plan: apply.Plan, words: Words) -> str:
         ticket, store, now = sm.ticket, sm.store, sm.now
         assert ticket is not None and ticket.id is not None
-        customer = self.directory.customer(ticket.customer, ticket.customer_name)
+        customer = self.directory.customer(ticket.customer, ticket.customer_name, ticket.language)
         last = store.last_customer_message_id(ticket.id, ticket.customer)
         carried = self._files(sm)
         context = CustomerReply(
