@@ -220,6 +220,12 @@ def test_demo_prints_what_each_person_receives(tmp_path):
     assert out.index("== The next morning, a day after the closing") < survey
     assert closing < survey and out.count("Subject: [#1] How did we do?") == 1
     assert "Subject: [#1] Rated good by sam@example.com" in out
+    # Jonas writes in German: his acknowledgement and the lines around Dana's answer too
+    jonas = out.split("== Jonas writes in German", 1)[1].split("== Ledger", 1)[0]
+    assert "Subject: [#5] Ihre Anfrage: Bestellung nicht angekommen" in jonas
+    assert "Ihrem Konto wurde eine Gutschrift über 20,00\xa0$ hinzugefügt." in jonas
+    assert "Wir haben diese Anfrage abgeschlossen." in jonas
+    assert "Subject: [#5] Receipt: applied" in jonas  # Dana's, in English
     # Monday's summary, read on Tuesday: the rating counts in Tuesday's
     assert "Dana Agent: satisfaction - (no ratings)" in out
     # the slips a reader noticed

@@ -59,7 +59,7 @@ class Relay:
     def to_customer(self, sm: StaffMail, plan: apply.Plan, words: Words) -> str:
         ticket, store, now = sm.ticket, sm.store, sm.now
         assert ticket is not None and ticket.id is not None
-        customer = self.directory.customer(ticket.customer, ticket.customer_name, ticket.language)
+        customer = self._customer(sm)
         last = store.last_customer_message_id(ticket.id, ticket.customer)
         carried = self._files(sm)
         context = CustomerReply(
@@ -93,8 +93,10 @@ class Relay:
         return words.shown
 
     def _customer(self, sm: StaffMail) -> Person:
-        assert sm.ticket is not None
-        return self.directory.customer(sm.ticket.customer, sm.ticket.customer_name)
+        """The ticket's customer, in the ticket's language (a #lang in this mail counts)."""
+        t = sm.ticket
+        assert t is not None
+        return self.directory.customer(t.customer, t.customer_name, t.language)
 
     def _files(self, sm: StaffMail) -> carry.Carried:
         """The files of the person's mail that go with the words (core.carry)."""
