@@ -3,11 +3,12 @@
 Its packaged model is LZMA-compressed: unpacking it costs 1-3 s of CPU, which a process
 per piped mail cannot pay each time. So the first process unpacks it once into a cache
 folder (cache_folder(): systemd's CacheDirectory=, else the user's XDG cache; ~70 MB of
-plain .npy files, one folder per py3langid version), and every later one maps that in
-within milliseconds; the big table is memory-mapped, so the pages never read are never
-resident. A process loads it once, whatever the number of its Detectors. The daemon
-loads it in a background thread as it starts; a mail that needs it before it is ready
-waits for it, once.
+plain files, one folder per py3langid version), and every later one maps it in within
+milliseconds. The tables are memory-mapped, not copied: the pages a process reads are
+the page cache's, shared by every maild process and given back under pressure (the
+daemon's RSS counts them as RssFile, ~45 MB once warm; its own memory grows ~5 MB). A
+process loads the model once, whatever the number of its Detectors. The daemon loads
+it in a background thread as it starts; a mail that needs it before then waits, once.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import mmap
 import os
 import threading
-from array import array
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,7 @@ from maild.core.language import Guess
 
 log = logging.getLogger(__name__)
 
-_FILES = ("ptc.npy", "pc.npy", "out_feat.npy", "nextmove.bin", "row.bin", "meta.json")
+_FILES = ("ptc.npy", "pc.npy", "out_feat.bin", "nextmove.bin", "row.bin", "meta.json")
 
 
 def _unpack(folder: Path) -> None:
@@ -41,7 +42,7 @@ def _unpack(folder: Path) -> None:
     aside.mkdir(parents=True, exist_ok=True)
     np.save(aside / "ptc.npy", ptc)
     np.save(aside / "pc.npy", pc)
-    np.save(aside / "out_feat.npy", np.asarray(output, dtype=np.int32))
+    (aside / "out_feat.bin").write_bytes(np.asarray(output, dtype=np.int32).tobytes())
     (aside / "nextmove.bin").write_bytes(nextmove.tobytes())
     (aside / "row.bin").write_bytes(row.tobytes())
     meta = {"classes": classes, "nextmove": nextmove.typecode, "row": row.typecode}
@@ -78,18 +79,22 @@ def _identifier(folder: Path) -> Any:
             log.info("language model not cached in %s (%s): unpacked in memory", folder, e)
             return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
     meta = json.loads((folder / "meta.json").read_text())
-    nextmove, row = array(meta["nextmove"]), array(meta["row"])
-    nextmove.frombytes((folder / "nextmove.bin").read_bytes())
-    row.frombytes((folder / "row.bin").read_bytes())
     return LanguageIdentifier(
         np.load(folder / "ptc.npy", mmap_mode="r"),
         np.load(folder / "pc.npy"),
         meta["classes"],
-        nextmove,
-        np.load(folder / "out_feat.npy").tolist(),
+        _mapped(folder / "nextmove.bin", meta["nextmove"]),
+        _mapped(folder / "out_feat.bin", "i"),
         norm_probs=True,
-        tk_row=row,
+        tk_row=_mapped(folder / "row.bin", meta["row"]),
     )
+
+
+def _mapped(path: Path, typecode: str) -> Any:
+    """A table read in place: indexing it reads the page it needs, nothing more."""
+    with open(path, "rb") as f:
+        pages = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+    return memoryview(pages).cast(typecode)  # type: ignore[call-overload]  # a typecode from meta.json
 
 
 class Detector:
