@@ -17,6 +17,8 @@ from decimal import Decimal
 
 from maild.core.language import primary
 from maild.core.model import Person, Role, TicketStatus
+from maild.core.policy import Money
+from maild.core.words import N_, Msg
 
 _MACRO = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _ADDRESS = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
@@ -163,7 +165,7 @@ Signal = Escalate | Ping | Update | Return | Copy | Merge | MarkSpam
 class Change:
     ticket: TicketState
     summary: str  # for the receipt: what this line did
-    announce: str | None = None  # a sentence for the customer, if the change concerns them
+    announce: Msg | None = None  # a sentence for the customer, said in their language
     credit: Credit | None = None
     internal: bool = False  # nothing of this mail goes to the customer
     signal: Signal | None = None
@@ -284,7 +286,10 @@ def _credit_effect(ctx: Context, args: Mapping[str, object]) -> Change:
         # The reason is for the ledger, the receipt and the manager ("goodwill",
         # "sorry", "customer is difficult"): the customer is told the amount, and an
         # agent who wants to say why writes it in the answer.
-        announce=f"A credit of {shown} has been added to your account.",
+        announce=N_(
+            "A credit of %(amount)s has been added to your account.",
+            amount=Money(amount, currency),
+        ),
         credit=Credit(amount, currency, reason),
     )
 
@@ -313,7 +318,7 @@ def _assign_effect(ctx: Context, args: Mapping[str, object]) -> Change:
     )
 
 
-def _status(status: str, announce: str | None) -> Effect:
+def _status(status: str, announce: Msg | None) -> Effect:
     def effect(ctx: Context, args: Mapping[str, object]) -> Change:
         if ctx.ticket.status == status:
             return Change(ctx.ticket, f"the ticket was {status} already")
@@ -359,8 +364,12 @@ def _escalate_effect(ctx: Context, args: Mapping[str, object]) -> Change:
     return Change(
         replace(ctx.ticket, status=TicketStatus.OPEN),
         f"escalated to {team}" + (f" (was {ctx.escalation.team})" if ctx.escalation else ""),
-        announce=f"Your request has gone to our {public} team. {ctx.actor.name} stays your "
-        "contact and will keep you posted.",
+        announce=N_(
+            "Your request has gone to our %(team)s team. %(name)s stays your contact and will"
+            " keep you posted.",
+            team=public,
+            name=ctx.actor.name,
+        ),
         signal=Escalate(team, note, str(owner) if owner else None),
     )
 
@@ -464,8 +473,12 @@ def _merge_effect(ctx: Context, args: Mapping[str, object]) -> Change:
     return Change(
         replace(ctx.ticket, status=TicketStatus.CLOSED),
         f"merged into #{number}",
-        announce=f"We are handling this request together with ticket #{number}: please "
-        f"use that number from now on.",
+        # the number as it is written in a subject, [#1234], never "1.234"
+        announce=N_(
+            "We are handling this request together with ticket #%(number)s: please use that"
+            " number from now on.",
+            number=str(number),
+        ),
         signal=Merge(number),
     )
 
@@ -551,7 +564,10 @@ REGISTRY: Mapping[str, Spec] = {
             "#close",
             _status(
                 "closed",
-                "We have closed this request. If you need anything else, just reply to this mail.",
+                N_(
+                    "We have closed this request. If you need anything else, just reply to this"
+                    " mail."
+                ),
             ),
             "close the ticket (the customer is told)",
         ),

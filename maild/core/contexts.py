@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 
+from maild.core import words
+
 
 @dataclass(frozen=True)
 class View:
@@ -126,7 +128,7 @@ class CustomerReply(View):
 
     subject: str
     text: str
-    announcements: tuple[str, ...]
+    announcements: tuple[words.Said, ...]  # core.commands' sentences: a credit, the closing...
     agent_name: str
     attachments: tuple[AttachmentShown, ...] = ()  # the files the person sent with it
 

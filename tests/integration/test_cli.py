@@ -196,7 +196,7 @@ def test_demo_prints_what_each_person_receives(tmp_path):
     assert "attached: return-label.pdf (69 bytes, application/pdf)" in answer
     assert "Files sent: return-label.pdf (69 bytes)" in out  # Dana's receipt
     # the agent credits within the limit, then over it; the manager approves
-    assert "A credit of USD 20.00 has been added to your account." in out
+    assert "A credit of $20.00 has been added to your account." in out
     assert "Subject: [#1] Approval needed: Dana Agent credits USD 80.00" in out
     assert "Subject: [#1] Receipt: approved and applied" in out
     assert "USD 80.00 'kettle lost, full refund', approved by maria@acme.example" in out
@@ -220,6 +220,12 @@ def test_demo_prints_what_each_person_receives(tmp_path):
     assert out.index("== The next morning, a day after the closing") < survey
     assert closing < survey and out.count("Subject: [#1] How did we do?") == 1
     assert "Subject: [#1] Rated good by sam@example.com" in out
+    # Jonas writes in German: his acknowledgement and the lines around Dana's answer too
+    jonas = out.split("== Jonas writes in German", 1)[1].split("== Ledger", 1)[0]
+    assert "Subject: [#5] Ihre Anfrage: Bestellung nicht angekommen" in jonas
+    assert "Ihrem Konto wurde eine Gutschrift über 20,00\xa0$ hinzugefügt." in jonas
+    assert "Wir haben diese Anfrage abgeschlossen." in jonas
+    assert "Subject: [#5] Receipt: applied" in jonas  # Dana's, in English
     # Monday's summary, read on Tuesday: the rating counts in Tuesday's
     assert "Dana Agent: satisfaction - (no ratings)" in out
     # the slips a reader noticed

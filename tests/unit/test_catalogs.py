@@ -76,11 +76,16 @@ def test_each_translation_keeps_the_placeholders_of_its_sentence(lang):
             )
 
 
+def _key(value: object) -> object:
+    """A plural's forms are a tuple in a .po and a list in a .mo: compare them alike."""
+    return tuple(value) if isinstance(value, list | tuple) else value
+
+
 @pytest.mark.parametrize("lang", LANGS)
 def test_the_compiled_catalog_is_the_po_file(lang):
-    po = {m.id: m.string for m in _po(lang) if m.id and not m.fuzzy}
+    po = {_key(m.id): _key(m.string) for m in _po(lang) if m.id and not m.fuzzy}
     with open(i18n.LOCALE_DIR / lang / "LC_MESSAGES" / "maild.mo", "rb") as f:
-        mo = {m.id: m.string for m in read_mo(f) if m.id}
+        mo = {_key(m.id): _key(m.string) for m in read_mo(f) if m.id}
     assert mo == po, f"{lang}: maild.mo is stale: run scripts/catalogs"
 
 
@@ -151,15 +156,6 @@ NOT_YET = {
     "agent/ticket.html.j2",
     "agent/ticket.subject.j2",
     "agent/ticket.txt.j2",
-    "customer/reply.html.j2",
-    "customer/reply.subject.j2",
-    "customer/reply.txt.j2",
-    "customer/still-working.html.j2",
-    "customer/still-working.subject.j2",
-    "customer/still-working.txt.j2",
-    "customer/survey.html.j2",
-    "customer/survey.subject.j2",
-    "customer/survey.txt.j2",
     "manager/approval.html.j2",
     "manager/approval.subject.j2",
     "manager/approval.txt.j2",
