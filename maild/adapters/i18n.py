@@ -85,7 +85,20 @@ class Speech:
         return str(numbers.format_currency(m.amount, m.currency, locale=self.locale))
 
     def number(self, n: float | Decimal) -> str:
+        """1234 -> "1.234" in German. A Decimal keeps the places it was given: the core
+        writes 6.00 per ticket or 1.5x as Decimal("6.00"), Decimal("1.5")."""
+        exponent = n.as_tuple().exponent if isinstance(n, Decimal) else 0
+        places = -exponent if isinstance(exponent, int) else 0
+        if places > 0:
+            form = "#,##0." + "0" * places
+            return str(numbers.format_decimal(n, form, locale=self.locale))
         return str(numbers.format_decimal(n, locale=self.locale))
+
+    def percent(self, share: float | None) -> str:
+        """0.456 -> "46%" in English, "46 %" in German and French: a share of 1."""
+        if share is None:
+            return "-"
+        return str(numbers.format_percent(share, locale=self.locale))
 
     def moment(self, when: datetime | None, form: str = "full") -> str:
         """'Monday, 7 December 2026, 14:00 CET' in English, 'Montag, 7. Dezember 2026,
@@ -107,8 +120,14 @@ class Speech:
             return local.tzname() or zone
         return zone
 
-    def day(self, when: date | None, form: str = "long") -> str:
-        return "" if when is None else str(dates.format_date(when, form, locale=self.locale))
+    def day(self, when: date | None, form: str = "long", skeleton: str | None = None) -> str:
+        """A date: `form` one of Babel's ("short" .. "full"), or a CLDR `skeleton` the
+        locale orders and punctuates itself ("MMMEd": "Tue, Sep 1", "Di., 1. Sept.")."""
+        if when is None:
+            return ""
+        if skeleton is not None:
+            return str(dates.format_skeleton(skeleton, when, locale=self.locale))
+        return str(dates.format_date(when, form, locale=self.locale))
 
     def localize(self, value: Any) -> Any:
         """A notice's context with every Msg in it said in this language: in dataclasses,

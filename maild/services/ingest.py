@@ -40,6 +40,7 @@ from maild.core import spam as spam_rules
 from maild.core.intake import Outcome, RawMail, Verdict
 from maild.core.model import InboundMail, TicketStatus
 from maild.core.people import Directory
+from maild.core.words import N_
 from maild.services.acks import Acks
 from maild.services.arrival import Arrival
 from maild.services.batches import Batches, Isolate
@@ -218,7 +219,8 @@ class Ingest(Batches, Quarantines, Copies, Held, Acks):
         if self.surveys is not None:
             self.surveys.withdraw(a.store, ticket, a.now)
         if self.monitor is not None:
-            seen = Seen(REOPENED, f"{a.mail.from_addr} wrote again after it was closed")
+            what = N_("%(sender)s wrote again after it was closed", sender=a.mail.from_addr)
+            seen = Seen(REOPENED, what)
             self.monitor.saw(a.store, ticket, seen, a.now)
 
     def _staff(self, a: Arrival, d: route.StaffMail) -> Outcome:

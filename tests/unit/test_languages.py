@@ -95,8 +95,8 @@ def _data(value: object) -> Iterator[str]:
             yield from _data(getattr(value, f.name))
 
 
+_SAID = re.compile(r"⟦[^⟦⟧]*⟧")  # the innermost: a sentence may hold a sentence
 _NOT_WORDS = [
-    re.compile(r"⟦.*?⟧", re.S),
     re.compile(r"<[^>]*>"),
     re.compile(r"&\w+;|&#\d+;"),
     re.compile(r"\S*@\S*|cid:\S+|https?://\S+"),
@@ -107,6 +107,8 @@ _NOT_WORDS = [
 def leftover_english(text: str, sample: object) -> list[str]:
     for piece in sorted(set(_data(_values(sample))), key=len, reverse=True):
         text = text.replace(piece, " ")
+    while _SAID.search(text):
+        text = _SAID.sub(" ", text)
     for pattern in _NOT_WORDS:
         text = pattern.sub(" ", text)
     return re.findall(r"[A-Za-z]{2,}", text)
@@ -121,6 +123,8 @@ def test_no_english_outside_the_catalogs(pseudo, template, i):
 
 def test_english_outside_the_catalogs_is_caught():
     assert leftover_english("⟦Hello⟧ Sam, thanks", {"name": "Sam"}) == ["thanks"]
+    assert leftover_english("⟦Sent ⟦by⟧ Sam⟧ today", {"name": "Sam"}) == ["today"]
+    assert leftover_english("⟦Sent ⟦by⟧ Sam to⟧ ⟦x⟧", {"name": "Sam"}) == []
 
 
 # -- a German customer's acknowledgement, and a right-to-left language ------------------
