@@ -122,5 +122,5 @@ def test_the_summarys_sentences_are_said_in_the_managers_language():
     q = next(x for x in s.agents if x.facts.email == "q@x")
     assert de.say(q.why) == "nicht beurteilt: 0 gelöste Tickets (nötig sind 5)"
     assert de.say(duration(3600 * 5 + 60 * 7)) == "5 Std. 07 Min."
-    assert "Abweichung × 1,4826" in de.say(s.method)
+    assert "Abweichung \u00d7 1,4826" in de.say(s.method)
     assert i18n.speech("fr").say(duration(86400 * 2 + 3600)) == "2 j 1 h"
