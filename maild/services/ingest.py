@@ -40,7 +40,6 @@ from maild.core import spam as spam_rules
 from maild.core.intake import Outcome, RawMail, Verdict
 from maild.core.model import InboundMail, TicketStatus
 from maild.core.people import Directory
-from maild.core.words import N_
 from maild.services.acks import Acks
 from maild.services.arrival import Arrival
 from maild.services.batches import Batches, Isolate
@@ -48,7 +47,7 @@ from maild.services.bounces import Bounces
 from maild.services.copies import Copies
 from maild.services.customers import customer_history
 from maild.services.held import Held
-from maild.services.monitor import REOPENED, Monitor, Seen
+from maild.services.monitor import Monitor, wrote_again
 from maild.services.quarantine import Quarantines
 from maild.services.rows import Queue, record_message
 from maild.services.staff.desk import StaffDesk
@@ -219,8 +218,7 @@ class Ingest(Batches, Quarantines, Copies, Held, Acks):
         if self.surveys is not None:
             self.surveys.withdraw(a.store, ticket, a.now)
         if self.monitor is not None:
-            what = N_("%(sender)s wrote again after it was closed", sender=a.mail.from_addr)
-            seen = Seen(REOPENED, what)
+            seen = wrote_again(a.mail.from_addr)
             self.monitor.saw(a.store, ticket, seen, a.now)
 
     def _staff(self, a: Arrival, d: route.StaffMail) -> Outcome:

@@ -22,7 +22,7 @@ from maild.core.contexts import Fyi, FyiItem
 from maild.core.model import Role
 from maild.core.people import Directory
 from maild.core.policy import Money
-from maild.core.words import Msg
+from maild.core.words import N_, Msg
 from maild.services.rows import Queue
 
 CREDIT, ESCALATION, REOPENED = "credit", "escalation", "reopened"
@@ -35,6 +35,11 @@ class Seen:
     kind: str  # credit, escalation, reopened
     what: str | Msg  # in words, said in the manager's language
     amount: Decimal = Decimal(0)  # a credit's
+
+
+def wrote_again(customer: str | None) -> Seen:
+    """The customer wrote to a closed ticket: it is open again."""
+    return Seen(REOPENED, N_("%(sender)s wrote again after it was closed", sender=str(customer)))
 
 
 @dataclass
