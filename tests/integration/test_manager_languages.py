@@ -111,3 +111,19 @@ def test_the_summary_preview_is_in_the_managers_language(tmp_path):
     assert "Montag, 23. November 2026" in html
     text = run(*args, "--text").output
     assert "Subject: Tagesübersicht 2026-11-23 (tier1): 1 eröffnet, 0 gelöst" in text
+
+
+def test_a_german_managers_hourly_fyi_bundle_is_german(make_app, clock):
+    """The bundle is written an hour later from the events: each sentence and its money
+    come back from the event's JSON and are said in German then."""
+    app = make_app(monitor={MARIA: {"credits_from": 5, "mode": "hourly"}}, **GERMAN_MARIA)
+    for who in ("Sam <sam@example.com>", "Ann <ann@example.com>"):
+        open_ticket(app, sender=who)
+        take(app, answer(last(app, "agent/new", "dana@acme.example"), "#credit 10 sorry\n\nHi."))
+    clock.advance(hours=1)
+    app.scheduler.run_due()
+    [bundle] = [o for o in outbox(app) if o.template == "manager/fyi"]
+    assert parsed(bundle.raw)["Subject"] == "Zur Info: 2 Ereignisse in Ihren Teams in dieser Stunde"
+    text = body(bundle)
+    assert text.count("Dana Agent hat 10,00\xa0€ gutgeschrieben (sorry)") == 2
+    assert "#coach N Ihre Nachricht" in text and "credited" not in text
