@@ -14,7 +14,7 @@ import gettext
 from collections.abc import Mapping
 from datetime import date, datetime, tzinfo
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -126,26 +126,36 @@ class Speech:
         if when is None:
             return ""
         if skeleton is not None:
-            return str(dates.format_skeleton(skeleton, when, locale=self.locale))
+            return _skeleton(skeleton, when, self.locale)
         return str(dates.format_date(when, form, locale=self.locale))
 
     def localize(self, value: Any) -> Any:
         """A notice's context with every Msg in it said in this language: in dataclasses,
         mappings, tuples and lists, however deep. Other values stay as they are."""
+        if type(value) in _PLAIN:  # most of a summary: its numbers, names and dates
+            return value
         if isinstance(value, Msg):
             return self.say(value)
         if isinstance(value, tuple | list):
-            return type(value)(self.localize(v) for v in value)
+            said = [self.localize(v) for v in value]
+            same = all(a is b for a, b in zip(said, value, strict=True))
+            return value if same else type(value)(said)
         if isinstance(value, Mapping):
             return {k: self.localize(v) for k, v in value.items()}
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
-            changed = {
-                f.name: self.localize(getattr(value, f.name))
-                for f in dataclasses.fields(value)
-                if f.init
-            }
-            return dataclasses.replace(value, **changed)
+            given = {f.name: getattr(value, f.name) for f in dataclasses.fields(value) if f.init}
+            changed = {k: said for k, v in given.items() if (said := self.localize(v)) is not v}
+            return dataclasses.replace(value, **changed) if changed else value
         return value
+
+
+_PLAIN = frozenset({str, int, float, bool, type(None), Decimal, date, datetime})
+
+
+@lru_cache(maxsize=4096)
+def _skeleton(skeleton: str, when: date, locale: Locale) -> str:
+    """A summary writes the same eight days for every agent: formatted once each."""
+    return str(dates.format_skeleton(skeleton, when, locale=locale))
 
 
 @cache
