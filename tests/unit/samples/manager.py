@@ -18,7 +18,7 @@ ASKED = datetime(2026, 12, 7, 9, 30, tzinfo=UTC)
 
 def _crosses() -> tuple[object, ...]:
     over = policy.crossed(
-        Limits(), Usage(today=Decimal(180), customer_30d=Decimal(100)), Decimal(80)
+        Limits(currency="EUR"), Usage(today=Decimal(180), customer_30d=Decimal(100)), Decimal(80)
     )
     return policy.crossing("; ".join(sentence for _key, sentence in over))
 
