@@ -127,3 +127,21 @@ def test_a_german_managers_hourly_fyi_bundle_is_german(make_app, clock):
     text = body(bundle)
     assert text.count("Dana Agent hat 10,00\xa0€ gutgeschrieben (sorry)") == 2
     assert "#coach N Ihre Nachricht" in text and "credited" not in text
+
+
+def test_an_english_manager_on_a_german_desk_reads_english(make_app):
+    """The desk writes German (top-level `language`: customers, agents), Maria asked for
+    English: her approval request is English, Dana's receipt German."""
+    app = make_app(
+        language="de",
+        teams=[{"name": "tier1", "manager": MARIA, "manager_language": "en"}],
+        limits={"currency": "EUR"},
+    )
+    open_ticket(app)
+    take(app, answer(last(app, "agent/new", "dana@acme.example"), "#credit 80 kaputt\n\nHallo."))
+    [request] = [o for o in outbox(app) if o.template == "manager/approval"]
+    assert parsed(request.raw)["Subject"] == "[#1] Approval needed: Dana Agent credits €80.00"
+    assert "wants to credit €80.00 on ticket #1" in body(request)
+    [receipt] = [o for o in outbox(app) if o.template == "staff/receipt"]
+    html = parsed(receipt.raw).get_body(("html",)).get_content()
+    assert '<html lang="de"' in html  # written for a German reader
