@@ -776,7 +776,7 @@ def summary(
     notice = summaries.notice(built)
     renderer = app.ingest.queue.renderer
     if preview:
-        Path(preview).write_text(renderer.part(notice, "html"))
+        Path(preview).write_text(renderer.part(notice, "html"), encoding="utf-8")  # <meta charset>
         click.echo(f"wrote {preview}")
     if as_text or not preview:
         click.echo(f"Subject: {renderer.part(notice, 'subject').strip()}\n")

@@ -14,7 +14,7 @@ import gettext
 from collections.abc import Mapping
 from datetime import date, datetime, tzinfo
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -85,7 +85,20 @@ class Speech:
         return str(numbers.format_currency(m.amount, m.currency, locale=self.locale))
 
     def number(self, n: float | Decimal) -> str:
+        """1234 -> "1.234" in German. A Decimal keeps the places it was given: the core
+        writes 6.00 per ticket or 1.5x as Decimal("6.00"), Decimal("1.5")."""
+        exponent = n.as_tuple().exponent if isinstance(n, Decimal) else 0
+        places = -exponent if isinstance(exponent, int) else 0
+        if places > 0:
+            form = "#,##0." + "0" * places
+            return str(numbers.format_decimal(n, form, locale=self.locale))
         return str(numbers.format_decimal(n, locale=self.locale))
+
+    def percent(self, share: float | None) -> str:
+        """0.456 -> "46%" in English, "46 %" in German and French: a share of 1."""
+        if share is None:
+            return "-"
+        return str(numbers.format_percent(share, locale=self.locale))
 
     def moment(self, when: datetime | None, form: str = "full") -> str:
         """'Monday, 7 December 2026, 14:00 CET' in English, 'Montag, 7. Dezember 2026,
@@ -107,26 +120,42 @@ class Speech:
             return local.tzname() or zone
         return zone
 
-    def day(self, when: date | None, form: str = "long") -> str:
-        return "" if when is None else str(dates.format_date(when, form, locale=self.locale))
+    def day(self, when: date | None, form: str = "long", skeleton: str | None = None) -> str:
+        """A date: `form` one of Babel's ("short" .. "full"), or a CLDR `skeleton` the
+        locale orders and punctuates itself ("MMMEd": "Tue, Sep 1", "Di., 1. Sept.")."""
+        if when is None:
+            return ""
+        if skeleton is not None:
+            return _skeleton(skeleton, when, self.locale)
+        return str(dates.format_date(when, form, locale=self.locale))
 
     def localize(self, value: Any) -> Any:
         """A notice's context with every Msg in it said in this language: in dataclasses,
         mappings, tuples and lists, however deep. Other values stay as they are."""
+        if type(value) in _PLAIN:  # most of a summary: its numbers, names and dates
+            return value
         if isinstance(value, Msg):
             return self.say(value)
         if isinstance(value, tuple | list):
-            return type(value)(self.localize(v) for v in value)
+            said = [self.localize(v) for v in value]
+            same = all(a is b for a, b in zip(said, value, strict=True))
+            return value if same else type(value)(said)
         if isinstance(value, Mapping):
             return {k: self.localize(v) for k, v in value.items()}
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
-            changed = {
-                f.name: self.localize(getattr(value, f.name))
-                for f in dataclasses.fields(value)
-                if f.init
-            }
-            return dataclasses.replace(value, **changed)
+            given = {f.name: getattr(value, f.name) for f in dataclasses.fields(value) if f.init}
+            changed = {k: said for k, v in given.items() if (said := self.localize(v)) is not v}
+            return dataclasses.replace(value, **changed) if changed else value
         return value
+
+
+_PLAIN = frozenset({str, int, float, bool, type(None), Decimal, date, datetime})
+
+
+@lru_cache(maxsize=4096)
+def _skeleton(skeleton: str, when: date, locale: Locale) -> str:
+    """A summary writes the same eight days for every agent: formatted once each."""
+    return str(dates.format_skeleton(skeleton, when, locale=locale))
 
 
 @cache

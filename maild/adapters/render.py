@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
+from decimal import Decimal
 from email.charset import QP, Charset
 from email.header import Header
 from email.mime.multipart import MIMEMultipart
@@ -26,6 +27,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from maild.adapters import attach, i18n
 from maild.core.files import FileRef
 from maild.core.notices import Notice
+from maild.core.policy import CENT, Money
 from maild.core.robots import LOOP_HEADER
 from maild.core.text import duration_words, one_line
 
@@ -79,6 +81,19 @@ def _part(text: str, subtype: str) -> MIMEText:
 FILTERS = {"duration": duration_words}  # 0.4 days -> "9 hours", never "0.4 days"
 
 
+def _money(speech: i18n.Speech) -> Callable[..., str]:
+    """|money: a Money, or an amount and its currency ({{ 12.5 | money("EUR") }})."""
+
+    def money(value: Money | float | Decimal | None, currency: str | None = None) -> str:
+        if value is None or isinstance(value, Money):
+            return speech.money(value)
+        if currency is None:
+            raise TypeError("|money: an amount without a currency")
+        return speech.money(Money(Decimal(str(value)).quantize(CENT), currency))
+
+    return money
+
+
 def environment(loader: FileSystemLoader, speech: i18n.Speech) -> Environment:
     """The templates as one language writes them: {% trans %} and _() through its
     catalog, and filters that write money, dates and numbers as its locale does."""
@@ -95,7 +110,11 @@ def environment(loader: FileSystemLoader, speech: i18n.Speech) -> Environment:
     env.install_gettext_translations(speech.translations, newstyle=True)  # type: ignore[attr-defined]  # added by the i18n extension
     env.filters.update(FILTERS)
     env.filters.update(
-        money=speech.money, number=speech.number, datetime=speech.moment, date=speech.day
+        money=_money(speech),
+        number=speech.number,
+        datetime=speech.moment,
+        date=speech.day,
+        percent=speech.percent,
     )
     env.globals.update(lang=speech.lang, dir=speech.direction)
     return env

@@ -11,8 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
+from datetime import date, datetime
 
 from maild.core import words
+from maild.core.policy import Money
+from maild.core.words import Msg
 
 
 @dataclass(frozen=True)
@@ -113,13 +116,13 @@ class Approval(View):
     agent_name: str
     agent_email: str
     words: str
-    crosses: str
-    amount: str
+    crosses: tuple[str | Msg, ...]  # the limits crossed, a sentence each (policy.crossing)
+    amount: Money
     month_count: int
-    month_total: str
+    month_total: Money
     reminder: int
-    requested_at: str
-    expires_at: str
+    requested_at: datetime
+    expires_at: datetime
 
 
 @dataclass(frozen=True)
@@ -251,7 +254,7 @@ class Rated(View):
 @dataclass(frozen=True)
 class FyiItem:
     ticket: int
-    what: str  # "Dana Agent credited USD 80.00 (broken kettle)"
+    what: str | Msg  # "Dana Agent credited USD 80.00 (broken kettle)"
     subject: str
 
 
@@ -268,12 +271,12 @@ class Weekly(View):
     """manager/weekly: latitude against outcome over twelve weeks, with trends."""
 
     teams: str
-    first_week: str  # "Mon 01 Sep"
-    last_week: str
+    first_week: date  # "Mon, Sep 1", "Mo., 1. Sept."
+    last_week: date
     currency: str
     trends: tuple[object, ...]  # core.outcome.Trend, the team last
-    lines: tuple[str, ...]  # where generosity and happiness disagree
-    method: str
+    lines: tuple[str | Msg, ...]  # where generosity and happiness disagree
+    method: str | Msg
 
 
 # response targets -----------------------------------------------------------------------
@@ -357,7 +360,7 @@ class Summary(View):
     """manager/summary: the day's summary (s: core.summary.Summary)."""
 
     s: object
-    day: str
+    day: date
     teams: str
 
 

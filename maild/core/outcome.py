@@ -12,6 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
+
+from maild.core.words import N_, Msg, Nn_, Said
 
 WINDOW_DAYS = 30
 MIN_RATINGS = 5  # ratings an agent needs before their satisfaction is compared
@@ -48,15 +51,26 @@ class Outcome:
 @dataclass(frozen=True)
 class Verdict:
     agent: Outcome
-    line: str | None  # the disagreement, in words, or None
+    line: Msg | None  # the disagreement, in words, or None
 
 
-METHOD = (
-    f"Over the last {WINDOW_DAYS} days: 'generous' is {GENEROUS}x the team's credits per "
-    f"solved ticket or more, 'sparing' {SPARING}x or less; 'no happier' is a share of good "
-    f"ratings at or under the team's, 'less happy' {LESS_HAPPY:.0%} or more under it; only "
-    f"agents with {MIN_RATINGS}+ ratings and {MIN_SOLVED}+ solved tickets are judged."
-)
+def method(window: Msg) -> Msg:
+    """How the lines are decided, over `window` ("the last 30 days", "the 12 weeks")."""
+    return N_(
+        "Over %(window)s: 'generous' is %(generous)sx the team's credits per solved ticket "
+        "or more, 'sparing' %(sparing)sx or less; 'no happier' is a share of good ratings at "
+        "or under the team's, 'less happy' %(less)s%% or more under it; only agents with "
+        "%(ratings)s+ ratings and %(solved)s+ solved tickets are judged.",
+        window=window,
+        generous=Decimal(str(GENEROUS)),
+        sparing=Decimal(str(SPARING)),
+        less=round(LESS_HAPPY * 100),
+        ratings=MIN_RATINGS,
+        solved=MIN_SOLVED,
+    )
+
+
+METHOD = method(Nn_("the last %(n)s day", "the last %(n)s days", WINDOW_DAYS))
 
 
 def team(agents: Sequence[Outcome]) -> Outcome:
@@ -76,30 +90,41 @@ def judge(agents: Sequence[Outcome]) -> tuple[Outcome, tuple[Verdict, ...]]:
     return whole, tuple(Verdict(a, _line(a, whole)) for a in agents)
 
 
-def _line(a: Outcome, whole: Outcome) -> str | None:
+def _line(a: Outcome, whole: Outcome) -> Msg | None:
     mine, theirs = a.credit_per_solved, whole.credit_per_solved
     happy, team_happy = a.satisfaction, whole.satisfaction
     if a.ratings < MIN_RATINGS or a.solved < MIN_SOLVED or not theirs:
         return None
     if mine is None or happy is None or team_happy is None:
         return None
-    basis = f"{a.ratings} ratings, {a.solved} solved tickets"
+    values = {
+        "name": a.name,
+        "times": Decimal(str(mine / theirs)).quantize(Decimal("0.1")),
+        "happy": round(happy * 100),
+        "theirs": round(team_happy * 100),
+        "basis": N_(
+            "%(ratings)s ratings, %(solved)s solved tickets", ratings=a.ratings, solved=a.solved
+        ),
+    }
     if mine >= GENEROUS * theirs and happy <= team_happy:
-        return (
-            f"{a.name} gives {mine / theirs:.1f}x the team's credits per solved ticket, yet "
-            f"their customers are no happier ({happy:.0%} good against the team's "
-            f"{team_happy:.0%}; {basis})."
+        return N_(
+            "%(name)s gives %(times)sx the team's credits per solved ticket, yet their "
+            "customers are no happier (%(happy)s%% good against the team's %(theirs)s%%; "
+            "%(basis)s).",
+            **values,
         )
     if mine <= SPARING * theirs and happy <= team_happy - LESS_HAPPY:
-        return (
-            f"{a.name} gives {mine / theirs:.1f}x the team's credits per solved ticket and "
-            f"their customers are less happy ({happy:.0%} good against the team's "
-            f"{team_happy:.0%}; {basis}): more latitude may help."
+        return N_(
+            "%(name)s gives %(times)sx the team's credits per solved ticket and their "
+            "customers are less happy (%(happy)s%% good against the team's %(theirs)s%%; "
+            "%(basis)s): more latitude may help.",
+            **values,
         )
     return None
 
 
 WEEKS = 12
+WEEKLY_METHOD = method(Nn_("the %(n)s week", "the %(n)s weeks", WEEKS))
 _BLOCKS = "▁▂▃▄▅▆▇█"
 
 
@@ -118,7 +143,7 @@ def spark(values: Sequence[float | None]) -> str:
 class Trend:
     """One agent (or the team) over the weeks, oldest first."""
 
-    name: str
+    name: Said  # the agent's, or "the team"
     good: str  # sparkline of the share of good ratings
     credits: str  # sparkline of credits per solved ticket
     ratings: int
@@ -141,7 +166,7 @@ def trends(weeks: Sequence[Sequence[Outcome]]) -> tuple[tuple[Trend, ...], tuple
         rows.append(_trend(name, mine, total))
     whole = team(totals)
     team_weeks = [team(list(week)) for week in weeks]
-    rows.append(_trend("the team", team_weeks, whole))
+    rows.append(_trend(N_("the team"), team_weeks, whole))
     return tuple(rows), tuple(Verdict(a, _line(a, whole)) for a in totals)
 
 
@@ -157,7 +182,7 @@ def _summed(email: str, name: str, weeks: Sequence[Outcome]) -> Outcome:
     )
 
 
-def _trend(name: str, weeks: Sequence[Outcome], total: Outcome) -> Trend:
+def _trend(name: Said, weeks: Sequence[Outcome], total: Outcome) -> Trend:
     return Trend(
         name=name,
         good=spark([w.satisfaction for w in weeks]),

@@ -9,12 +9,15 @@ to approve).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from maild.core.words import N_, Msg, Said
 
 CENT = Decimal("0.01")
 
@@ -100,28 +103,76 @@ def money(amount: Decimal, currency: str) -> str:
     return str(Money(amount, currency))
 
 
+# What a credit crosses, one sentence a limit: said to the agent in the receipt, and to
+# the manager in the approval request, each in their language (maild/core/words.py).
+OVER = {
+    "credit_per_ticket": N_("%(amount)s is over the most one credit may be (%(limit)s)"),
+    "credit_per_day": N_("%(amount)s is over your daily credit budget (%(limit)s, %(left)s left)"),
+    "credit_per_month": N_(
+        "%(amount)s is over your monthly credit budget (%(limit)s, %(left)s left)"
+    ),
+    "credit_per_customer_30d": N_(
+        "%(amount)s is over what one customer may receive in 30 days (%(limit)s, %(left)s left)"
+    ),
+}
+
+
+def over(key: str, amount: Money, limit: Money, left: Money) -> Msg:
+    """The sentence for one limit crossed ("USD 80.00 is over your daily credit budget
+    (USD 200.00, USD 20.00 left)"): a per-credit limit is not a budget, nothing is left."""
+    return Msg(OVER[key].text, {"amount": amount, "limit": limit, "left": left})
+
+
 def crossed(limits: Limits, usage: Usage, amount: Decimal) -> list[tuple[str, str]]:
     """Each limit this credit would cross: (key, sentence)."""
     c = limits.currency
     checks = (
-        ("credit_per_ticket", Decimal(0), limits.credit_per_ticket, "the most one credit may be"),
-        ("credit_per_day", usage.today, limits.credit_per_day, "your daily credit budget"),
-        ("credit_per_month", usage.month, limits.credit_per_month, "your monthly credit budget"),
-        (
-            "credit_per_customer_30d",
-            usage.customer_30d,
-            limits.credit_per_customer_30d,
-            "what one customer may receive in 30 days",
-        ),
+        ("credit_per_ticket", Decimal(0), limits.credit_per_ticket),
+        ("credit_per_day", usage.today, limits.credit_per_day),
+        ("credit_per_month", usage.month, limits.credit_per_month),
+        ("credit_per_customer_30d", usage.customer_30d, limits.credit_per_customer_30d),
     )
     found = []
-    for key, used, limit, what in checks:
+    for key, used, limit in checks:
         if used + amount > limit:
             left = max(limit - used, Decimal(0))
-            # A per-credit limit is not a budget: nothing of it is "left".
-            rest = "" if key == "credit_per_ticket" else f", {money(left, c)} left"
-            found.append((key, f"{money(amount, c)} is over {what} ({money(limit, c)}{rest})"))
+            said = over(key, Money(amount, c), Money(limit, c), Money(left, c))
+            found.append((key, str(said)))
     return found
+
+
+def _pattern(text: str) -> re.Pattern[str]:
+    """A sentence of OVER as a pattern: each %(name)s an amount as Money writes it."""
+    pieces = re.split(r"%\((\w+)\)s", text)
+    return re.compile(
+        "".join(
+            rf"(?P<{p}>[A-Z]{{3}} -?\d+\.\d{{2}})" if i % 2 else re.escape(p)
+            for i, p in enumerate(pieces)
+        )
+    )
+
+
+_READ = [(msg, _pattern(msg.text)) for msg in OVER.values()]
+
+
+def crossing(held_because: str) -> tuple[Said, ...]:
+    """The limits a held mail crosses, as its approval row keeps them (the English of
+    `crossed`, "; "-joined), read back into sentences to say in the manager's language.
+    A part that is not one of those sentences stays as it was written."""
+    out: list[Said] = []
+    for part in held_because.split("; ") if held_because else []:
+        for msg, pattern in _READ:
+            found = pattern.fullmatch(part)
+            if found:
+                values = {
+                    k: Money(Decimal(v.split(" ")[1]), v.split(" ")[0])
+                    for k, v in found.groupdict().items()
+                }
+                out.append(Msg(msg.text, values))
+                break
+        else:
+            out.append(part)
+    return tuple(out)
 
 
 def decide_credit(

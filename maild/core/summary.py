@@ -24,14 +24,27 @@ import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 
 from maild.core import outcome
+from maild.core.policy import Money
+from maild.core.words import N_, Msg, Nn_, Said
 
 MIN_SOLVED = 5
 MIN_PEERS = 3
 FLAG_AT = 3.0
 MAD_SCALE = 1.4826
 BAR_MAX_PX = 40
+METHOD = N_(
+    "Flags compare each agent's credits per solved ticket over these 8 days with the "
+    "team's median, in spreads (median absolute deviation x %(scale)s); flagged at "
+    "%(at)s spreads, only agents with %(needed)s+ solved tickets, only with "
+    "%(peers)s+ such agents.",
+    scale=Decimal(str(MAD_SCALE)),
+    at=round(FLAG_AT),
+    needed=MIN_SOLVED,
+    peers=MIN_PEERS,
+)
 
 
 @dataclass(frozen=True)
@@ -72,8 +85,8 @@ class EscalationFact:
 class ApprovalFact:
     ticket: int
     agent: str
-    amount: str
-    crosses: str
+    amount: Money
+    crosses: tuple[Said, ...]  # the limits crossed, one sentence each (policy.crossing)
     waiting_hours: float
 
 
@@ -99,7 +112,7 @@ class Facts:
 
 @dataclass(frozen=True)
 class Bar:
-    day: str  # "Mo 16"
+    day: date  # written as the reader's locale shortens it: "16 Mon", "Mo., 16."
     value: str
     px: int  # 0..BAR_MAX_PX
 
@@ -107,12 +120,12 @@ class Bar:
 @dataclass(frozen=True)
 class AgentLine:
     facts: AgentFacts
-    average: str
+    average: Money | None  # per credit
     day_share: int | None  # percent of the daily budget used that day
     month_share: int | None
     ratio: float | None  # credits per solved ticket over the 8 days, in units
-    flag: str | None  # "more generous", "more sparing"
-    why: str
+    flag: str | None  # "more generous", "more sparing": a key, the templates say it
+    why: Msg
     credit_bars: tuple[Bar, ...]
     solved_bars: tuple[Bar, ...]
 
@@ -120,14 +133,14 @@ class AgentLine:
 @dataclass(frozen=True)
 class Summary:
     facts: Facts
-    first_response: tuple[str, str]  # median, 90th percentile, as words
-    resolution: tuple[str, str]
+    first_response: tuple[Said, Said]  # median, 90th percentile, as words
+    resolution: tuple[Said, Said]
     agents: tuple[AgentLine, ...]
     team_median: float | None
-    method: str
+    method: Msg
     outcome_team: outcome.Outcome | None = None
     outcome_lines: tuple[outcome.Verdict, ...] = ()
-    outcome_method: str = outcome.METHOD
+    outcome_method: Msg = outcome.METHOD
 
     @property
     def breached(self) -> int:
@@ -166,21 +179,27 @@ def percentile(values: Sequence[float], q: float) -> float | None:
     return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
 
 
-def duration(seconds: float | None) -> str:
+def duration(seconds: float | None) -> Said:
+    """A short time as a table shows it: "30m", "2h 07m", "2d 1h" ("-": none)."""
     if seconds is None:
         return "-"
     minutes = round(seconds / 60)
     if minutes < 60:
-        return f"{minutes}m"
+        return N_("%(minutes)sm", minutes=minutes)
     hours, minutes = divmod(minutes, 60)
     if hours < 24:
-        return f"{hours}h {minutes:02d}m"
+        return N_("%(hours)sh %(minutes)sm", hours=hours, minutes=str(minutes).zfill(2))
     days, hours = divmod(hours, 24)
-    return f"{days}d {hours}h"
+    return N_("%(days)sd %(hours)sh", days=days, hours=hours)
 
 
-def money(cents: int | float, currency: str) -> str:
-    return f"{currency} {cents / 100:,.2f}"
+def money(cents: int | float, currency: str) -> Money:
+    return Money.from_cents(round(cents), currency)
+
+
+def _places(value: float, places: int) -> Decimal:
+    """A number to say with exactly `places` decimals (6.00, 1.5): the locale writes it."""
+    return Decimal(str(value)).quantize(Decimal(1).scaleb(-places))
 
 
 def _share(part: int, whole: int) -> int | None:
@@ -191,7 +210,7 @@ def _bars(values: Sequence[tuple[date, int]], shown: Sequence[str]) -> tuple[Bar
     top = max((v for _, v in values), default=0)
     return tuple(
         Bar(
-            f"{d:%a}"[:2] + f" {d.day}",
+            d,
             label,
             round(BAR_MAX_PX * v / top) if top else 0,
         )
@@ -199,20 +218,24 @@ def _bars(values: Sequence[tuple[date, int]], shown: Sequence[str]) -> tuple[Bar
     )
 
 
-def flags(agents: Sequence[AgentFacts]) -> tuple[dict[str, tuple[str | None, str]], float | None]:
+def flags(agents: Sequence[AgentFacts]) -> tuple[dict[str, tuple[str | None, Msg]], float | None]:
     """Per agent: (flag, the sentence saying why); and the team median ratio."""
     window = {
         a.email: (sum(d.solved for d in a.trend), sum(d.credits_cents for d in a.trend))
         for a in agents
     }
     ratios = {e: c / 100 / s for e, (s, c) in window.items() if s >= MIN_SOLVED}
-    out: dict[str, tuple[str | None, str]] = {}
+    out: dict[str, tuple[str | None, Msg]] = {}
     if len(ratios) < MIN_PEERS:
         for a in agents:
             out[a.email] = (
                 None,
-                f"not judged: fewer than {MIN_PEERS} agents with "
-                f"{MIN_SOLVED}+ solved tickets in these 8 days",
+                N_(
+                    "not judged: fewer than %(peers)s agents with %(needed)s+ solved tickets "
+                    "in these 8 days",
+                    peers=MIN_PEERS,
+                    needed=MIN_SOLVED,
+                ),
             )
         return out, None
     median = statistics.median(ratios.values())
@@ -221,16 +244,37 @@ def flags(agents: Sequence[AgentFacts]) -> tuple[dict[str, tuple[str | None, str
     for a in agents:
         solved, _ = window[a.email]
         if a.email not in ratios:
-            out[a.email] = (None, f"not judged: {solved} solved tickets (needs {MIN_SOLVED})")
+            out[a.email] = (
+                None,
+                Nn_(
+                    "not judged: %(n)s solved ticket (needs %(needed)s)",
+                    "not judged: %(n)s solved tickets (needs %(needed)s)",
+                    solved,
+                    needed=MIN_SOLVED,
+                ),
+            )
             continue
         z = (ratios[a.email] - median) / yardstick
         flag = "more generous" if z >= FLAG_AT else "more sparing" if z <= -FLAG_AT else None
-        direction = "above" if z >= 0 else "below"
-        out[a.email] = (
-            flag,
-            f"{ratios[a.email]:.2f} per solved ticket vs the team's median {median:.2f}: "
-            f"{abs(z):.1f} spreads {direction} (flagged at {FLAG_AT:.0f})",
-        )
+        values = {
+            "ratio": _places(ratios[a.email], 2),
+            "median": _places(median, 2),
+            "spreads": _places(abs(z), 1),
+            "at": round(FLAG_AT),
+        }
+        if z >= 0:
+            why = N_(
+                "%(ratio)s per solved ticket vs the team's median %(median)s: "
+                "%(spreads)s spreads above (flagged at %(at)s)",
+                **values,
+            )
+        else:
+            why = N_(
+                "%(ratio)s per solved ticket vs the team's median %(median)s: "
+                "%(spreads)s spreads below (flagged at %(at)s)",
+                **values,
+            )
+        out[a.email] = (flag, why)
     return out, median
 
 
@@ -245,7 +289,7 @@ def summarise(f: Facts) -> Summary:
         lines.append(
             AgentLine(
                 facts=a,
-                average=money(a.credits_cents / a.credits, f.currency) if a.credits else "-",
+                average=money(a.credits_cents / a.credits, f.currency) if a.credits else None,
                 day_share=_share(a.credits_cents, a.day_budget_cents),
                 month_share=_share(a.month_cents, a.month_budget_cents),
                 ratio=(sum(d.credits_cents for d in a.trend) / 100 / solved_w)
@@ -274,10 +318,5 @@ def summarise(f: Facts) -> Summary:
         ),
         agents=tuple(lines),
         team_median=median,
-        method=(
-            f"Flags compare each agent's credits per solved ticket over these 8 days with the "
-            f"team's median, in spreads (median absolute deviation x {MAD_SCALE}); flagged at "
-            f"{FLAG_AT:.0f} spreads, only agents with {MIN_SOLVED}+ solved tickets, only with "
-            f"{MIN_PEERS}+ such agents."
-        ),
+        method=METHOD,
     )

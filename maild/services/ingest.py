@@ -47,7 +47,7 @@ from maild.services.bounces import Bounces
 from maild.services.copies import Copies
 from maild.services.customers import customer_history
 from maild.services.held import Held
-from maild.services.monitor import REOPENED, Monitor, Seen
+from maild.services.monitor import Monitor, wrote_again
 from maild.services.quarantine import Quarantines
 from maild.services.rows import Queue, record_message
 from maild.services.staff.desk import StaffDesk
@@ -214,7 +214,7 @@ class Ingest(Batches, Quarantines, Copies, Held, Acks):
         if self.surveys is not None:
             self.surveys.withdraw(a.store, ticket, a.now)
         if self.monitor is not None:
-            seen = Seen(REOPENED, f"{a.mail.from_addr} wrote again after it was closed")
+            seen = wrote_again(a.mail.from_addr)
             self.monitor.saw(a.store, ticket, seen, a.now)
 
     def _staff(self, a: Arrival, d: route.StaffMail) -> Outcome:

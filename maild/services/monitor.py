@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from maild.adapters.db.models import Event, Ticket
 from maild.adapters.db.store import Store
@@ -20,6 +21,8 @@ from maild.core import notices
 from maild.core.contexts import Fyi, FyiItem
 from maild.core.model import Role
 from maild.core.people import Directory
+from maild.core.policy import Money
+from maild.core.words import N_, Msg
 from maild.services.rows import Queue
 
 CREDIT, ESCALATION, REOPENED = "credit", "escalation", "reopened"
@@ -30,8 +33,13 @@ class Seen:
     """One thing that happened on a ticket, for whoever watches its team."""
 
     kind: str  # credit, escalation, reopened
-    what: str  # in words
+    what: str | Msg  # in words, said in the manager's language
     amount: Decimal = Decimal(0)  # a credit's
+
+
+def wrote_again(customer: str | None) -> Seen:
+    """The customer wrote to a closed ticket: it is open again."""
+    return Seen(REOPENED, N_("%(sender)s wrote again after it was closed", sender=str(customer)))
 
 
 @dataclass
@@ -49,7 +57,9 @@ class Monitor:
         if manager is None or spec is None or not _wanted(spec, seen):
             return
         assert ticket.id is not None
-        detail = {"manager": manager, "what": seen.what, "mode": spec.mode}
+        detail: dict[str, Any] = {"manager": manager, "what": str(seen.what), "mode": spec.mode}
+        if isinstance(seen.what, Msg):
+            detail["said"] = _kept(seen.what)  # to say it in the hourly bundle
         event = store.insert(
             Event, ticket_id=ticket.id, at=now, kind="fyi", actor=None, detail=detail
         )
@@ -64,7 +74,7 @@ class Monitor:
             if spec.mode != "hourly":
                 continue
             items = tuple(
-                FyiItem(e.ticket_id, str(e.detail.get("what", "")), subject)
+                FyiItem(e.ticket_id, _said(e.detail), subject)
                 for e, subject in store.fyi_events(manager, now - timedelta(hours=1), now)
             )
             if items:
@@ -89,3 +99,24 @@ def _wanted(spec: MonitorSpec, seen: Seen) -> bool:
     if seen.kind == CREDIT:
         return spec.credits_from is not None and seen.amount >= spec.credits_from
     return spec.escalations if seen.kind == ESCALATION else spec.reopened
+
+
+def _kept(what: Msg) -> dict[str, Any]:
+    """A sentence as an event's JSON keeps it: its English and its values (Money as
+    amount and currency), to be said in the reader's language when the bundle goes."""
+    values = {
+        k: {"amount": str(v.amount), "currency": v.currency} if isinstance(v, Money) else str(v)
+        for k, v in what.values.items()
+    }
+    return {"text": what.text, "values": values}
+
+
+def _said(detail: dict[str, Any]) -> str | Msg:
+    kept = detail.get("said")
+    if not isinstance(kept, dict):
+        return str(detail.get("what", ""))
+    values = {
+        k: Money(Decimal(v["amount"]), v["currency"]) if isinstance(v, dict) else v
+        for k, v in kept["values"].items()
+    }
+    return Msg(kept["text"], values)

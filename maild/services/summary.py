@@ -81,7 +81,7 @@ class Summaries:
             0,  # about no one ticket: a reply carries a token for the manager alone
             f"summary-{s.facts.manager}-{s.facts.day.isoformat()}",
             self.addressing,
-            SummaryView(s=s, day=f"{s.facts.day:%A, %d %B %Y}", teams=", ".join(s.facts.teams)),
+            SummaryView(s=s, day=s.facts.day, teams=", ".join(s.facts.teams)),
         )
 
     def send(
@@ -152,12 +152,12 @@ class WeeklySummaries:
         currency = s.limits_for(agents[0]).currency if agents else "USD"
         return Weekly(
             teams=", ".join(teams),
-            first_week=f"{first.astimezone(tz):%a %d %b}",
-            last_week=f"{(end - timedelta(days=1)).astimezone(tz):%a %d %b}",
+            first_week=first.astimezone(tz).date(),
+            last_week=(end - timedelta(days=1)).astimezone(tz).date(),
             currency=currency,
             trends=trends,
             lines=tuple(v.line for v in verdicts if v.line),
-            method=outcome.METHOD.replace(f"last {outcome.WINDOW_DAYS} days", "12 weeks"),
+            method=outcome.WEEKLY_METHOD,
         )
 
     def send(self, manager: str, today: date, now: datetime) -> str:

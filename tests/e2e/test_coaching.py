@@ -35,7 +35,7 @@ def test_coaching_fyi_macro_survey_and_summary_end_to_end(tmp_path, dovecot, ima
     reply = got.to("sam@example.com")[-1]  # the answer; the survey comes an hour later
     assert "your refund is on its way" in reply.text() and "Dana Agent" in reply.text()
     [fyi] = to("maria@acme.example", "FYI")
-    assert "Dana Agent credited USD 30.00 (broken kettle)" in fyi.text()
+    assert "Dana Agent credited $30.00 (broken kettle)" in fyi.text()
 
     step(answer(fyi.raw, "#coach Fine, but try a replacement first next time."))
     [coaching] = to("dana@acme.example", "Coaching")
@@ -56,4 +56,4 @@ def test_coaching_fyi_macro_survey_and_summary_end_to_end(tmp_path, dovecot, ima
         built = app.summaries.build(store, "maria@acme.example", START.date(), desk.clock())
     text = app.ingest.queue.renderer.part(app.summaries.notice(built), "txt")
     assert "Dana Agent: satisfaction 100% good (1 rating)" in text
-    assert "credits per solved ticket USD 30.00 (1 solved)" in text
+    assert "credits per solved ticket $30.00 (1 solved)" in text

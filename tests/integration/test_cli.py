@@ -197,7 +197,7 @@ def test_demo_prints_what_each_person_receives(tmp_path):
     assert "Files sent: return-label.pdf (69 bytes)" in out  # Dana's receipt
     # the agent credits within the limit, then over it; the manager approves
     assert "A credit of $20.00 has been added to your account." in out
-    assert "Subject: [#1] Approval needed: Dana Agent credits USD 80.00" in out
+    assert "Subject: [#1] Approval needed: Dana Agent credits $80.00" in out
     assert "Subject: [#1] Receipt: approved and applied" in out
     assert "USD 80.00 'kettle lost, full refund', approved by maria@acme.example" in out
     assert "#1 [closed] sam@example.com" in out
@@ -236,7 +236,7 @@ def test_demo_prints_what_each_person_receives(tmp_path):
     assert "added to your account (late delivery)" not in out  # the reason is ours
     # it ends with Maria's summary, as text and as an HTML file
     assert "Daily summary for tier1" in out
-    assert "replies 3, solved 1, credits 2 (USD 100.00, average USD 50.00)" in out
+    assert "replies 3, solved 1, credits 2 ($100.00, average $50.00)" in out
     html = (tmp_path / "demo" / "summary.html").read_text()
     assert "Daily summary" in html and "Dana Agent" in html
 

@@ -25,7 +25,7 @@ def test_summary_preview_text_and_send_once(tmp_path):
     assert result.exit_code == 0, result.output
     assert "<table" in page.read_text() and "Daily summary" in page.read_text()
     text = run("--config", cfg, "summary", "--manager", "maria@acme.example", *today, "--text")
-    assert "Daily summary for tier1: Thursday, 01 January 2026" in text.output
+    assert "Daily summary for tier1: Thursday, January 1, 2026" in text.output
     assert "Nothing to report" in text.output
     busy = run(
         "--config",

@@ -22,7 +22,7 @@ def test_each_fyi_as_it_happens_and_coaching_from_it(make_app):
     take(app, answer(last(app, "agent/new", DANA), "#credit 25 late\n#close\n\nHi Sam."))
     [credit] = fyis(app)
     assert credit.recipients == [MARIA]
-    assert "Dana Agent credited USD 25.00 (late)" in body(credit)
+    assert "Dana Agent credited $25.00 (late)" in body(credit)
     take(app, mail(subject="Re: [#1] Help with my order"))  # Sam writes again: reopened
     assert "wrote again after it was closed" in body(fyis(app)[-1])
     take(app, answer(last(app, "agent/new", DANA), "#escalate eng export bug"))

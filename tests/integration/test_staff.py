@@ -146,11 +146,12 @@ def test_a_credit_over_a_limit_waits_for_the_manager_who_approves(app, clock):
     request = sent["manager/approval"]
     assert request.recipients == [MARIA]
     text = body(request)
-    assert "Dana Agent <dana@acme.example> wants to credit USD 80.00 on ticket #1" in text
+    assert "Dana Agent <dana@acme.example> wants to credit $80.00 on ticket #1" in text
     # a per-credit limit is not a budget: nothing of it is "left"
-    assert "USD 80.00 is over the most one credit may be (USD 50.00)." in text
+    assert "$80.00 is over the most one credit may be ($50.00)." in text
     assert "| Hi Sam, refunded." in text and "credits this month so far: 0" in text
-    assert "Undecided by 2026-11-26 09:00 UTC," in text  # a time a person reads
+    # a time a person reads
+    assert "Undecided by Thursday, November 26, 2026, 9:00\u202fAM UTC," in text
     assert parsed(request.raw)["To"] == MARIA  # known by address alone: no "x" <x>
     assert "waits for approval by maria@acme.example" in body(sent["staff/receipt"])
     [approval] = rows(app, Approval)

@@ -59,9 +59,9 @@ def test_the_summary_reports_yesterday_for_the_managers_team(app, clock):
     text = body(mail)
     assert "opened 3, solved 1, open at the end of the day 2" in text
     assert "first response: median 30m, 90th percentile 1h 00m (2 tickets)" in text
-    assert "resolution:     median 30m" in text
-    assert "#3  dana@acme.example: USD 80.00" in text
-    assert "replies 1, solved 1, credits 1 (USD 20.00, average USD 20.00)" in text
+    assert "resolution: median 30m" in text
+    assert "#3  dana@acme.example: $80.00" in text
+    assert "replies 1, solved 1, credits 1 ($20.00, average $20.00)" in text
     assert "budget used: 10% of the day's, 2% of the month's" in text
     assert "approvals asked: 1, waiting 1" in text
     assert "How flags are decided:" in text

@@ -7,17 +7,16 @@ import jinja2
 import jinja2.meta
 import pytest
 
-from maild.adapters.render import FILTERS, default_templates_dir
+from maild.adapters import i18n
+from maild.adapters.render import default_templates_dir, environment
 from maild.core.contexts import CONTEXTS
 
 TEMPLATES = default_templates_dir()
 ADDED_BY_NOTICE = {"ticket_id", "support_name"}  # notices.notice adds them to every mail
 # The renderer's globals: the catalog's functions, and the reader's language and direction.
-GLOBALS = {"_", "gettext", "ngettext", "lang", "dir"}
-ENV = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(str(TEMPLATES)), extensions=["jinja2.ext.i18n"]
-)
-ENV.filters.update(FILTERS)
+GLOBALS = {"_", "gettext", "ngettext", "pgettext", "npgettext", "lang", "dir"}
+# The renderer's own environment: its filters (|money, |date...) and the i18n extension.
+ENV = environment(jinja2.FileSystemLoader(str(TEMPLATES)), i18n.speech(i18n.SOURCE))
 
 
 def _reads(name: str) -> set[str]:

@@ -124,6 +124,8 @@ def test_no_english_outside_the_catalogs(pseudo, template, i):
 def test_english_outside_the_catalogs_is_caught():
     assert leftover_english("⟦Hello⟧ Sam, thanks", {"name": "Sam"}) == ["thanks"]
     assert leftover_english("⟦reply ⟦good⟧ or ⟦bad⟧⟧ or", {}) == ["or"]  # nested sentences
+    assert leftover_english("⟦Sent ⟦by⟧ Sam⟧ today", {"name": "Sam"}) == ["today"]
+    assert leftover_english("⟦Sent ⟦by⟧ Sam to⟧ ⟦x⟧", {"name": "Sam"}) == []
 
 
 # -- a German customer's acknowledgement, and a right-to-left language ------------------

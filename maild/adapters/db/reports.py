@@ -27,7 +27,7 @@ from maild.adapters.db.models import (
     Ticket,
 )
 from maild.adapters.db.store import Store
-from maild.core import outcome, summary, watch
+from maild.core import outcome, policy, summary, watch
 from maild.core.model import ActionStatus, ApprovalStatus, EscalationStatus, Person
 from maild.core.policy import Limits
 
@@ -218,7 +218,7 @@ def facts(
             a.ticket_id,
             a.agent,
             summary.money(a.amount_cents, a.currency),
-            a.crosses,
+            policy.crossing(a.crosses),
             round((now - a.requested_at).total_seconds() / 3600, 1),
         )
         for a in store.session.exec(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from maild.adapters.db.models import Action, Approval, Ticket
@@ -81,13 +81,13 @@ class Approvals:
             agent_name=agent.name,
             agent_email=agent.email,
             words=approval.words,
-            crosses=approval.crosses,
-            amount=str(policy.Money.from_cents(approval.amount_cents, approval.currency)),
+            crosses=policy.crossing(approval.crosses),
+            amount=policy.Money.from_cents(approval.amount_cents, approval.currency),
             month_count=count,
-            month_total=str(policy.Money.from_cents(cents, approval.currency)),
+            month_total=policy.Money.from_cents(cents, approval.currency),
             reminder=approval.reminders,
-            requested_at=f"{approval.requested_at:%Y-%m-%d %H:%M}",
-            expires_at=f"{approval.requested_at + self.expire_after:%Y-%m-%d %H:%M}",
+            requested_at=_aware(approval.requested_at),
+            expires_at=_aware(approval.requested_at + self.expire_after),
         )
         manager = self.directory.known(approval.manager, Role.MANAGER)
         cause = f"approval-{approval.id}-{approval.reminders}"
@@ -238,3 +238,8 @@ class Approvals:
             lines=tuple({**x, "status": "not applied", "reason": "expired"} for x in held.lines),
         )
         self.receipts.send(store, agent, About(ticket, None, f"expired-{approval.id}"), view, now)
+
+
+def _aware(when: datetime) -> datetime:
+    """A time the database kept in UTC (naive on SQLite), to write in the reader's zone."""
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)

@@ -7,6 +7,7 @@ from maild.adapters.db import spam
 from maild.adapters.db.models import Ledger
 from maild.core import apply, policy
 from maild.core.commands import Copy, Escalate, MarkSpam, Merge
+from maild.core.words import N_
 from maild.services.monitor import CREDIT, ESCALATION, REOPENED, Monitor, Seen
 from maild.services.staff.mail import StaffMail
 
@@ -82,13 +83,15 @@ def watched(sm: StaffMail, plan: apply.Plan, monitor: Monitor, reopened: bool) -
     ticket, name = sm.ticket, sm.person.name
     assert ticket is not None
     for credit in plan.credits:
-        shown = policy.Money(credit.amount, credit.currency)
-        because = f" ({credit.reason})" if credit.reason else ""
-        seen = Seen(CREDIT, f"{name} credited {shown}{because}", credit.amount)
-        monitor.saw(sm.store, ticket, seen, sm.now)
-    for escalate in (s for s in plan.signals if isinstance(s, Escalate)):
-        monitor.saw(
-            sm.store, ticket, Seen(ESCALATION, f"{name} escalated it to {escalate.team}"), sm.now
+        said = {"name": name, "amount": policy.Money(credit.amount, credit.currency)}
+        what = (
+            N_("%(name)s credited %(amount)s (%(reason)s)", reason=credit.reason, **said)
+            if credit.reason
+            else N_("%(name)s credited %(amount)s", **said)
         )
+        monitor.saw(sm.store, ticket, Seen(CREDIT, what, credit.amount), sm.now)
+    for escalate in (s for s in plan.signals if isinstance(s, Escalate)):
+        what = N_("%(name)s escalated it to %(team)s", name=name, team=escalate.team)
+        monitor.saw(sm.store, ticket, Seen(ESCALATION, what), sm.now)
     if reopened:
-        monitor.saw(sm.store, ticket, Seen(REOPENED, f"{name} reopened it"), sm.now)
+        monitor.saw(sm.store, ticket, Seen(REOPENED, N_("%(name)s reopened it", name=name)), sm.now)
