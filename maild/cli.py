@@ -394,9 +394,10 @@ def ticket(ctx: click.Context, number: int, as_json: bool, full: bool) -> None:
         click.echo(json.dumps([data], indent=2, default=str))
         return
     click.echo(f"#{row.id} [{row.status}] {row.subject}")
+    language = row.language or f"{app.settings.language} (the team's)"
     click.echo(
         f"customer: {row.customer_name} <{row.customer}>  agent: {row.agent or '-'}  "
-        f"team: {row.team or '-'}  priority: {row.priority}"
+        f"team: {row.team or '-'}  priority: {row.priority}  language: {language}"
     )
     for item in timeline:
         if item["type"] == "message":

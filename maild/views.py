@@ -41,6 +41,7 @@ class TicketView(Row):
     team: str | None
     created_at: datetime
     updated_at: datetime
+    language: str | None  # the customer's; None: the team's
 
 
 class MessageView(Row):

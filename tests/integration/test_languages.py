@@ -75,3 +75,17 @@ def test_check_config_names_the_languages_and_warns_of_one_without_a_catalog(tmp
     out = run("--config", str(cfg), "check-config").output
     assert "languages: de (the team's); maild writes de, en, es, fr" in out
     assert "WARNING: [[agents]] a@acme.example: maild has no catalog for 'it'" in out
+
+
+def test_maild_ticket_shows_the_customers_language(app, tmp_path):
+    from tests.integration.test_cli import run
+
+    take(app, mail(subject="Lieferung fehlt", text=GERMAN, sender=JONAS))
+    take(app, mail(text="ok"))
+    cfg = tmp_path / "maild.toml"
+    cfg.write_text(
+        f'state_dir = "{app.settings.state_path()}"\n'
+        f'[database]\nurl = "{app.settings.database_url()}"\n'
+    )
+    assert "language: de" in run("--config", str(cfg), "ticket", "1").output
+    assert "language: en (the team's)" in run("--config", str(cfg), "ticket", "2").output
