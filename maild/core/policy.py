@@ -16,6 +16,8 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from maild.core.words import N_, Msg, Said, joined
+
 CENT = Decimal("0.01")
 
 
@@ -59,18 +61,18 @@ class Usage:
 
 @dataclass(frozen=True)
 class Allowed:
-    reason: str = ""
+    reason: Said = ""
 
 
 @dataclass(frozen=True)
 class NeedsApproval:
-    reason: str
+    reason: Said
     limits: tuple[str, ...] = field(default=())
 
 
 @dataclass(frozen=True)
 class Denied:
-    reason: str
+    reason: Said
 
 
 Decision = Allowed | NeedsApproval | Denied
@@ -100,27 +102,43 @@ def money(amount: Decimal, currency: str) -> str:
     return str(Money(amount, currency))
 
 
-def crossed(limits: Limits, usage: Usage, amount: Decimal) -> list[tuple[str, str]]:
-    """Each limit this credit would cross: (key, sentence)."""
+def crossed(limits: Limits, usage: Usage, amount: Decimal) -> list[tuple[str, Msg]]:
+    """Each limit this credit would cross: (key, sentence); str(sentence) is the English."""
     c = limits.currency
+    # A per-credit limit is not a budget: nothing of it is "left".
+    per_ticket = N_("%(amount)s is over the most one credit may be (%(limit)s)")
     checks = (
-        ("credit_per_ticket", Decimal(0), limits.credit_per_ticket, "the most one credit may be"),
-        ("credit_per_day", usage.today, limits.credit_per_day, "your daily credit budget"),
-        ("credit_per_month", usage.month, limits.credit_per_month, "your monthly credit budget"),
+        ("credit_per_ticket", Decimal(0), limits.credit_per_ticket, per_ticket),
+        (
+            "credit_per_day",
+            usage.today,
+            limits.credit_per_day,
+            N_("%(amount)s is over your daily credit budget (%(limit)s, %(left)s left)"),
+        ),
+        (
+            "credit_per_month",
+            usage.month,
+            limits.credit_per_month,
+            N_("%(amount)s is over your monthly credit budget (%(limit)s, %(left)s left)"),
+        ),
         (
             "credit_per_customer_30d",
             usage.customer_30d,
             limits.credit_per_customer_30d,
-            "what one customer may receive in 30 days",
+            N_(
+                "%(amount)s is over what one customer may receive in 30 days"
+                " (%(limit)s, %(left)s left)"
+            ),
         ),
     )
     found = []
-    for key, used, limit, what in checks:
+    for key, used, limit, sentence in checks:
         if used + amount > limit:
-            left = max(limit - used, Decimal(0))
-            # A per-credit limit is not a budget: nothing of it is "left".
-            rest = "" if key == "credit_per_ticket" else f", {money(left, c)} left"
-            found.append((key, f"{money(amount, c)} is over {what} ({money(limit, c)}{rest})"))
+            left = Money(max(limit - used, Decimal(0)), c)
+            values = {"amount": Money(amount, c), "limit": Money(limit, c), "left": left}
+            if key == "credit_per_ticket":
+                del values["left"]
+            found.append((key, Msg(sentence.text, values)))
     return found
 
 
@@ -134,15 +152,21 @@ def decide_credit(
     approved: bool = False,
 ) -> Decision:
     if currency is not None and currency != limits.currency:
-        return Denied(f"credits are in {limits.currency}, not {currency}")
+        return Denied(
+            N_("credits are in %(ours)s, not %(theirs)s", ours=limits.currency, theirs=currency)
+        )
     over = crossed(limits, usage, amount)
     if not over:
-        return Allowed(f"within your limits ({money(amount, limits.currency)})")
-    reasons = "; ".join(sentence for _key, sentence in over)
+        return Allowed(N_("within your limits (%(amount)s)", amount=Money(amount, limits.currency)))
+    reasons = joined([sentence for _key, sentence in over])
     if approved:
-        return Allowed(f"approved by {approver}: {reasons}")
+        return Allowed(
+            N_("approved by %(approver)s: %(reasons)s", approver=str(approver), reasons=reasons)
+        )
     if approver is None:
-        return Denied(f"{reasons}, and you have no manager configured to approve it")
+        return Denied(
+            N_("%(reasons)s, and you have no manager configured to approve it", reasons=reasons)
+        )
     return NeedsApproval(reasons, tuple(key for key, _ in over))
 
 

@@ -18,6 +18,8 @@ ENV = jinja2.Environment(
     loader=jinja2.FileSystemLoader(str(TEMPLATES)), extensions=["jinja2.ext.i18n"]
 )
 ENV.filters.update(FILTERS)
+# The filters each language's environment adds (adapters/render.environment): by locale.
+ENV.filters.update(dict.fromkeys(("money", "number", "datetime", "date"), str))
 
 
 def _reads(name: str) -> set[str]:

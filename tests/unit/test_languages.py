@@ -95,8 +95,8 @@ def _data(value: object) -> Iterator[str]:
             yield from _data(getattr(value, f.name))
 
 
+_INNERMOST = re.compile(r"⟦[^⟦⟧]*⟧")  # a sentence within a sentence: the inner one first
 _NOT_WORDS = [
-    re.compile(r"⟦.*?⟧", re.S),
     re.compile(r"<[^>]*>"),
     re.compile(r"&\w+;|&#\d+;"),
     re.compile(r"\S*@\S*|cid:\S+|https?://\S+"),
@@ -107,6 +107,8 @@ _NOT_WORDS = [
 def leftover_english(text: str, sample: object) -> list[str]:
     for piece in sorted(set(_data(_values(sample))), key=len, reverse=True):
         text = text.replace(piece, " ")
+    while (stripped := _INNERMOST.sub(" ", text)) != text:
+        text = stripped
     for pattern in _NOT_WORDS:
         text = pattern.sub(" ", text)
     return re.findall(r"[A-Za-z]{2,}", text)
