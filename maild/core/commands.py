@@ -364,7 +364,7 @@ def _escalate_effect(ctx: Context, args: Mapping[str, object]) -> Change:
     team, note = str(args["team"]).lower(), str(args["note"])
     if team not in ctx.teams:
         if not ctx.teams:
-            raise Refused(N_("no escalation team '%(team)s' (none configured)", team=team))
+            raise Refused(N_("no escalation team '%(team)s' (teams: none configured)", team=team))
         known = ", ".join(sorted(ctx.teams))
         raise Refused(
             N_("no escalation team '%(team)s' (teams: %(known)s)", team=team, known=known)
