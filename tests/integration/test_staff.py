@@ -216,7 +216,8 @@ def test_help_lists_the_senders_commands_and_limits(app):
     [receipt] = new_since(app, before)
     text = body(receipt)
     assert "#credit AMOUNT [CUR] [reason]" in text and "#approve" not in text
-    assert "$50.00 a credit, $200.00 a day, $1,000.00 a month, $150.00 per customer in 30 days" in text
+    limits = "$50.00 a credit, $200.00 a day, $1,000.00 a month, $150.00 per customer in 30 days"
+    assert limits in text
 
 
 def test_receipts_only_for_errors_when_configured(make_app):
