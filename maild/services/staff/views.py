@@ -157,7 +157,7 @@ class AnswerFor:
             c.raw,
             c.name,
             "answered",
-            N_("%(count)s found", count=desk.count_shown(page.count)),
+            Nn_("%(n)s found", "%(n)s found", page.count),
         )
 
     def _queue(self, c: commands.Command) -> Asked:
