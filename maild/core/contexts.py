@@ -97,6 +97,7 @@ class Receipt(View):
     outcome: words.Said
     lines: tuple[Mapping[str, object], ...] = ()
     sent: str | None = None
+    files: tuple[words.Said, ...] = ()  # with `sent`: the files that went, and those that did not
     budget: Budget | None = None
     help: tuple[HelpLine, ...] = ()
     limits: LimitsShown | None = None

@@ -191,6 +191,7 @@ class StaffDesk:
             outcome=receipts.outcome(plan, manager, sm.approved_by, sm.opened),
             lines=receipts.shown(plan.lines),
             sent=sent,
+            files=sm.files_said,
             budget=receipts.budget(limits, usage) if sm.person.role is Role.AGENT else None,
             unsure=receipts.unsure(sm.mail.text),
             unsent=receipts.as_written(sm.block) if plan.status is apply.Status.REFUSED else None,

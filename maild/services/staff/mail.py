@@ -37,6 +37,7 @@ class StaffMail:
     approved_by: Person | None = None  # a held mail re-run after the manager's #approve
     message_row: int | None = None  # its message on the ticket (its files hang there)
     files_held: bool = False  # a file of it did not go to the customer: the receipt says so
+    files_said: tuple[Said, ...] = ()  # the receipt's lines on the files that went, or not
     opened: Said | None = None  # a forward opened the ticket: the receipt says so first
 
     @property

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from maild.core import apply, commands, policy
+from maild.core import apply, carry, commands, policy
 from maild.core.auth import Check, Verdict
 from maild.core.commands import Context, TicketState
 from maild.core.contexts import AttachmentShown, HelpLine, Receipt, TicketFiles
+from maild.core.files import FileRef
 from maild.core.model import Person, Role
 from maild.core.words import N_, Nn_
-from maild.services.staff import receipts
+from maild.services.staff import receipts, relay
 
 AGENT = Person("dana@acme.example", "Dana Agent", Role.AGENT, team="support")
 LIMITS = policy.Limits(currency="EUR")
@@ -55,11 +56,20 @@ _unproven = Verdict(
     None,
 )
 
+DOMAIN = "acme.example"
+EXE = ".exe files can run programs"  # as the database keeps it
+FILES = [
+    carry.Candidate(FileRef("ab12", "label.pdf", "application/pdf", 30_000), True, None),
+    carry.Candidate(FileRef("cd34", "fix.exe", "application/x-msdownload", 9_000), True, EXE),
+    carry.Candidate(FileRef("ef56", "video.mp4", "video/mp4", 90_000_000), True, None),
+]
+
 SAMPLES = {
     "staff/receipt": [
         _receipt(
             APPLIED,
             sent="Sorry for the wait, Jonas.",
+            files=relay.file_lines(carry.choose(FILES, 10_000_000, DOMAIN, for_staff=False)),
             budget=receipts.budget(LIMITS, policy.Usage(Decimal(20), Decimal(120))),
         ),
         _receipt(REFUSED, unsent="#credit 20\n#cerdit 5\n\nHello"),
