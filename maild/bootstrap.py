@@ -9,14 +9,15 @@ from pathlib import Path
 from threading import Event
 
 from maild.adapters import clock as clocks
-from maild.adapters import tokenkey
+from maild.adapters import i18n, tokenkey
 from maild.adapters.db.engine import make_engine, make_room, migrate, schema_problem
 from maild.adapters.db.store import Database
+from maild.adapters.langid import Detector
 from maild.adapters.oauth.accounts import relay_tokens
 from maild.adapters.render import Renderer, default_templates_dir
 from maild.adapters.transport import MaildirTransport, Relay, SmtpTransport
 from maild.config import Settings
-from maild.core import auth, policy, targets
+from maild.core import auth, language, policy, targets
 from maild.core.hours import Always, BusinessHours
 from maild.core.model import Person, Role
 from maild.core.notices import Addressing
@@ -196,6 +197,9 @@ def build(settings: Settings, clock: Callable[[], datetime] | None = None) -> Ap
         settings.outgoing.envelope_from or support.address,
         keys.current if settings.outgoing.verp else None,
     )
+    # A new customer's language: the mail's header, else its text (the model loads in
+    # the background; adapters.langid), among the languages maild has catalogs for.
+    languages = language.Chooser(frozenset(i18n.shipped()), Detector())
     escalations = Escalations(
         teams={e.name: e for e in settings.escalation},
         directory=people,
@@ -217,6 +221,7 @@ def build(settings: Settings, clock: Callable[[], datetime] | None = None) -> Ap
         receipts=settings.receipts.mode,
         expire_after=timedelta(hours=settings.approvals.expire_after_hours),
         for_team=for_team,
+        languages=languages,
     )
     surveys = Surveys(people, addressing, queue, settings.survey, lambda t: for_team(t).hours)
     monitor = Monitor(
@@ -243,6 +248,7 @@ def build(settings: Settings, clock: Callable[[], datetime] | None = None) -> Ap
         spam_policy=settings.intake.spam_policy(),
         acks_per_hour=settings.limits.acks_per_hour,
         bounces=Bounces(people, addressing, queue),
+        languages=languages,
     )
     sender = Sender(
         db,

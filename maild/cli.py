@@ -20,7 +20,7 @@ from sqlalchemy.exc import DBAPIError
 
 from maild import cli_oauth, config, views
 from maild.adapters import clock as clocks
-from maild.adapters import logs, memory, systemd, tokenkey
+from maild.adapters import i18n, logs, memory, systemd, tokenkey
 from maild.adapters.db.engine import backup as engine_backup
 from maild.adapters.db.engine import db_cause, ping
 from maild.adapters.db.store import Store
@@ -233,6 +233,8 @@ def check_config(ctx: click.Context) -> None:
     intake = settings.intake.smtp
     click.echo(f"  intake:    {'SMTP and LMTP on ' + intake.listen if intake.enabled else 'off'}")
     click.echo(f"  agents:    {len(settings.agents)}, teams: {len(settings.teams)}")
+    shipped = ", ".join(i18n.shipped())
+    click.echo(f"  languages: {settings.language} (the team's); maild writes {shipped}")
     cli_oauth.echo_checks(settings)
     for warning in config_warnings(settings, ctx.obj.get("config")):
         click.echo(f"WARNING: {warning}")
@@ -285,6 +287,13 @@ def config_warnings(settings: config.Settings, explicit: str | None) -> list[str
     local = config.unused_local_config(explicit)
     if local is not None:
         out.append(f"{local} is not used: pass it with maild --config {local} ...")
+    shipped = i18n.shipped()
+    for where, lang in settings.languages_given():
+        if lang not in shipped:
+            out.append(
+                f"{where}: maild has no catalog for '{lang}', so it writes English there "
+                f"(it writes {', '.join(shipped)}; docs/languages.md says how to add one)"
+            )
     out.extend(cli_oauth.oauth_warnings(settings))
     return out
 

@@ -648,6 +648,19 @@ class Settings(Strict):
     _timezone = field_validator("timezone")(classmethod(lambda cls, v: _check_timezone(v)))
     _language = _language_checked()
 
+    def languages_given(self) -> list[tuple[str, str]]:
+        """Every language the config names, with where: (where, language)."""
+        found = [("language", self.language)]
+        found += [(f"[[teams]] {t.name}", t.language) for t in self.teams if t.language]
+        found += [
+            (f"[[teams]] {t.name} manager", t.manager_language)
+            for t in self.teams
+            if t.manager_language
+        ]
+        found += [(f"[[agents]] {a.email}", a.language) for a in self.agents if a.language]
+        found += [(f"[[escalation]] {e.name}", e.language) for e in self.escalation if e.language]
+        return found
+
     def language_of_team(self, team: str | None) -> str:
         given = next((t.language for t in self.teams if t.name == team), None)
         return given or self.language

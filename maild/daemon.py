@@ -27,6 +27,7 @@ from maild.adapters.db.checks import record_check
 from maild.adapters.db.engine import mailbox_lock
 from maild.adapters.imap import ERRORS, ImapMailbox, Lateness, explain
 from maild.adapters.intake_smtp import IntakeUnavailable, start_intake
+from maild.adapters.langid import Detector
 from maild.adapters.oauth import LoginNeeded
 from maild.adapters.oauth.accounts import mailbox_tokens
 from maild.bootstrap import App, build
@@ -310,6 +311,8 @@ class Daemon:
         """The intake first: when its port is taken (IntakeUnavailable), nothing else
         has started."""
         health = self.health
+        if isinstance(app.ingest.languages.detect, Detector):
+            app.ingest.languages.detect.start()  # the language model loads meanwhile
         workers: list[Any] = []
         intake = app.settings.intake.smtp
         if intake.enabled:

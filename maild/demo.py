@@ -233,6 +233,34 @@ def _coach_and_rate(
     _show_new_mail(box, seen)
 
 
+def _german_customer(app: App, box: mailbox.Maildir, seen: set[str]) -> None:
+    """Jonas writes in German: his acknowledgement is German, and so are the lines maild
+    puts around Dana's answer (the credit in German money, the closing)."""
+    _step(
+        app,
+        "Jonas writes in German: maild answers him in German from now on",
+        _customer_mail(
+            "Bestellung nicht angekommen",
+            "Hallo, meine Bestellung ist seit zwei Wochen nicht angekommen. Können Sie bitte "
+            "nachsehen, wo sie bleibt?\n\nJonas Weber",
+            "<jonas-1@example.de>",
+        ).replace(b"Sam Customer <sam@example.com>", b"Jonas Weber <jonas@example.de>"),
+    )
+    note = next(m for m in _show_new_mail(box, seen) if "dana@" in str(m["To"]))
+    _step(
+        app,
+        "Dana answers Jonas in German, with a credit and #close",
+        _reply(
+            note,
+            "Dana Agent <dana@acme.example>",
+            "#credit 20 late delivery\n#close\n\nHallo Herr Weber, das Paket ist unterwegs, "
+            "morgen ist es bei Ihnen. Entschuldigen Sie die Verzögerung.\n\nDana",
+            "<dana-6@acme.example>",
+        ),
+    )
+    _show_new_mail(box, seen)
+
+
 def run_demo(keep: str | None = None) -> None:
     """The scenario; its state in KEEP, else in a temporary folder removed at the end."""
     if keep:
@@ -410,6 +438,7 @@ def _demo(state: Path, kept: bool) -> None:
 
     _targets_and_handover(app, clock, box, seen)
     _coach_and_rate(app, clock, box, seen, request)
+    _german_customer(app, box, seen)
 
     with app.db.transaction() as store:
         click.secho("\n== Ledger", fg="cyan", bold=True)

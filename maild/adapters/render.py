@@ -130,6 +130,10 @@ class Renderer:
         context = speech.localize(notice.context)
         return env.get_template(f"{notice.template}.{part}.j2").render(**context)
 
+    def languages(self) -> list[str]:
+        """Those maild writes: English and each compiled catalog."""
+        return i18n.shipped(self.locale_dir)
+
     def macro_names(self) -> list[str]:
         """The canned replies: templates/macros/NAME.txt.j2."""
         prefix, suffix = "macros/", ".txt.j2"

@@ -25,7 +25,7 @@ from maild.core.commands import (
     Spec,
     TicketState,
 )
-from maild.core.words import N_, Said, joined
+from maild.core.words import N_, Msg, Said, joined
 
 
 class Status(StrEnum):
@@ -79,7 +79,8 @@ class Plan:
         return tuple(c.words for c in self.changes if c.words)
 
     @property
-    def announcements(self) -> tuple[str, ...]:
+    def announcements(self) -> tuple[Msg, ...]:
+        """What the customer is told of the changes, said in their language when sent."""
         return tuple(c.announce for c in self.changes if c.announce)
 
     @property

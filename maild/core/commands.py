@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
+from maild.core.language import primary
 from maild.core.model import Person, Role, TicketStatus
 from maild.core.policy import Money
 from maild.core.words import N_, Msg, Said
@@ -89,6 +90,7 @@ class TicketState:
     priority: str
     agent: str | None
     team: str | None
+    language: str | None = None  # the customer's; None: the team's
 
 
 @dataclass(frozen=True)
@@ -118,6 +120,7 @@ class Context:
     owners: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # team -> its rota
     others: Mapping[int, TicketState] = field(default_factory=dict)  # tickets the block names
     macros: Mapping[str, str] = field(default_factory=dict)  # name -> its text, rendered
+    languages: frozenset[str] = frozenset({"en"})  # those maild writes (#lang)
 
 
 # What a command asks the desk to do beyond the ticket's own fields.
@@ -170,7 +173,7 @@ Signal = Escalate | Ping | Update | Return | Copy | Merge | MarkSpam
 class Change:
     ticket: TicketState
     summary: Said  # for the receipt: what this line did
-    announce: str | None = None  # a sentence for the customer, if the change concerns them
+    announce: Msg | None = None  # a sentence for the customer, said in their language
     credit: Credit | None = None
     internal: bool = False  # nothing of this mail goes to the customer
     signal: Signal | None = None
@@ -260,6 +263,33 @@ def _priority(args: str) -> dict[str, object]:
     return {"priority": value}
 
 
+def _lang(args: str) -> dict[str, object]:
+    language = primary(args)
+    if language is None or len(args.split()) != 1:
+        raise ArgumentError(N_("write one language code, like #lang de"))
+    return {"language": language}
+
+
+def _lang_effect(ctx: Context, args: Mapping[str, object]) -> Change:
+    language = str(args["language"])
+    if language not in ctx.languages:
+        shown = ", ".join(sorted(ctx.languages))
+        raise Refused(
+            N_(
+                "maild has no catalog for '%(language)s' (it writes %(shown)s)",
+                language=language,
+                shown=shown,
+            )
+        )
+    return Change(
+        replace(ctx.ticket, language=language),
+        N_(
+            "the customer's language set to %(language)s: maild writes to them in it from now on",
+            language=language,
+        ),
+    )
+
+
 def _optional_text(key: str) -> Callable[[str], dict[str, object]]:
     return lambda args: {key: args.strip()}
 
@@ -270,7 +300,6 @@ def _credit_effect(ctx: Context, args: Mapping[str, object]) -> Change:
     assert isinstance(amount, Decimal)
     currency = str(args.get("currency") or ctx.currency)
     reason = str(args.get("reason") or "")
-    shown = f"{currency} {amount:.2f}"
     money = Money(amount, currency)
     customer = ctx.ticket.customer
     return Change(
@@ -286,7 +315,10 @@ def _credit_effect(ctx: Context, args: Mapping[str, object]) -> Change:
         # The reason is for the ledger, the receipt and the manager ("goodwill",
         # "sorry", "customer is difficult"): the customer is told the amount, and an
         # agent who wants to say why writes it in the answer.
-        announce=f"A credit of {shown} has been added to your account.",
+        announce=N_(
+            "A credit of %(amount)s has been added to your account.",
+            amount=money,
+        ),
         credit=Credit(amount, currency, reason),
     )
 
@@ -321,7 +353,7 @@ def _assign_effect(ctx: Context, args: Mapping[str, object]) -> Change:
     )
 
 
-def _status(status: str, announce: str | None) -> Effect:
+def _status(status: str, announce: Msg | None) -> Effect:
     def effect(ctx: Context, args: Mapping[str, object]) -> Change:
         word = STATUS_WORDS[status]
         if ctx.ticket.status == status:
@@ -399,8 +431,12 @@ def _escalate_effect(ctx: Context, args: Mapping[str, object]) -> Change:
         N_("escalated to %(team)s (was %(was)s)", team=team, was=ctx.escalation.team)
         if ctx.escalation
         else N_("escalated to %(team)s", team=team),
-        announce=f"Your request has gone to our {public} team. {ctx.actor.name} stays your "
-        "contact and will keep you posted.",
+        announce=N_(
+            "Your request has gone to our %(team)s team. %(name)s stays your contact and will"
+            " keep you posted.",
+            team=public,
+            name=ctx.actor.name,
+        ),
         signal=Escalate(team, note, str(owner) if owner else None),
     )
 
@@ -518,8 +554,12 @@ def _merge_effect(ctx: Context, args: Mapping[str, object]) -> Change:
     return Change(
         replace(ctx.ticket, status=TicketStatus.CLOSED),
         N_("merged into #%(number)s", number=str(number)),
-        announce=f"We are handling this request together with ticket #{number}: please "
-        f"use that number from now on.",
+        # the number as it is written in a subject, [#1234], never "1.234"
+        announce=N_(
+            "We are handling this request together with ticket #%(number)s: please use that"
+            " number from now on.",
+            number=str(number),
+        ),
         signal=Merge(number),
     )
 
@@ -620,7 +660,10 @@ REGISTRY: Mapping[str, Spec] = {
             "#close",
             _status(
                 "closed",
-                "We have closed this request. If you need anything else, just reply to this mail.",
+                N_(
+                    "We have closed this request. If you need anything else, just reply to this"
+                    " mail."
+                ),
             ),
             N_("close the ticket (the customer is told)"),
         ),
@@ -831,6 +874,14 @@ REGISTRY: Mapping[str, Spec] = {
             ),
             coaches=True,
             reason_required=N_("#coach needs your words for the agent"),
+        ),
+        Spec(
+            "lang",
+            _AGENT,
+            _lang,
+            "#lang de|fr|es|en",
+            _lang_effect,
+            N_("the language maild writes to the customer in, on this and their next tickets"),
         ),
     )
 }

@@ -131,7 +131,7 @@ class CustomerReply(View):
 
     subject: str
     text: str
-    announcements: tuple[str, ...]
+    announcements: tuple[words.Said, ...]  # core.commands' sentences: a credit, the closing...
     agent_name: str
     attachments: tuple[AttachmentShown, ...] = ()  # the files the person sent with it
 

@@ -30,8 +30,9 @@ class Directory:
         a manager named only by address)."""
         return self.person(email) or Person(email, email, role)
 
-    def customer(self, email: str, name: str) -> Person:
-        return Person(email=email, name=name, role=Role.CUSTOMER)
+    def customer(self, email: str, name: str, language: str | None = None) -> Person:
+        """A customer, with their language when it is known (the ticket's)."""
+        return Person(email=email, name=name, role=Role.CUSTOMER, language=language)
 
     def agents(self) -> list[Person]:
         return [p for p in self.staff.values() if p.role is Role.AGENT]

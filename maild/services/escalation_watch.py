@@ -127,7 +127,7 @@ class Watch:
     def _still_working(
         self, store: Store, row: Escalation, ticket: Ticket, cause: str, now: datetime
     ) -> None:
-        customer = self.directory.customer(ticket.customer, ticket.customer_name)
+        customer = self.directory.customer(ticket.customer, ticket.customer_name, ticket.language)
         agent = self.directory.person(row.agent)
         last = store.last_customer_message_id(row.ticket_id, ticket.customer)
         context = StillWorking(

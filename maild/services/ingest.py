@@ -26,7 +26,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy.exc import DBAPIError
 
@@ -35,12 +35,12 @@ from maild.adapters.db.engine import is_transient
 from maild.adapters.db.models import Inbound, Ticket
 from maild.adapters.db.store import Database, Store
 from maild.config import Intake
-from maild.core import flood, mail, notices, reply, route
+from maild.core import language, mail, notices, reply, route
 from maild.core import spam as spam_rules
 from maild.core.intake import Outcome, RawMail, Verdict
 from maild.core.model import InboundMail, TicketStatus
 from maild.core.people import Directory
-from maild.services.acks import Acks
+from maild.services.acks import Acks, Known
 from maild.services.arrival import Arrival
 from maild.services.batches import Batches, Isolate
 from maild.services.bounces import Bounces
@@ -73,6 +73,7 @@ class Ingest(Batches, Quarantines, Copies, Held, Acks):
     spam_policy: spam_rules.Policy = field(default_factory=spam_rules.Policy)  # trusted
     acks_per_hour: int = 200  # acknowledgements to anyone, in one hour
     bounces: Bounces | None = None  # reports on our own mails that came back
+    languages: language.Chooser = field(default_factory=language.Chooser)  # core.language
 
     def take_one(self, store: Store, item: RawMail, *, isolated: bool = True) -> Outcome:
         """One mail's story in the caller's transaction (a batch, or inspect's dry run)."""
@@ -133,17 +134,10 @@ class Ingest(Batches, Quarantines, Copies, Held, Acks):
         if why_spam is not None:
             return self._hold_spam(a, why_spam)
         decision = self._decide(store, m)
-        acks = 0
-        if isinstance(decision, route.Open) and m.from_addr:
-            opened, latest, acks = store.sender_history(
-                m.from_addr, a.now - timedelta(hours=1), a.now - timedelta(days=1)
-            )
-            decision = flood.fold_flood(
-                decision, opened, self.limits.tickets_per_sender_per_hour, latest
-            )
+        decision, known = self._sender(a, decision)
         match decision:
             case route.Open():
-                return self._open(a, decision, acks)
+                return self._open(a, decision, known)
             case route.Join():
                 return self._join(a, decision)
             case route.StaffMail():
@@ -152,11 +146,12 @@ class Ingest(Batches, Quarantines, Copies, Held, Acks):
                 return self._ignore(a, decision)
 
     # the four destinations -------------------------------------------------
-    def _open(self, a: Arrival, d: route.Open, acks: int) -> Outcome:
+    def _open(self, a: Arrival, d: route.Open, known: Known) -> Outcome:
         m = a.mail
         assert m.from_addr is not None
         subject = route.clean_subject(m.subject)
         team = self.default_team
+        language = self.customer_language(m, known.language)
         ticket_id = a.store.insert_numbered(
             Ticket,
             status=TicketStatus.OPEN,
@@ -169,12 +164,13 @@ class Ingest(Batches, Quarantines, Copies, Held, Acks):
             created_at=a.now,
             updated_at=a.now,
             awaiting_since=a.now,  # the first response's clock starts
+            language=language,
         )
         inbound_id = self._inbound(a, Verdict.TICKET, ticket_id, d.note)
         record_message(a, ticket_id, inbound_id, "customer")
         a.store.event(ticket_id, a.now, "opened", m.from_addr, message_id=m.message_id, note=d.note)
         self._copied(a, ticket_id)
-        out = self._ack(a, ticket_id, subject, acks)
+        out = self._ack(a, ticket_id, subject, known.acks, language)
         staff = self.directory.to_notify(None, team)
         history = customer_history(a.store, m.from_addr, m.from_name, ticket_id, a.now)
         out += notices.staff_notices("new", staff, ticket_id, subject, m, self.addressing, history)

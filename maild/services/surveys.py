@@ -52,7 +52,7 @@ class Surveys:
         since = now - timedelta(days=self.settings.every_days)
         if not self.settings.enabled or store.surveyed(ticket.id, ticket.customer, since):
             return
-        customer = self.directory.customer(ticket.customer, ticket.customer_name)
+        customer = self.directory.customer(ticket.customer, ticket.customer_name, ticket.language)
         person = self.directory.person(agent)
         view = SurveyView(
             subject=ticket.subject,

@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -128,12 +129,24 @@ def test_the_daemon_waits_for_an_unreachable_database_and_says_so(tmp_path):
         stderr=subprocess.PIPE,
         text=True,
     )
+    lines: list[str] = []
+    # Its lines as they come, until it has retried twice: on a loaded machine Python's
+    # start alone can take seconds, so no fixed sleep decides.
+    reader = threading.Thread(target=lambda: lines.extend(daemon.stderr or ()), daemon=True)
+    reader.start()
     try:
-        time.sleep(4)
-        assert daemon.poll() is None  # still there, retrying
+        deadline = time.monotonic() + 60
+        while sum("retrying in" in x for x in lines) < 2 and time.monotonic() < deadline:
+            assert daemon.poll() is None, "".join(lines)  # still there, retrying
+            time.sleep(0.1)
+        assert daemon.poll() is None
     finally:
         daemon.terminate()
-        _, err = daemon.communicate(timeout=30)
+        daemon.wait(timeout=30)
+        reader.join(timeout=10)
+        if daemon.stderr is not None:
+            daemon.stderr.close()
+    err = "".join(lines)
     retries = [line for line in err.splitlines() if "retrying in" in line]
     assert len(retries) >= 2 and "unreachable" in retries[0]
     assert "Traceback" not in err
@@ -183,7 +196,7 @@ def test_demo_prints_what_each_person_receives(tmp_path):
     assert "attached: return-label.pdf (69 bytes, application/pdf)" in answer
     assert "Files sent: return-label.pdf (69 bytes)" in out  # Dana's receipt
     # the agent credits within the limit, then over it; the manager approves
-    assert "A credit of USD 20.00 has been added to your account." in out
+    assert "A credit of $20.00 has been added to your account." in out
     assert "Subject: [#1] Approval needed: Dana Agent credits USD 80.00" in out
     assert "Subject: [#1] Receipt: approved and applied" in out
     assert "USD 80.00 'kettle lost, full refund', approved by maria@acme.example" in out
@@ -207,6 +220,12 @@ def test_demo_prints_what_each_person_receives(tmp_path):
     assert out.index("== The next morning, a day after the closing") < survey
     assert closing < survey and out.count("Subject: [#1] How did we do?") == 1
     assert "Subject: [#1] Rated good by sam@example.com" in out
+    # Jonas writes in German: his acknowledgement and the lines around Dana's answer too
+    jonas = out.split("== Jonas writes in German", 1)[1].split("== Ledger", 1)[0]
+    assert "Subject: [#5] Ihre Anfrage: Bestellung nicht angekommen" in jonas
+    assert "Ihrem Konto wurde eine Gutschrift über 20,00\xa0$ hinzugefügt." in jonas
+    assert "Wir haben diese Anfrage abgeschlossen." in jonas
+    assert "Subject: [#5] Receipt: applied" in jonas  # Dana's, in English
     # Monday's summary, read on Tuesday: the rating counts in Tuesday's
     assert "Dana Agent: satisfaction - (no ratings)" in out
     # the slips a reader noticed

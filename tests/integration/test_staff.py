@@ -50,7 +50,7 @@ def test_the_example_from_the_product_notes(app):
     assert set(sent) == {"customer/reply", "staff/receipt"}
     customer = body(sent["customer/reply"])
     assert "Hi Sam, sorry about the wait." in customer
-    assert "A credit of USD 20.00 has been added to your account." in customer
+    assert "A credit of $20.00 has been added to your account." in customer
     assert "#credit" not in customer and "late delivery" not in customer  # the reason is ours
     assert "credited $20.00 to sam@example.com (late delivery)" in body(sent["staff/receipt"])
     [credit] = rows(app, Ledger)
@@ -83,7 +83,7 @@ def test_a_command_only_mail_tells_the_customer_only_what_a_command_announces(ap
     before = len(outbox(app))
     take(app, answer(notification(app), "#credit 5"))
     [sent] = [o for o in new_since(app, before) if o.template == "customer/reply"]
-    assert "A credit of USD 5.00 has been added to your account." in body(sent)
+    assert "A credit of $5.00 has been added to your account." in body(sent)
 
 
 def test_note_keeps_the_whole_mail_internal(app):
@@ -165,7 +165,7 @@ def test_a_credit_over_a_limit_waits_for_the_manager_who_approves(app, clock):
         ("staff/receipt", DANA),
         ("staff/receipt", MARIA),
     }
-    assert "A credit of USD 80.00" in body(sent[("customer/reply", SAM)])
+    assert "A credit of $80.00" in body(sent[("customer/reply", SAM)])
     assert "approved your held mail" in body(sent[("staff/receipt", DANA)])
     assert "Approved. Dana Agent's held mail took effect." in body(sent[("staff/receipt", MARIA)])
     [credit] = rows(app, Ledger)
@@ -334,4 +334,4 @@ def test_the_customer_gets_the_agents_sign_off_once(app):
     take(app, answer(notification(app), "#credit 5 sorry\n\nHi Sam, sorted.\n\nDana"))
     text = body(last(app, "customer/reply", "sam@example.com"))
     assert text.count("Dana") == 1
-    assert text.index("Hi Sam, sorted.") < text.index("credit of USD 5.00") < text.index("Acme")
+    assert text.index("Hi Sam, sorted.") < text.index("credit of $5.00") < text.index("Acme")

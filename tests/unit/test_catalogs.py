@@ -76,6 +76,11 @@ def test_each_translation_keeps_the_placeholders_of_its_sentence(lang):
             )
 
 
+def _key(value: object) -> object:
+    """A plural's forms are a tuple in a .po and a list in a .mo: compare them alike."""
+    return tuple(value) if isinstance(value, list | tuple) else value
+
+
 @pytest.mark.parametrize("lang", LANGS)
 def test_the_compiled_catalog_is_the_po_file(lang):
     po = {_key(m.id): _key(m.string) for m in _po(lang) if m.id and not m.fuzzy}
@@ -156,15 +161,6 @@ NOT_YET = {
     "agent/ticket.html.j2",
     "agent/ticket.subject.j2",
     "agent/ticket.txt.j2",
-    "customer/reply.html.j2",
-    "customer/reply.subject.j2",
-    "customer/reply.txt.j2",
-    "customer/still-working.html.j2",
-    "customer/still-working.subject.j2",
-    "customer/still-working.txt.j2",
-    "customer/survey.html.j2",
-    "customer/survey.subject.j2",
-    "customer/survey.txt.j2",
     "manager/approval.html.j2",
     "manager/approval.subject.j2",
     "manager/approval.txt.j2",

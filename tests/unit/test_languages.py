@@ -95,7 +95,7 @@ def _data(value: object) -> Iterator[str]:
             yield from _data(getattr(value, f.name))
 
 
-_INNERMOST = re.compile(r"⟦[^⟦⟧]*⟧")  # a sentence within a sentence: the inner one first
+_SAID = re.compile(r"⟦[^⟦⟧]*⟧")  # innermost first: a sentence may hold another (a value)
 _NOT_WORDS = [
     re.compile(r"<[^>]*>"),
     re.compile(r"&\w+;|&#\d+;"),
@@ -107,8 +107,8 @@ _NOT_WORDS = [
 def leftover_english(text: str, sample: object) -> list[str]:
     for piece in sorted(set(_data(_values(sample))), key=len, reverse=True):
         text = text.replace(piece, " ")
-    while (stripped := _INNERMOST.sub(" ", text)) != text:
-        text = stripped
+    while _SAID.search(text):
+        text = _SAID.sub(" ", text)
     for pattern in _NOT_WORDS:
         text = pattern.sub(" ", text)
     return re.findall(r"[A-Za-z]{2,}", text)
@@ -123,6 +123,7 @@ def test_no_english_outside_the_catalogs(pseudo, template, i):
 
 def test_english_outside_the_catalogs_is_caught():
     assert leftover_english("⟦Hello⟧ Sam, thanks", {"name": "Sam"}) == ["thanks"]
+    assert leftover_english("⟦reply ⟦good⟧ or ⟦bad⟧⟧ or", {}) == ["or"]  # nested sentences
 
 
 # -- a German customer's acknowledgement, and a right-to-left language ------------------
@@ -150,7 +151,7 @@ def test_a_german_customer_is_acknowledged_in_german():
     assert renderer.part(ack, "subject").strip() == "[#7] Ihre Anfrage: Lieferung fehlt"  # type: ignore[arg-type]
     text = renderer.part(ack, "txt")  # type: ignore[arg-type]
     assert text.startswith("Guten Tag Jonas Weber,")
-    assert "Wir haben Ihre Nachricht erhalten" in text
+    assert "\n\nwir haben Ihre Nachricht erhalten" in text
     assert '<html lang="de" dir="ltr">' in renderer.part(ack, "html")  # type: ignore[arg-type]
 
 

@@ -44,6 +44,9 @@ class Ticket(SQLModel, table=True):
     awaiting_since: datetime | None = None
     target_stage: int = 0
     merged_into: int | None = None  # folded into that ticket (#merge): mail goes there
+    # The customer's language ("de"): decided on their first mail or set by #lang;
+    # None: the team's. A new ticket of theirs starts with their latest ticket's.
+    language: str | None = None
 
 
 def _only(condition: str) -> dict[str, Any]:

@@ -1,7 +1,6 @@
 """The desk: one staff mail's story, top to bottom.
 
-  1. the new text above the quote (core.reply) and its command block
-     (core.commands);
+  1. the new text above the quote (core.reply) and its command block (core.commands);
   2. prove the sender (core.auth): a mail that fails runs nothing, sends
      nothing to the customer and claims no replay key; the receipt goes to
      the person's configured address;
@@ -30,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 
-from maild.core import apply, auth, commands, notices, policy, reply, route, targets
+from maild.core import apply, auth, commands, language, notices, policy, reply, route, targets
 from maild.core.auth import Verdict
 from maild.core.contexts import Receipt
 from maild.core.model import Person, Role, TicketStatus
@@ -69,6 +68,7 @@ class Staffing:
     receipts: str  # "always" or "errors"
     expire_after: timedelta = timedelta(hours=72)
     for_team: Callable[[str | None], targets.Targets] = targets.no_targets
+    languages: language.Chooser = field(default_factory=language.Chooser)  # forwards
 
 
 @dataclass
@@ -98,7 +98,7 @@ class StaffDesk:
         self.views = DeskViews(s.addressing, self.queue, s.managers, s.for_team, s.timezone)
         self.coaches = Coaches(s.directory, s.addressing, self.queue, self.receipts)
         self.forwards = Forwards(
-            s.directory, s.addressing, self.queue, self.receipts, s.auth, self.act
+            s.directory, s.addressing, self.queue, self.receipts, s.auth, self.act, s.languages
         )
         self.approvals = Approvals(
             s.directory,
@@ -216,6 +216,7 @@ class StaffDesk:
             sm.event("assigned", reason="first staff answer")
         ticket.updated_at = sm.now
         effects.credits(sm, plan)
+        effects.language(sm, plan)
         self.escalations.carry_out(sm, plan.signals)
         effects.copies(sm, plan)
         marked_spam = effects.spammers(sm, plan)

@@ -1,5 +1,5 @@
 """What an applied plan writes besides the ticket's own fields: credits in the
-ledger, colleagues of the customer on copy."""
+ledger, the customer's language, colleagues of the customer on copy."""
 
 from __future__ import annotations
 
@@ -29,6 +29,16 @@ def credits(sm: StaffMail, plan: apply.Plan) -> None:
             auth=sm.action.auth,
             created_at=sm.now,
         )
+
+
+def language(sm: StaffMail, plan: apply.Plan) -> None:
+    """#lang: the customer's language, on this ticket and every other of theirs (a new
+    ticket starts with their latest ticket's)."""
+    ticket, chosen = sm.ticket, plan.ticket_after.language
+    assert ticket is not None
+    if chosen is not None and chosen != ticket.language:
+        sm.store.set_customer_language(ticket.customer, chosen)
+        ticket.language = chosen
 
 
 def copies(sm: StaffMail, plan: apply.Plan) -> None:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from maild.adapters.db.models import Message, Ticket
-from maild.core import apply, auth, commands, forward, mail, notices, route
+from maild.core import apply, auth, commands, forward, language, mail, notices, route
 from maild.core.model import InboundMail, Person, Role, TicketStatus
 from maild.core.people import Directory
 from maild.core.words import N_, Said
@@ -87,6 +87,7 @@ class Forwards:
     receipts: Receipts
     auth: auth.Policy
     act: Callable[[StaffMail], apply.Plan]  # the desk's path for a command block
+    languages: language.Chooser  # the customer's, from the forwarded mail when new
 
     def original_of(self, a: Arrival, d: route.StaffMail) -> Original | None:
         """A forward, when an agent's mail names no ticket (a reply on a ticket that
@@ -141,6 +142,7 @@ class Forwards:
             created_at=now,
             updated_at=now,
             awaiting_since=now,
+            language=self.languages.choose(m, a.store.customer_language(m.from_addr)),
         )
         a.store.add(ticket)
         assert ticket.id is not None
@@ -181,7 +183,7 @@ class Forwards:
 
     def acknowledge(self, a: Arrival, ticket: Ticket, original: Original) -> None:
         assert ticket.id is not None
-        customer = self.directory.customer(ticket.customer, ticket.customer_name)
+        customer = self.directory.customer(ticket.customer, ticket.customer_name, ticket.language)
         out = notices.ack(customer, ticket.id, ticket.subject, original.mail, self.addressing)
         self.queue(a.store, [out], a.now)
 

@@ -36,6 +36,7 @@ class Lookup:
             escalate_to=limits.escalate_to if sm.person.role is Role.AGENT else (),
             others=self._named(sm),
             macros=self._macros(sm),
+            languages=frozenset(self.renderer.languages()),
         )
 
     def _macros(self, sm: StaffMail) -> dict[str, str]:
@@ -67,4 +68,4 @@ class Lookup:
 
 def state_of(t: Ticket) -> TicketState:
     assert t.id is not None
-    return TicketState(t.id, t.customer, t.status, t.priority, t.agent, t.team)
+    return TicketState(t.id, t.customer, t.status, t.priority, t.agent, t.team, t.language)

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from maild.adapters import i18n
 from maild.adapters.db.models import Message
 from maild.core import apply, carry, notices
 from maild.core.commands import Update
 from maild.core.contexts import CustomerReply
+from maild.core.model import Person
 from maild.core.people import Directory
 from maild.core.words import N_, Said
 from maild.services import files
@@ -36,7 +38,9 @@ class Relay:
         text = "\n\n".join(x for x in (*plan.inserted, sm.block.reply) if x)
         if plan.internal or not (text or plan.announcements):
             return None
-        shown = "\n\n".join(x for x in (text, *plan.announcements) if x)
+        # The ticket records what the customer read: the announcements in their language.
+        speech = i18n.speech(self.addressing.language_of(self._customer(sm)))
+        shown = "\n\n".join(x for x in (text, *map(speech.say, plan.announcements)) if x)
         sender = f"{sm.person.name} ({self.addressing.support_name})"
         return self.to_customer(sm, plan, Words(text, shown, sender))
 
@@ -56,7 +60,7 @@ class Relay:
     def to_customer(self, sm: StaffMail, plan: apply.Plan, words: Words) -> str:
         ticket, store, now = sm.ticket, sm.store, sm.now
         assert ticket is not None and ticket.id is not None
-        customer = self.directory.customer(ticket.customer, ticket.customer_name)
+        customer = self._customer(sm)
         last = store.last_customer_message_id(ticket.id, ticket.customer)
         carried = self._files(sm)
         context = CustomerReply(
@@ -88,6 +92,12 @@ class Relay:
         ticket.awaiting_since, ticket.target_stage = None, 0  # answered: the clock stops
         self.escalations.customer_heard(store, ticket.id, now)
         return words.shown
+
+    def _customer(self, sm: StaffMail) -> Person:
+        """The ticket's customer, in the ticket's language (a #lang in this mail counts)."""
+        t = sm.ticket
+        assert t is not None
+        return self.directory.customer(t.customer, t.customer_name, t.language)
 
     def _files(self, sm: StaffMail) -> carry.Carried:
         """The files of the person's mail that go with the words (core.carry)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import bindparam, delete, func, update
 from sqlmodel import col, select
@@ -30,12 +31,25 @@ _SENDER_HISTORY = select(
         Outbox.created_at >= bindparam("day_ago"),
     )
     .scalar_subquery(),
+    select(Ticket.language)
+    .where(Ticket.customer == bindparam("customer"), col(Ticket.language).is_not(None))
+    .order_by(col(Ticket.id).desc())
+    .limit(1)
+    .scalar_subquery(),
 )
 
 # PostgreSQL: the same trip takes the number of the ticket the mail will open
 _SENDER_HISTORY_AND_NUMBER = _SENDER_HISTORY.add_columns(
     func.nextval(func.pg_get_serial_sequence("ticket", "id"))
 )
+
+
+class SenderHistory(NamedTuple):
+    opened: int  # tickets in the last hour
+    latest: int | None  # their latest ticket
+    acks: int  # acknowledgements in the last day
+    language: str | None  # remembered from their latest ticket that has one
+
 
 MERGE_HOPS = 20  # a chain of merges is followed this far
 
@@ -112,22 +126,38 @@ class TicketsMixin(ParticipantsMixin, EscalationsMixin):
     def ticket(self, ticket_id: int) -> Ticket | None:
         return self.session.get(Ticket, ticket_id)
 
-    def sender_history(
-        self, customer: str, hour_ago: datetime, day_ago: datetime
-    ) -> tuple[int, int | None, int]:
-        """Tickets this customer opened in the last hour, their latest ticket, and
-        acknowledgements sent to them in the last day: one round trip. Asked before a
+    def sender_history(self, customer: str, hour_ago: datetime, day_ago: datetime) -> SenderHistory:
+        """Tickets this customer opened in the last hour, their latest ticket,
+        acknowledgements sent to them in the last day, and the language of their latest
+        ticket that has one: one round trip. Asked before a
         ticket opens; on PostgreSQL the same trip reserves its number, so the ticket's
         row waits for nothing (insert_numbered). A mail the flood limit adds to an
         older ticket leaves its number to the next ticket, or as a gap."""
         params = {"customer": customer, "hour_ago": hour_ago, "day_ago": day_ago}
         conn = self.session.connection()
         if conn.dialect.name != "postgresql":
-            opened, latest, acks = pipeline.one(conn, _SENDER_HISTORY, params)
+            opened, latest, acks, language = pipeline.one(conn, _SENDER_HISTORY, params)
         else:
-            opened, latest, acks, number = pipeline.one(conn, _SENDER_HISTORY_AND_NUMBER, params)
+            row = pipeline.one(conn, _SENDER_HISTORY_AND_NUMBER, params)
+            opened, latest, acks, language, number = row
             self._keep(Ticket, [number])
-        return int(opened), latest, int(acks)
+        return SenderHistory(int(opened), latest, int(acks), language)
+
+    def customer_language(self, customer: str) -> str | None:
+        """The customer's language: that of their latest ticket that has one."""
+        query = (
+            select(Ticket.language)
+            .where(Ticket.customer == customer, col(Ticket.language).is_not(None))
+            .order_by(col(Ticket.id).desc())
+            .limit(1)
+        )
+        return self.session.exec(query).first()
+
+    def set_customer_language(self, customer: str, language: str) -> None:
+        """#lang: every ticket of the customer's speaks it from now on."""
+        self.session.execute(
+            update(Ticket).where(col(Ticket.customer) == customer).values(language=language)
+        )
 
     def tickets_of(self, customer: str) -> list[int]:
         query = select(Ticket.id).where(Ticket.customer == customer).order_by(col(Ticket.id))
