@@ -25,7 +25,7 @@ from maild.core.commands import (
     Spec,
     TicketState,
 )
-from maild.core.words import Msg
+from maild.core.words import N_, Msg, Said, joined
 
 
 class Status(StrEnum):
@@ -42,7 +42,7 @@ class Line:
     name: str | None
     args: Mapping[str, object]
     status: Status
-    reason: str
+    reason: Said  # str(reason) is the English, as the action row keeps it
     decision: str  # allowed, needs approval, denied, error
 
 
@@ -108,7 +108,7 @@ def plan(
         for e in block.errors
     }
     changes: list[Change] = []
-    held: list[str] = []
+    held: list[Said] = []
     state = ctx.ticket
     for command in block.commands:
         spec = registry[command.name]
@@ -121,11 +121,12 @@ def plan(
                 command.name,
                 command.args,
                 Status.REFUSED,
-                str(exc),
+                exc.why,
                 "denied",
             )
             continue
-        status, decision, reason = Status.APPLIED, "allowed", change.summary
+        status, decision = Status.APPLIED, "allowed"
+        reason: Said = change.summary
         if change.credit is not None:
             verdict = policy.decide_credit(
                 limits,
@@ -142,7 +143,7 @@ def plan(
                     status, decision, reason = Status.HELD, "needs approval", verdict.reason
                     held.append(verdict.reason)
                 case policy.Allowed():
-                    reason = f"{change.summary}; {verdict.reason}"
+                    reason = joined([change.summary, verdict.reason])
             usage = usage.plus(change.credit.amount)
         lines[command.line] = Line(
             command.line, command.raw, command.name, command.args, status, reason, decision
@@ -152,20 +153,24 @@ def plan(
     ordered = tuple(lines[n] for n in sorted(lines))
     refused = any(x.status is Status.REFUSED for x in ordered)
     if refused or held:
-        why = "another line in this mail was refused" if refused else "the mail waits for approval"
+        why = (
+            N_("another line in this mail was refused")
+            if refused
+            else N_("the mail waits for approval")
+        )
         ordered = tuple(_stopped(x, why, refused) for x in ordered)
     return Plan(
         ordered,
         tuple(changes),
         ctx.ticket,
-        "; ".join(held) if held and not refused else None,
+        str(joined(held)) if held and not refused else None,
     )
 
 
-def _stopped(x: Line, why: str, refused: bool) -> Line:
+def _stopped(x: Line, why: Said, refused: bool) -> Line:
     if x.status is Status.APPLIED:
         return Line(x.line, x.raw, x.name, x.args, Status.NOT_APPLIED, why, x.decision)
     if x.status is Status.HELD and refused:
-        reason = f"{x.reason}; not sent for approval: {why}"
+        reason = N_("%(reason)s; not sent for approval: %(why)s", reason=x.reason, why=why)
         return Line(x.line, x.raw, x.name, x.args, Status.NOT_APPLIED, reason, x.decision)
     return x

@@ -22,13 +22,14 @@ import authres
 
 from maild.core import route, tokens
 from maild.core.model import InboundMail, Person
+from maild.core.words import N_, Said, joined
 
 
 @dataclass(frozen=True)
 class Check:
     name: str
     ok: bool
-    detail: str
+    detail: Said  # a failed check's reaches the receipt, in the reader's language
 
 
 @dataclass(frozen=True)
@@ -42,12 +43,18 @@ class Verdict:
 
     @property
     def reason(self) -> str:
-        return "; ".join(c.detail for c in self.checks if not c.ok)
+        """The failed checks, in English (logs, events, `maild inspect`)."""
+        return str(self.said)
+
+    @property
+    def said(self) -> Said:
+        """The failed checks, for the receipt."""
+        return joined([c.detail for c in self.checks if not c.ok])
 
     def as_dict(self) -> dict[str, object]:
         return {
             "ok": self.ok,
-            "checks": [{"name": c.name, "ok": c.ok, "detail": c.detail} for c in self.checks],
+            "checks": [{"name": c.name, "ok": c.ok, "detail": str(c.detail)} for c in self.checks],
         }
 
 
@@ -61,9 +68,10 @@ class Policy:
 
 def check_from(mail: InboundMail, person: Person | None) -> Check:
     if not mail.from_strict or mail.from_addr is None:
-        return Check("from", False, "the From header is not exactly one clean address")
+        return Check("from", False, N_("the From header is not exactly one clean address"))
     if person is None:
-        return Check("from", False, f"{mail.from_addr} is not a configured staff member")
+        stranger = N_("%(address)s is not a configured staff member", address=mail.from_addr)
+        return Check("from", False, stranger)
     return Check("from", True, f"{person.email} is a configured {person.role}")
 
 
@@ -72,14 +80,14 @@ def check_token(
 ) -> tuple[Check, int | None]:
     found = [t for _source, t in route.carried_tokens(mail, policy.support)]
     if not found:
-        detail = "the mail carries no maild token: answer the notification maild sent you"
-        return Check("token", False, detail), None
+        none = N_("the mail carries no maild token: answer the notification maild sent you")
+        return Check("token", False, none), None
     for token in found:
         if person is not None and tokens.verify(policy.keys, token, person.email):
             detail = f"signed for {person.email} and ticket #{token.ticket_id}"
             return Check("token", True, detail), token.ticket_id
-    detail = "no token in the mail was signed by maild for this sender and a ticket"
-    return Check("token", False, detail), None
+    wrong = N_("no token in the mail was signed by maild for this sender and a ticket")
+    return Check("token", False, wrong), None
 
 
 def _aligned(domain: str, from_domain: str) -> bool:
@@ -132,11 +140,16 @@ def check_authres(mail: InboundMail, policy: Policy) -> Check | None:
                     domain = str(prop.value).rpartition("@")[2]
                     if _aligned(domain, from_domain):
                         return Check("authres", True, f"DKIM pass for {domain} according to {who}")
-        return Check("authres", False, f"{who} shows neither DMARC pass nor aligned DKIM pass")
-    return Check("authres", False, "no Authentication-Results header from a trusted server")
+        neither = (
+            N_("%(server)s shows neither DMARC pass nor aligned DKIM pass", server=server)
+            if server
+            else N_("a header without authserv-id shows neither DMARC pass nor aligned DKIM pass")
+        )
+        return Check("authres", False, neither)
+    return Check("authres", False, N_("no Authentication-Results header from a trusted server"))
 
 
-FORWARD_HELP = (
+FORWARD_HELP = N_(
     "a forward opens a new ticket, so no reply token can name it: send it to your own"
     " forwarding address (maild forward-address YOUR-ADDRESS), or have a trusted server"
     " vouch for your domain ([auth] trusted_authserv_ids)"

@@ -15,13 +15,15 @@ from maild.core import files
 from maild.core.contexts import AttachmentShown
 from maild.core.files import FileRef
 from maild.core.model import Attachment
+from maild.core.words import N_, Msg, Said
 
-NOT_KEPT = "not kept: over the size limit"
-LEFT_FOR_STAFF = (
-    "kept on the ticket, not attached (over this mail's {cap} for files): answer #files to get it"
+# Why a file is not in a mail, said in the reader's language (str() is the English).
+NOT_KEPT = N_("not kept: over the size limit")
+LEFT_FOR_STAFF = N_(
+    "kept on the ticket, not attached (over this mail's %(cap)s for files): answer #files to get it"
 )
-LEFT_FOR_CUSTOMER = "not attached: over this mail's {cap} for files"
-REMOVED = "removed"
+LEFT_FOR_CUSTOMER = N_("not attached: over this mail's %(cap)s for files")
+REMOVED = N_("removed")
 
 
 @dataclass(frozen=True)
@@ -73,15 +75,16 @@ def choose(
     shown: list[AttachmentShown] = []
     going: list[FileRef] = []
     room = cap
-    left = (LEFT_FOR_STAFF if for_staff else LEFT_FOR_CUSTOMER).format(cap=files.shown_size(cap))
+    said = LEFT_FOR_STAFF if for_staff else LEFT_FOR_CUSTOMER
+    left = Msg(said.text, {"cap": files.shown_size(cap)})
     for i, c in enumerate(candidates):
-        why = ""
+        why: Said = ""
         if c.removed:
             why = REMOVED
         elif not c.kept:
             why = NOT_KEPT
         elif c.blocked:
-            why = f"not forwarded: {c.blocked} (kept on the ticket)"
+            why = N_("not forwarded: %(why)s (kept on the ticket)", why=c.blocked)
         elif c.ref.size > room:
             why = left
         cid = None

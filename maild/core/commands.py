@@ -18,7 +18,7 @@ from decimal import Decimal
 from maild.core.language import primary
 from maild.core.model import Person, Role, TicketStatus
 from maild.core.policy import Money
-from maild.core.words import N_, Msg
+from maild.core.words import N_, Msg, Said
 
 _MACRO = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _ADDRESS = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
@@ -54,9 +54,17 @@ PRIORITIES = ("low", "normal", "high", "urgent")
 class ArgumentError(ValueError):
     """The arguments do not fit the command's grammar; the message says why."""
 
+    def __init__(self, why: Said) -> None:
+        super().__init__(why)
+        self.why = why  # str(self) is the English, for logs
+
 
 class Refused(ValueError):
     """The command is well formed but cannot apply to this ticket; the message says why."""
+
+    def __init__(self, why: Said) -> None:
+        super().__init__(why)
+        self.why = why
 
 
 @dataclass(frozen=True)
@@ -71,7 +79,7 @@ class Command:
 class CommandError:
     line: int
     raw: str
-    reason: str
+    reason: Said
 
 
 @dataclass(frozen=True)
@@ -164,7 +172,7 @@ Signal = Escalate | Ping | Update | Return | Copy | Merge | MarkSpam
 @dataclass(frozen=True)
 class Change:
     ticket: TicketState
-    summary: str  # for the receipt: what this line did
+    summary: Said  # for the receipt: what this line did
     announce: Msg | None = None  # a sentence for the customer, said in their language
     credit: Credit | None = None
     internal: bool = False  # nothing of this mail goes to the customer
@@ -185,10 +193,10 @@ class Spec:
     parse: Callable[[str], dict[str, object]]
     usage: str
     effect: Effect
-    help: str
+    help: Said  # the receipt's #help: what it does, in the reader's language
     locks_budget: bool = False  # reads and spends a budget: lock it first (race-free)
     decides: str | None = None  # a manager's decision on a held mail: "approved", "denied"
-    reason_required: str | None = None  # refused without words after it, with this reason
+    reason_required: Said | None = None  # refused without words after it, with this reason
     lists_help: bool = False  # the receipt lists the sender's commands and limits
     names_ticket: str | None = None  # the argument naming another ticket: the desk looks it up
     lists_macros: bool = False  # the receipt lists the canned replies
@@ -209,19 +217,22 @@ class Block:
 def parse_amount(text: str) -> Decimal:
     if not _AMOUNT.match(text):
         raise ArgumentError(
-            f"'{text}' is not an amount: write a positive number with at most two "
-            "decimal places and a dot, like 20 or 19.99"
+            N_(
+                "'%(given)s' is not an amount: write a positive number with at most two "
+                "decimal places and a dot, like 20 or 19.99",
+                given=text,
+            )
         )
     amount = Decimal(text)
     if amount <= 0:
-        raise ArgumentError("the amount must be more than 0")
+        raise ArgumentError(N_("the amount must be more than 0"))
     return amount
 
 
 def _credit(args: str) -> dict[str, object]:
     words = args.split()
     if not words:
-        raise ArgumentError("missing the amount, e.g. #credit 20 late delivery")
+        raise ArgumentError(N_("missing the amount, e.g. #credit 20 late delivery"))
     amount = parse_amount(words[0])
     currency = None
     if len(words) > 1 and words[1].upper() in CURRENCIES:
@@ -232,28 +243,30 @@ def _credit(args: str) -> dict[str, object]:
 
 def _no_args(args: str) -> dict[str, object]:
     if args.strip():
-        raise ArgumentError(f"takes no arguments (got '{args.strip()}')")
+        raise ArgumentError(N_("takes no arguments (got '%(got)s')", got=args.strip()))
     return {}
 
 
 def _assign(args: str) -> dict[str, object]:
     words = args.split()
     if len(words) != 1:
-        raise ArgumentError("write one agent: a name, an email address, or 'me'")
+        raise ArgumentError(N_("write one agent: a name, an email address, or 'me'"))
     return {"to": words[0]}
 
 
 def _priority(args: str) -> dict[str, object]:
     value = args.strip().lower()
     if value not in PRIORITIES:
-        raise ArgumentError(f"priority must be one of {', '.join(PRIORITIES)}")
+        raise ArgumentError(
+            N_("priority must be one of %(choices)s", choices=", ".join(PRIORITIES))
+        )
     return {"priority": value}
 
 
 def _lang(args: str) -> dict[str, object]:
     language = primary(args)
     if language is None or len(args.split()) != 1:
-        raise ArgumentError("write one language code, like #lang de")
+        raise ArgumentError(N_("write one language code, like #lang de"))
     return {"language": language}
 
 
@@ -261,10 +274,19 @@ def _lang_effect(ctx: Context, args: Mapping[str, object]) -> Change:
     language = str(args["language"])
     if language not in ctx.languages:
         shown = ", ".join(sorted(ctx.languages))
-        raise Refused(f"maild has no catalog for '{language}' (it writes {shown})")
+        raise Refused(
+            N_(
+                "maild has no catalog for '%(language)s' (it writes %(shown)s)",
+                language=language,
+                shown=shown,
+            )
+        )
     return Change(
         replace(ctx.ticket, language=language),
-        f"the customer's language set to {language}: maild writes to them in it from now on",
+        N_(
+            "the customer's language set to %(language)s: maild writes to them in it from now on",
+            language=language,
+        ),
     )
 
 
@@ -278,17 +300,24 @@ def _credit_effect(ctx: Context, args: Mapping[str, object]) -> Change:
     assert isinstance(amount, Decimal)
     currency = str(args.get("currency") or ctx.currency)
     reason = str(args.get("reason") or "")
-    shown = f"{currency} {amount:.2f}"
-    because = f" ({reason})" if reason else ""
+    money = Money(amount, currency)
+    customer = ctx.ticket.customer
     return Change(
         ctx.ticket,
-        f"credited {shown} to {ctx.ticket.customer}{because}",
+        N_(
+            "credited %(money)s to %(customer)s (%(reason)s)",
+            money=money,
+            customer=customer,
+            reason=reason,
+        )
+        if reason
+        else N_("credited %(money)s to %(customer)s", money=money, customer=customer),
         # The reason is for the ledger, the receipt and the manager ("goodwill",
         # "sorry", "customer is difficult"): the customer is told the amount, and an
         # agent who wants to say why writes it in the answer.
         announce=N_(
             "A credit of %(amount)s has been added to your account.",
-            amount=Money(amount, currency),
+            amount=money,
         ),
         credit=Credit(amount, currency, reason),
     )
@@ -298,7 +327,7 @@ def _assign_effect(ctx: Context, args: Mapping[str, object]) -> Change:
     wanted = str(args["to"]).lower()
     if wanted == "me":
         if ctx.actor.role is not Role.AGENT:
-            raise Refused("only an agent can take a ticket")
+            raise Refused(N_("only an agent can take a ticket"))
         found = [ctx.actor]
     else:
         found = [
@@ -307,40 +336,57 @@ def _assign_effect(ctx: Context, args: Mapping[str, object]) -> Change:
             if wanted in {p.email, p.name.lower(), p.name.lower().split(" ")[0]}
         ]
     if not found:
-        raise Refused(f"no agent called '{args['to']}'")
+        raise Refused(N_("no agent called '%(name)s'", name=str(args["to"])))
     if len(found) > 1:
         names = ", ".join(p.email for p in found)
-        raise Refused(f"'{args['to']}' could be {names}: write the email address")
+        raise Refused(
+            N_(
+                "'%(name)s' could be %(names)s: write the email address",
+                name=str(args["to"]),
+                names=names,
+            )
+        )
     agent = found[0]
     return Change(
         replace(ctx.ticket, agent=agent.email, team=agent.team or ctx.ticket.team),
-        f"assigned to {agent.name} <{agent.email}>",
+        N_("assigned to %(name)s <%(email)s>", name=agent.name, email=agent.email),
     )
 
 
 def _status(status: str, announce: Msg | None) -> Effect:
     def effect(ctx: Context, args: Mapping[str, object]) -> Change:
+        word = STATUS_WORDS[status]
         if ctx.ticket.status == status:
-            return Change(ctx.ticket, f"the ticket was {status} already")
-        return Change(replace(ctx.ticket, status=status), f"status set to {status}", announce)
+            return Change(ctx.ticket, N_("the ticket was %(status)s already", status=word))
+        return Change(
+            replace(ctx.ticket, status=status),
+            N_("status set to %(status)s", status=word),
+            announce,
+        )
 
     return effect
 
 
 def _priority_effect(ctx: Context, args: Mapping[str, object]) -> Change:
     priority = str(args["priority"])
-    return Change(replace(ctx.ticket, priority=priority), f"priority set to {priority}")
+    return Change(
+        replace(ctx.ticket, priority=priority),
+        N_("priority set to %(priority)s", priority=priority),
+    )
 
 
 def _note_effect(ctx: Context, args: Mapping[str, object]) -> Change:
-    return Change(ctx.ticket, "kept internal: nothing goes to the customer", internal=True)
+    return Change(ctx.ticket, N_("kept internal: nothing goes to the customer"), internal=True)
 
 
 def _spam_effect(ctx: Context, args: Mapping[str, object]) -> Change:
     return Change(
         replace(ctx.ticket, status=TicketStatus.CLOSED),
-        f"closed as spam without a word to {ctx.ticket.customer}; their next mails are held"
-        " as spam (maild quarantine release undoes it)",
+        N_(
+            "closed as spam without a word to %(customer)s; their next mails are held"
+            " as spam (maild quarantine release undoes it)",
+            customer=ctx.ticket.customer,
+        ),
         internal=True,
         signal=MarkSpam(),
     )
@@ -349,21 +395,42 @@ def _spam_effect(ctx: Context, args: Mapping[str, object]) -> Change:
 def _escalate_effect(ctx: Context, args: Mapping[str, object]) -> Change:
     team, note = str(args["team"]).lower(), str(args["note"])
     if team not in ctx.teams:
-        known = ", ".join(sorted(ctx.teams)) or "none configured"
-        raise Refused(f"no escalation team '{team}' (teams: {known})")
+        if not ctx.teams:
+            raise Refused(N_("no escalation team '%(team)s' (teams: none configured)", team=team))
+        known = ", ".join(sorted(ctx.teams))
+        raise Refused(
+            N_("no escalation team '%(team)s' (teams: %(known)s)", team=team, known=known)
+        )
     if ctx.escalate_to is not None and team not in ctx.escalate_to:
-        allowed = ", ".join(ctx.escalate_to) or "none"
-        raise Refused(f"your limits do not let you escalate to {team} (you may: {allowed})")
+        allowed: Said = ", ".join(ctx.escalate_to) or N_("none")
+        raise Refused(
+            N_(
+                "your limits do not let you escalate to %(team)s (you may: %(allowed)s)",
+                team=team,
+                allowed=allowed,
+            )
+        )
     if ctx.escalation is not None and ctx.escalation.team == team:
-        raise Refused(f"the ticket is escalated to {team} already (#ping nudges its owner)")
+        raise Refused(
+            N_("the ticket is escalated to %(team)s already (#ping nudges its owner)", team=team)
+        )
     owner = args.get("owner")
     rota = ctx.owners.get(team, ())
     if owner is not None and owner not in rota:
-        raise Refused(f"{owner} is not an owner of {team} (owners: {', '.join(rota)})")
+        raise Refused(
+            N_(
+                "%(owner)s is not an owner of %(team)s (owners: %(rota)s)",
+                owner=str(owner),
+                team=team,
+                rota=", ".join(rota),
+            )
+        )
     public = ctx.teams[team]
     return Change(
         replace(ctx.ticket, status=TicketStatus.OPEN),
-        f"escalated to {team}" + (f" (was {ctx.escalation.team})" if ctx.escalation else ""),
+        N_("escalated to %(team)s (was %(was)s)", team=team, was=ctx.escalation.team)
+        if ctx.escalation
+        else N_("escalated to %(team)s", team=team),
         announce=N_(
             "Your request has gone to our %(team)s team. %(name)s stays your contact and will"
             " keep you posted.",
@@ -376,27 +443,31 @@ def _escalate_effect(ctx: Context, args: Mapping[str, object]) -> Change:
 
 def _escalated(ctx: Context, owner_only: bool) -> EscalationState:
     if ctx.escalation is None:
-        raise Refused("the ticket is not escalated")
+        raise Refused(N_("the ticket is not escalated"))
     if owner_only and ctx.escalation.owner != ctx.actor.email:
-        raise Refused(f"the ticket is escalated to {ctx.escalation.owner}, not to you")
+        raise Refused(
+            N_("the ticket is escalated to %(owner)s, not to you", owner=ctx.escalation.owner)
+        )
     return ctx.escalation
 
 
 def _ping_effect(ctx: Context, args: Mapping[str, object]) -> Change:
     escalation = _escalated(ctx, owner_only=False)
-    return Change(ctx.ticket, f"nudged {escalation.owner}", signal=Ping(str(args["note"])))
+    nudged = N_("nudged %(owner)s", owner=escalation.owner)
+    return Change(ctx.ticket, nudged, signal=Ping(str(args["note"])))
 
 
 def _update_effect(ctx: Context, args: Mapping[str, object]) -> Change:
     _escalated(ctx, owner_only=True)
-    return Change(ctx.ticket, "your text goes to the customer as an update", signal=Update())
+    update = N_("your text goes to the customer as an update")
+    return Change(ctx.ticket, update, signal=Update())
 
 
 def _return_effect(ctx: Context, args: Mapping[str, object]) -> Change:
     _escalated(ctx, owner_only=True)
     return Change(
         replace(ctx.ticket, status=TicketStatus.OPEN),
-        "handed back to the ticket's agent",
+        N_("handed back to the ticket's agent"),
         internal=True,
         signal=Return(str(args["note"])),
     )
@@ -422,7 +493,7 @@ def _escalate_args(args: str) -> dict[str, object]:
     """TEAM, then an owner's address if the next word is one, then the note."""
     team, _, rest = args.strip().partition(" ")
     if not team:
-        raise ArgumentError("missing the team, e.g. #escalate eng export fails over 2 GB")
+        raise ArgumentError(N_("missing the team, e.g. #escalate eng export fails over 2 GB"))
     first, _, after = rest.strip().partition(" ")
     if "@" in first and _ADDRESS.match(first):
         return {"team": team.lower(), "owner": first.lower(), "note": after.strip()}
@@ -432,28 +503,34 @@ def _escalate_args(args: str) -> dict[str, object]:
 def _cc_args(args: str) -> dict[str, object]:
     words = args.split()
     if len(words) != 2 or words[0].lower() not in ("add", "remove"):
-        raise ArgumentError("write #cc add ADDRESS or #cc remove ADDRESS")
+        raise ArgumentError(N_("write #cc add ADDRESS or #cc remove ADDRESS"))
     if not _ADDRESS.match(words[1]):
-        raise ArgumentError(f"'{words[1]}' is not an email address")
+        raise ArgumentError(N_("'%(address)s' is not an email address", address=words[1]))
     return {"add": words[0].lower() == "add", "address": words[1].lower()}
 
 
 def _cc_effect(ctx: Context, args: Mapping[str, object]) -> Change:
     address, add = str(args["address"]), bool(args["add"])
     if address == ctx.ticket.customer:
-        raise Refused(f"{address} is the ticket's customer")
+        raise Refused(N_("%(address)s is the ticket's customer", address=address))
     if any(p.email == address for p in ctx.agents):
-        raise Refused(f"{address} is an agent: agents see the ticket anyway")
-    verb = "on copy of" if add else "no longer on copy of"
-    return Change(ctx.ticket, f"{address} is {verb} the ticket", signal=Copy(address, add))
+        raise Refused(N_("%(address)s is an agent: agents see the ticket anyway", address=address))
+    done = (
+        N_("%(address)s is on copy of the ticket", address=address)
+        if add
+        else N_("%(address)s is no longer on copy of the ticket", address=address)
+    )
+    return Change(ctx.ticket, done, signal=Copy(address, add))
 
 
 def _merge_args(args: str) -> dict[str, object]:
     words = args.split()
     if not words or not _TICKET.match(words[0]) or len(words) > 2:
-        raise ArgumentError("write #merge 123 (the ticket this one folds into) [force]")
+        raise ArgumentError(N_("write #merge 123 (the ticket this one folds into) [force]"))
     if len(words) == 2 and words[1].lower() != "force":
-        raise ArgumentError(f"'{words[1]}': only 'force' may follow the ticket number")
+        raise ArgumentError(
+            N_("'%(word)s': only 'force' may follow the ticket number", word=words[1])
+        )
     return {"into": int(words[0].lstrip("#")), "force": len(words) == 2}
 
 
@@ -461,18 +538,22 @@ def _merge_effect(ctx: Context, args: Mapping[str, object]) -> Change:
     number = int(str(args["into"]))
     target = ctx.others.get(number)
     if target is None:
-        raise Refused(f"there is no ticket #{number}")
+        raise Refused(N_("there is no ticket #%(number)s", number=str(number)))
     if target.id == ctx.ticket.id:
-        raise Refused("a ticket cannot be merged into itself")
+        raise Refused(N_("a ticket cannot be merged into itself"))
     if target.customer != ctx.ticket.customer and not args["force"]:
         raise Refused(
-            f"#{number} is another customer's ({target.customer}): write #merge {number} force"
-            " to fold this one into it anyway; the messages of both customers are then in one"
-            f" ticket, and answers on #{number} go to {target.customer}"
+            N_(
+                "#%(number)s is another customer's (%(customer)s): write #merge %(number)s force"
+                " to fold this one into it anyway; the messages of both customers are then in"
+                " one ticket, and answers on #%(number)s go to %(customer)s",
+                number=str(number),
+                customer=target.customer,
+            )
         )
     return Change(
         replace(ctx.ticket, status=TicketStatus.CLOSED),
-        f"merged into #{number}",
+        N_("merged into #%(number)s", number=str(number)),
         # the number as it is written in a subject, [#1234], never "1.234"
         announce=N_(
             "We are handling this request together with ticket #%(number)s: please use that"
@@ -486,29 +567,32 @@ def _merge_effect(ctx: Context, args: Mapping[str, object]) -> Change:
 def _macro_args(args: str) -> dict[str, object]:
     name = args.strip().lower()
     if not _MACRO.match(name):
-        raise ArgumentError("write #macro NAME (letters, digits, - and _); #macros lists them")
+        raise ArgumentError(N_("write #macro NAME (letters, digits, - and _); #macros lists them"))
     return {"name": name}
 
 
 def _macro_effect(ctx: Context, args: Mapping[str, object]) -> Change:
     name = str(args["name"])
     if name not in ctx.macros:
-        known = ", ".join(sorted(ctx.macros)) or "none"
-        raise Refused(f"no canned reply '{name}' (there are: {known})")
-    return Change(ctx.ticket, f"canned reply '{name}' put in your answer", words=ctx.macros[name])
+        known: Said = ", ".join(sorted(ctx.macros)) or N_("none")
+        raise Refused(
+            N_("no canned reply '%(name)s' (there are: %(known)s)", name=name, known=known)
+        )
+    put = N_("canned reply '%(name)s' put in your answer", name=name)
+    return Change(ctx.ticket, put, words=ctx.macros[name])
 
 
 def _show_args(args: str) -> dict[str, object]:
     words = args.split()
     if len(words) != 1 or not _TICKET.match(words[0]):
-        raise ArgumentError("write #show 123 (the ticket's number)")
+        raise ArgumentError(N_("write #show 123 (the ticket's number)"))
     return {"ticket": int(words[0].lstrip("#"))}
 
 
 def _find_args(args: str) -> dict[str, object]:
     words = re.findall(r"\w+\*?", args)
     if not words:
-        raise ArgumentError("write #find and a few words, e.g. #find refund kettle")
+        raise ArgumentError(N_("write #find and a few words, e.g. #find refund kettle"))
     return {"words": args.strip()}
 
 
@@ -516,18 +600,30 @@ def _customer_args(args: str) -> dict[str, object]:
     words = args.split()
     address = words[0].strip("<>").lower() if len(words) == 1 else ""
     if not _ADDRESS.match(address):
-        raise ArgumentError("write #customer and one email address")
+        raise ArgumentError(N_("write #customer and one email address"))
     return {"address": address}
 
 
-def _nothing(summary: str) -> Effect:
+def _nothing(summary: Msg) -> Effect:
     return lambda ctx, args: Change(ctx.ticket, summary)
 
 
 _AGENT = frozenset({Role.AGENT})
 _STAFF = frozenset({Role.AGENT, Role.OWNER, Role.MANAGER})
 _DESK = frozenset({Role.AGENT, Role.MANAGER})  # a manager: for every team they manage
-_ANSWERED = "answered in a mail of its own"
+_ANSWERED = N_("answered in a mail of its own")
+# The words a status takes in a receipt ("status set to closed"); the status itself
+# stays what it is in the database.
+STATUS_WORDS: Mapping[str, Msg] = {
+    "pending": N_("pending"),
+    "closed": N_("closed"),
+    TicketStatus.OPEN: N_("open"),
+}
+ROLE_WORDS: Mapping[str, Msg] = {
+    Role.AGENT: N_("agents"),
+    Role.OWNER: N_("owners"),
+    Role.MANAGER: N_("managers"),
+}
 
 REGISTRY: Mapping[str, Spec] = {
     spec.name: spec
@@ -538,7 +634,7 @@ REGISTRY: Mapping[str, Spec] = {
             _credit,
             "#credit AMOUNT [CUR] [reason]",
             _credit_effect,
-            "credit the ticket's customer, within your limits",
+            N_("credit the ticket's customer, within your limits"),
             locks_budget=True,
         ),
         Spec(
@@ -547,7 +643,7 @@ REGISTRY: Mapping[str, Spec] = {
             _assign,
             "#assign NAME|EMAIL|me",
             _assign_effect,
-            "give the ticket to another agent (or take it)",
+            N_("give the ticket to another agent (or take it)"),
         ),
         Spec(
             "pending",
@@ -555,7 +651,7 @@ REGISTRY: Mapping[str, Spec] = {
             _no_args,
             "#pending",
             _status("pending", None),
-            "wait for the customer",
+            N_("wait for the customer"),
         ),
         Spec(
             "close",
@@ -569,7 +665,7 @@ REGISTRY: Mapping[str, Spec] = {
                     " mail."
                 ),
             ),
-            "close the ticket (the customer is told)",
+            N_("close the ticket (the customer is told)"),
         ),
         Spec(
             "spam",
@@ -577,16 +673,20 @@ REGISTRY: Mapping[str, Spec] = {
             _no_args,
             "#spam",
             _spam_effect,
-            "close the ticket as spam, without a word to the sender; their next mails are"
-            " held as spam",
+            N_(
+                "close the ticket as spam, without a word to the sender; their next mails are"
+                " held as spam"
+            ),
         ),
         Spec(
             "quiet",
             _AGENT,
             _no_args,
             "#quiet",
-            _nothing("no acknowledgement goes to the customer"),
-            "with a forwarded customer mail: open its ticket without acknowledging the customer",
+            _nothing(N_("no acknowledgement goes to the customer")),
+            N_(
+                "with a forwarded customer mail: open its ticket without acknowledging the customer"
+            ),
             quiets=True,
         ),
         Spec(
@@ -595,7 +695,7 @@ REGISTRY: Mapping[str, Spec] = {
             _no_args,
             "#reopen",
             _status(TicketStatus.OPEN, None),
-            "open the ticket again",
+            N_("open the ticket again"),
         ),
         Spec(
             "priority",
@@ -603,7 +703,7 @@ REGISTRY: Mapping[str, Spec] = {
             _priority,
             "#priority low|normal|high|urgent",
             _priority_effect,
-            "set the ticket's priority",
+            N_("set the ticket's priority"),
         ),
         Spec(
             "merge",
@@ -611,7 +711,7 @@ REGISTRY: Mapping[str, Spec] = {
             _merge_args,
             "#merge N [force]",
             _merge_effect,
-            "fold this ticket into #N (a duplicate); mail to either lands on #N",
+            N_("fold this ticket into #N (a duplicate); mail to either lands on #N"),
             names_ticket="into",
         ),
         Spec(
@@ -620,7 +720,7 @@ REGISTRY: Mapping[str, Spec] = {
             _macro_args,
             "#macro NAME",
             _macro_effect,
-            "put a canned reply (templates/macros/NAME.txt.j2) into your answer, there",
+            N_("put a canned reply (templates/macros/NAME.txt.j2) into your answer, there"),
             names_macro="name",
         ),
         Spec(
@@ -628,8 +728,8 @@ REGISTRY: Mapping[str, Spec] = {
             _AGENT,
             _no_args,
             "#macros",
-            _nothing("the canned replies are listed in the receipt"),
-            "list the canned replies",
+            _nothing(N_("the canned replies are listed in the receipt")),
+            N_("list the canned replies"),
             lists_macros=True,
         ),
         Spec(
@@ -638,7 +738,7 @@ REGISTRY: Mapping[str, Spec] = {
             _cc_args,
             "#cc add|remove ADDRESS",
             _cc_effect,
-            "put a colleague of the customer on copy of your answers, or take them off",
+            N_("put a colleague of the customer on copy of your answers, or take them off"),
         ),
         Spec(
             "escalate",
@@ -646,8 +746,10 @@ REGISTRY: Mapping[str, Spec] = {
             _escalate_args,
             "#escalate TEAM [OWNER] [note]",
             _escalate_effect,
-            "hand the ticket to a team's escalation owner (the next in its rota, or the one"
-            " you name); you stay the contact",
+            N_(
+                "hand the ticket to a team's escalation owner (the next in its rota, or the one"
+                " you name); you stay the contact"
+            ),
         ),
         Spec(
             "ping",
@@ -655,7 +757,7 @@ REGISTRY: Mapping[str, Spec] = {
             _optional_text("note"),
             "#ping [note]",
             _ping_effect,
-            "nudge the escalation owner",
+            N_("nudge the escalation owner"),
         ),
         Spec(
             "update",
@@ -663,7 +765,7 @@ REGISTRY: Mapping[str, Spec] = {
             _no_args,
             "#update",
             _update_effect,
-            "your text goes to the customer (the agent gets a copy)",
+            N_("your text goes to the customer (the agent gets a copy)"),
         ),
         Spec(
             "return",
@@ -671,7 +773,7 @@ REGISTRY: Mapping[str, Spec] = {
             _optional_text("note"),
             "#return [note]",
             _return_effect,
-            "hand the ticket back to its agent",
+            N_("hand the ticket back to its agent"),
         ),
         Spec(
             "note",
@@ -679,15 +781,15 @@ REGISTRY: Mapping[str, Spec] = {
             _no_args,
             "#note",
             _note_effect,
-            "keep this mail internal: nothing goes to the customer",
+            N_("keep this mail internal: nothing goes to the customer"),
         ),
         Spec(
             "files",
             frozenset({Role.AGENT, Role.OWNER}),
             _no_args,
             "#files",
-            _nothing("the ticket's files are on their way to you"),
-            "get the ticket's files by mail (in as many mails as the size cap needs)",
+            _nothing(N_("the ticket's files are on their way to you")),
+            N_("get the ticket's files by mail (in as many mails as the size cap needs)"),
             sends_files=True,
         ),
         Spec(
@@ -696,8 +798,10 @@ REGISTRY: Mapping[str, Spec] = {
             _no_args,
             "#queue",
             _nothing(_ANSWERED),
-            "your open tickets, your team's unassigned ones, those waiting for the customer"
-            " and your escalated ones, the most urgent first, each with a reply link",
+            N_(
+                "your open tickets, your team's unassigned ones, those waiting for the customer"
+                " and your escalated ones, the most urgent first, each with a reply link"
+            ),
             asks="queue",
         ),
         Spec(
@@ -706,7 +810,7 @@ REGISTRY: Mapping[str, Spec] = {
             _show_args,
             "#show N",
             _nothing(_ANSWERED),
-            "the whole history of ticket #N of your team, to act on it from there",
+            N_("the whole history of ticket #N of your team, to act on it from there"),
             asks="show",
         ),
         Spec(
@@ -715,8 +819,10 @@ REGISTRY: Mapping[str, Spec] = {
             _find_args,
             "#find WORDS",
             _nothing(_ANSWERED),
-            "your team's tickets with all these words (subject, customer, messages; word*"
-            " for a prefix), newest first",
+            N_(
+                "your team's tickets with all these words (subject, customer, messages; word*"
+                " for a prefix), newest first"
+            ),
             asks="find",
         ),
         Spec(
@@ -725,7 +831,7 @@ REGISTRY: Mapping[str, Spec] = {
             _customer_args,
             "#customer ADDRESS",
             _nothing(_ANSWERED),
-            "every ticket of this customer in your team, newest first",
+            N_("every ticket of this customer in your team, newest first"),
             asks="customer",
         ),
         Spec(
@@ -733,8 +839,8 @@ REGISTRY: Mapping[str, Spec] = {
             _STAFF,
             _no_args,
             "#help",
-            _nothing("your commands and limits are listed below"),
-            "this list, your limits and what is left today",
+            _nothing(N_("your commands and limits are listed below")),
+            N_("this list, your limits and what is left today"),
             lists_help=True,
         ),
         Spec(
@@ -742,8 +848,8 @@ REGISTRY: Mapping[str, Spec] = {
             frozenset({Role.MANAGER}),
             _decision,
             "#approve [note]",
-            _nothing("approved"),
-            "let a held mail take effect",
+            _nothing(N_("approved")),
+            N_("let a held mail take effect"),
             decides="approved",
         ),
         Spec(
@@ -751,21 +857,23 @@ REGISTRY: Mapping[str, Spec] = {
             frozenset({Role.MANAGER}),
             _decision,
             "#deny reason",
-            _nothing("denied"),
-            "refuse a held mail; the agent is told your reason",
+            _nothing(N_("denied")),
+            N_("refuse a held mail; the agent is told your reason"),
             decides="denied",
-            reason_required="#deny needs a reason for the agent",
+            reason_required=N_("#deny needs a reason for the agent"),
         ),
         Spec(
             "coach",
             frozenset({Role.MANAGER}),
             _decision,
             "#coach [N] text",
-            _nothing("coaching sent"),
-            "words for the ticket's agent: nothing changes, nothing is undone (N: the ticket,"
-            " when you answer the summary)",
+            _nothing(N_("coaching sent")),
+            N_(
+                "words for the ticket's agent: nothing changes, nothing is undone (N: the ticket,"
+                " when you answer the summary)"
+            ),
             coaches=True,
-            reason_required="#coach needs your words for the agent",
+            reason_required=N_("#coach needs your words for the agent"),
         ),
         Spec(
             "lang",
@@ -773,7 +881,7 @@ REGISTRY: Mapping[str, Spec] = {
             _lang,
             "#lang de|fr|es|en",
             _lang_effect,
-            "the language maild writes to the customer in, on this and their next tickets",
+            N_("the language maild writes to the customer in, on this and their next tickets"),
         ),
     )
 }
@@ -809,22 +917,35 @@ def parse_block(text: str, role: Role, registry: Mapping[str, Spec] = REGISTRY) 
             errors.append(CommandError(number, raw, unknown(name, role, registry)))
             continue
         if role not in spec.roles:
-            errors.append(CommandError(number, raw, f"#{spec.name} is not a command for {role}s"))
+            role_words = ROLE_WORDS.get(role, N_("agents"))
+            why = N_("#%(name)s is not a command for %(role)s", name=spec.name, role=role_words)
+            errors.append(CommandError(number, raw, why))
             continue
         try:
             commands.append(Command(spec.name, spec.parse(args), number, raw))
         except ArgumentError as exc:
-            errors.append(CommandError(number, raw, f"#{spec.name}: {exc} (usage: {spec.usage})"))
+            why = N_(
+                "#%(name)s: %(why)s (usage: %(usage)s)",
+                name=spec.name,
+                why=exc.why,
+                usage=spec.usage,
+            )
+            errors.append(CommandError(number, raw, why))
     return Block(tuple(commands), tuple(errors), reply)
 
 
-def unknown(name: str, role: Role, registry: Mapping[str, Spec] = REGISTRY) -> str:
+def unknown(name: str, role: Role, registry: Mapping[str, Spec] = REGISTRY) -> Msg:
     """The reason for a name no spec has: the closest command this person may use,
     if one is close (a typo), and where the whole list is."""
     mine = [s.name for s in commands_for(role, registry)]
     close = difflib.get_close_matches(name.lower(), mine, n=1, cutoff=0.6)
-    guess = f": did you mean #{close[0]}?" if close else ""
-    return f"unknown command '#{name}'{guess} (#help lists your commands)"
+    if close:
+        return N_(
+            "unknown command '#%(name)s': did you mean #%(close)s? (#help lists your commands)",
+            name=name,
+            close=close[0],
+        )
+    return N_("unknown command '#%(name)s' (#help lists your commands)", name=name)
 
 
 def commands_for(role: Role, registry: Mapping[str, Spec] = REGISTRY) -> list[Spec]:

@@ -39,7 +39,7 @@ class AttachmentShown:
     filename: str
     size: int
     kept: bool
-    why: str = ""  # why it is not attached ("" when it is): core.carry says
+    why: words.Said = ""  # why it is not attached ("" when it is): core.carry says
     cid: str | None = None  # inline: the HTML shows it as <img src="cid:...">
 
 
@@ -70,40 +70,42 @@ class TicketFiles(View):
 # the staff desk ------------------------------------------------------------------
 @dataclass(frozen=True)
 class Budget:
-    today: str
-    month: str
-    per_ticket: str
+    today: Money  # written by the reader's locale (|money): "20,00 €"
+    month: Money
+    per_ticket: Money
 
 
 @dataclass(frozen=True)
 class HelpLine:
-    usage: str
-    help: str
+    usage: str  # "#credit AMOUNT [CUR] [reason]": the same in every language
+    help: words.Said
 
 
 @dataclass(frozen=True)
 class LimitsShown:
-    currency: str
-    credit_per_ticket: str
-    credit_per_day: str
-    credit_per_month: str
-    credit_per_customer_30d: str
+    credit_per_ticket: Money
+    credit_per_day: Money
+    credit_per_month: Money
+    credit_per_customer_30d: Money
 
 
 @dataclass(frozen=True)
 class Receipt(View):
-    """staff/receipt: what became of each line of a staff member's mail."""
+    """staff/receipt: what became of each line of a staff member's mail. Each line:
+    line, raw (the sender's own words), status (apply.Status's value, "not run" or
+    "answered": the template says it in the reader's language) and reason (Said)."""
 
-    headline: str
-    outcome: str
+    headline: words.Said
+    outcome: words.Said
     lines: tuple[Mapping[str, object], ...] = ()
     sent: str | None = None
+    files: tuple[words.Said, ...] = ()  # with `sent`: the files that went, and those that did not
     budget: Budget | None = None
     help: tuple[HelpLine, ...] = ()
     limits: LimitsShown | None = None
-    auth_failed: str | None = None
+    auth_failed: words.Said | None = None
     macros: tuple[str, ...] = ()  # #macros: the canned replies
-    unsure: str | None = None  # lines kept that might have been the quote
+    unsure: words.Said | None = None  # lines kept that might have been the quote
     unsent: str | None = None  # a refused mail's words, quoted so they can be sent again
 
 
@@ -167,7 +169,7 @@ class OwnerHistory(View):
     escalated_at: str
     days_since_update: float
     update_every: str
-    commands: tuple[tuple[str, str], ...]
+    commands: tuple[tuple[str, words.Said], ...]  # usage, and help (commands.Spec.help)
     note: str | None = None  # a ping's or an escalation's words
     to_team: str | None = None  # moved: where it went
     to_role: str = "owner"  # a reminder goes to the owner and to the agent

@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from maild.core.words import N_, Msg, Said
+from maild.core.words import N_, Msg, Said, joined
 
 CENT = Decimal("0.01")
 
@@ -62,18 +62,18 @@ class Usage:
 
 @dataclass(frozen=True)
 class Allowed:
-    reason: str = ""
+    reason: Said = ""
 
 
 @dataclass(frozen=True)
 class NeedsApproval:
-    reason: str
+    reason: Said
     limits: tuple[str, ...] = field(default=())
 
 
 @dataclass(frozen=True)
 class Denied:
-    reason: str
+    reason: Said
 
 
 Decision = Allowed | NeedsApproval | Denied
@@ -123,8 +123,8 @@ def over(key: str, amount: Money, limit: Money, left: Money) -> Msg:
     return Msg(OVER[key].text, {"amount": amount, "limit": limit, "left": left})
 
 
-def crossed(limits: Limits, usage: Usage, amount: Decimal) -> list[tuple[str, str]]:
-    """Each limit this credit would cross: (key, sentence)."""
+def crossed(limits: Limits, usage: Usage, amount: Decimal) -> list[tuple[str, Msg]]:
+    """Each limit this credit would cross: (key, sentence); str(sentence) is the English."""
     c = limits.currency
     checks = (
         ("credit_per_ticket", Decimal(0), limits.credit_per_ticket),
@@ -137,7 +137,7 @@ def crossed(limits: Limits, usage: Usage, amount: Decimal) -> list[tuple[str, st
         if used + amount > limit:
             left = max(limit - used, Decimal(0))
             said = over(key, Money(amount, c), Money(limit, c), Money(left, c))
-            found.append((key, str(said)))
+            found.append((key, said))
     return found
 
 
@@ -185,15 +185,21 @@ def decide_credit(
     approved: bool = False,
 ) -> Decision:
     if currency is not None and currency != limits.currency:
-        return Denied(f"credits are in {limits.currency}, not {currency}")
+        return Denied(
+            N_("credits are in %(ours)s, not %(theirs)s", ours=limits.currency, theirs=currency)
+        )
     over = crossed(limits, usage, amount)
     if not over:
-        return Allowed(f"within your limits ({money(amount, limits.currency)})")
-    reasons = "; ".join(sentence for _key, sentence in over)
+        return Allowed(N_("within your limits (%(amount)s)", amount=Money(amount, limits.currency)))
+    reasons = joined([sentence for _key, sentence in over])
     if approved:
-        return Allowed(f"approved by {approver}: {reasons}")
+        return Allowed(
+            N_("approved by %(approver)s: %(reasons)s", approver=str(approver), reasons=reasons)
+        )
     if approver is None:
-        return Denied(f"{reasons}, and you have no manager configured to approve it")
+        return Denied(
+            N_("%(reasons)s, and you have no manager configured to approve it", reasons=reasons)
+        )
     return NeedsApproval(reasons, tuple(key for key, _ in over))
 
 

@@ -47,3 +47,14 @@ def english(m: Msg) -> str:
 
 
 Said = str | Msg  # what a context field holds: a person's words (str) or maild's (Msg)
+
+
+def joined(parts: list[Said] | tuple[Said, ...]) -> Said:
+    """Sentences in a row, "a; b; c", each said in the reader's language (French puts a
+    space before the semicolon): the separator is itself a sentence of the catalog."""
+    if not parts:
+        return ""
+    said = parts[0]
+    for part in parts[1:]:
+        said = N_("%(first)s; %(then)s", first=said, then=part)
+    return said

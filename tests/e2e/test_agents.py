@@ -75,7 +75,7 @@ def test_over_the_limit_the_manager_approves_by_mail(setup):
     assert cli(cfg, "run", "--once").exit_code == 0
     sink.handler.wait_for(7)
     [copy] = sink.handler.to("sam@example.com")[1:]
-    assert "Hi Sam, full refund." in copy.text() and "USD 80.00" in copy.text()
+    assert "Hi Sam, full refund." in copy.text() and "$80.00" in copy.text()
     [credit] = json.loads(cli(cfg, "ledger", "--json").output)
     assert (credit["amount"], credit["approved_by"]) == ("80.00", "maria@acme.example")
     assert dovecot.messages(user, "INBOX") == []  # every mail moved on after its commit

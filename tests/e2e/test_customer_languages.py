@@ -56,7 +56,7 @@ def test_german_french_and_spanish_customers_end_to_end(tmp_path, dovecot, imap_
     assert "late delivery" not in text and "credit" not in text
     receipt = got.to(DANA)[-1]  # Dana's language is English: her receipt is English
     assert "Receipt" in str(receipt.msg["Subject"])
-    assert "credited EUR 20.00 to jonas@example.de" in words(receipt.text())
+    assert "credited €20.00 to jonas@example.de" in words(receipt.text())
 
     step(hours=1)
     survey = got.to(JONAS)[-1]

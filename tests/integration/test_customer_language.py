@@ -59,7 +59,7 @@ def test_the_lines_around_the_answer_and_the_record_are_in_the_customers_languag
     # Dana reads English: her receipt is English, quoting what Jonas was sent
     receipt = words(last(app, "staff/receipt", DANA))
     assert "Everything in your mail was applied." in receipt
-    assert "credited EUR 20.00 to jonas@example.de (late delivery)" in receipt
+    assert "credited €20.00 to jonas@example.de (late delivery)" in receipt
     assert german in receipt
 
 

@@ -52,7 +52,7 @@ def test_the_example_from_the_product_notes(app):
     assert "Hi Sam, sorry about the wait." in customer
     assert "A credit of $20.00 has been added to your account." in customer
     assert "#credit" not in customer and "late delivery" not in customer  # the reason is ours
-    assert "credited USD 20.00 to sam@example.com (late delivery)" in body(sent["staff/receipt"])
+    assert "credited $20.00 to sam@example.com (late delivery)" in body(sent["staff/receipt"])
     [credit] = rows(app, Ledger)
     assert (credit.agent, credit.customer, credit.amount_cents, credit.currency, credit.reason) == (
         DANA,
@@ -69,7 +69,7 @@ def test_the_example_from_the_product_notes(app):
     assert "Everything in your mail was applied." in text
     assert "line 1: #credit 20 late delivery\n      applied" in text
     assert "line 2: #close\n      applied" in text
-    assert "USD 180.00 today, USD 980.00 this month" in text
+    assert "$180.00 today, $980.00 this month" in text
     commands = [e.detail for e in rows(app, Event) if e.kind == "command"]
     assert [(c["line"], c["status"]) for c in commands] == [(1, "applied"), (2, "applied")]
 
@@ -217,7 +217,8 @@ def test_help_lists_the_senders_commands_and_limits(app):
     [receipt] = new_since(app, before)
     text = body(receipt)
     assert "#credit AMOUNT [CUR] [reason]" in text and "#approve" not in text
-    assert "USD 50 a credit, 200 a day, 1000 a month, 150 per customer in 30 days" in text
+    limits = "$50.00 a credit, $200.00 a day, $1,000.00 a month, $150.00 per customer in 30 days"
+    assert limits in text
 
 
 def test_receipts_only_for_errors_when_configured(make_app):

@@ -22,8 +22,10 @@ from maild.core.contexts import Approval as ApprovalView
 from maild.core.contexts import Receipt
 from maild.core.model import ActionStatus, ApprovalStatus, Person, Role
 from maild.core.people import Directory
+from maild.core.words import N_, Said
 from maild.services.rows import Queue
-from maild.services.staff.mail import Result, StaffMail
+from maild.services.staff import receipts
+from maild.services.staff.mail import Result, StaffMail, line_errors
 from maild.services.staff.receipts import About, Receipts
 
 
@@ -33,7 +35,7 @@ class Ruling:
 
     decision: Command | None
     words: str  # the note of #approve, the reason of #deny
-    problem: str | None
+    problem: Said | None
 
 
 @dataclass
@@ -100,7 +102,10 @@ class Approvals:
         ticket = sm.ticket
         waiting = sm.store.waiting_approvals(ticket.id, sm.person.email) if ticket else []
         if ruling.problem is None and ticket is not None and not waiting:
-            why = f"nothing on ticket #{ticket.id} waits for your decision (decided or expired)"
+            why = N_(
+                "nothing on ticket #%(id)s waits for your decision (decided or expired)",
+                id=str(ticket.id),
+            )
             ruling = replace(ruling, problem=why)
         status = "refused" if ruling.problem else "applied"
         sm.record_lines(
@@ -123,34 +128,33 @@ class Approvals:
         here when the first word names it from the summary)."""
         decisions = [c for c in sm.block.commands if commands.spec(c).decides]
         if sm.block.errors:
-            errors = "; ".join(f"line {e.line} '{e.raw}': {e.reason}" for e in sm.block.errors)
-            return Ruling(None, "", errors)
+            return Ruling(None, "", line_errors(sm.block))
         if len(decisions) != 1:
             return Ruling(
                 None,
                 "",
-                "write exactly one #approve [note] or #deny reason at the top of your reply",
+                N_("write exactly one #approve [note] or #deny reason at the top of your reply"),
             )
         [decision] = decisions
         words = str(decision.args.get("text", ""))
         if sm.ticket is None:  # from the summary: the first word names the ticket
             named, words = decision.args.get("ticket"), str(decision.args.get("rest", ""))
             if named is None:
-                return Ruling(
-                    decision, "", "name the ticket: #approve 123 [note] or #deny 123 reason"
-                )
+                why = N_("name the ticket: #approve 123 [note] or #deny 123 reason")
+                return Ruling(decision, "", why)
             sm.ticket = sm.store.ticket(int(str(named)))
             if sm.ticket is None:
-                return Ruling(decision, "", f"there is no ticket #{named}")
+                return Ruling(decision, "", N_("there is no ticket #%(number)s", number=str(named)))
         needs = commands.spec(decision).reason_required
         return Ruling(decision, words, needs if needs and not words else None)
 
-    def _refuse(self, sm: StaffMail, problem: str) -> Result:
+    def _refuse(self, sm: StaffMail, problem: Said) -> Result:
         sm.action.status = ActionStatus.REFUSED
-        sm.event("decision_refused", reason=problem)
-        view = Receipt(headline="nothing decided", outcome=f"Nothing was decided: {problem}.")
+        sm.event("decision_refused", reason=str(problem))
+        outcome = N_("Nothing was decided: %(why)s.", why=problem)
+        view = Receipt(headline=N_("nothing decided"), outcome=outcome)
         self.receipts.reply(sm, self.receipts.with_help(view, sm.person, sm.block))
-        return Result(sm.ticket_id, problem, ActionStatus.REFUSED)
+        return Result(sm.ticket_id, str(problem), ActionStatus.REFUSED)
 
     def _carry(self, sm: StaffMail, ruling: Ruling, approval: Approval) -> Result:
         decision = ruling.decision
@@ -168,28 +172,25 @@ class Approvals:
             outcome = self._deny(sm, approval, held, agent, ruling.words)
         else:
             outcome = self._approve(sm, approval, held, agent, ruling.words)
-        self.receipts.reply(sm, Receipt(headline=str(decides), outcome=outcome))
+        headline = N_("denied") if decides == "denied" else N_("approved")
+        self.receipts.reply(sm, Receipt(headline=headline, outcome=outcome))
         return Result(
             sm.ticket.id, f"{decision.name} of approval #{approval.id}", ActionStatus.APPLIED
         )
 
     def _deny(
         self, sm: StaffMail, approval: Approval, held: Action, agent: Person, reason: str
-    ) -> str:
+    ) -> Said:
         approval.status, approval.note = ApprovalStatus.DENIED, reason
         held.status, held.updated_at = ActionStatus.DENIED, sm.now
         sm.event("approval_denied", approval=approval.id, reason=reason)
-        view = Receipt(
-            headline="denied",
-            outcome=f"{sm.person.name} denied your held mail: {reason}. Nothing in it took effect.",
-            lines=tuple({**x, "status": "not applied", "reason": "denied"} for x in held.lines),
-        )
+        view = receipts.denied(sm.person, reason, held.lines)
         self.receipts.send(sm.store, agent, About(sm.ticket, sm.mail, "denied"), view, sm.now)
-        return f"Denied. {agent.name} has been told your reason."
+        return N_("Denied. %(name)s has been told your reason.", name=agent.name)
 
     def _approve(
         self, sm: StaffMail, approval: Approval, held: Action, agent: Person, note: str
-    ) -> str:
+    ) -> Said:
         approval.status, approval.note = ApprovalStatus.APPROVED, note
         sm.event("approval_approved", approval=approval.id, note=note)
         inbound = sm.store.inbound(approval.inbound_id)
@@ -198,10 +199,11 @@ class Approvals:
         block = commands.parse_block(reply.new_text(m.text), agent.role)
         again = StaffMail(sm.store, m, agent, block, held, sm.now, sm.ticket, approved_by=sm.person)
         if self.act(again).status is apply.Status.APPLIED:
-            return f"Approved. {agent.name}'s held mail took effect."
-        return (
-            f"Approved, but {agent.name}'s held mail could not take effect now "
-            "(the ticket changed since): they have the details."
+            return N_("Approved. %(name)s's held mail took effect.", name=agent.name)
+        return N_(
+            "Approved, but %(name)s's held mail could not take effect now "
+            "(the ticket changed since): they have the details.",
+            name=agent.name,
         )
 
     # the scheduler's part -----------------------------------------------------------
@@ -231,12 +233,7 @@ class Approvals:
         held.status, held.updated_at = ActionStatus.EXPIRED, now
         store.event(ticket.id or 0, now, "approval_expired", None, approval=approval.id)
         hours = int(self.expire_after.total_seconds() // 3600)
-        view = Receipt(
-            headline="dropped, not decided in time",
-            outcome=f"Your held mail was dropped: {approval.manager} did not decide "
-            f"within {hours} hours. Nothing in it took effect; send it again if it still applies.",
-            lines=tuple({**x, "status": "not applied", "reason": "expired"} for x in held.lines),
-        )
+        view = receipts.dropped(approval.manager, hours, held.lines)
         self.receipts.send(store, agent, About(ticket, None, f"expired-{approval.id}"), view, now)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from maild.core import commands
 from maild.core.contexts import Receipt
 from maild.core.model import ActionStatus
+from maild.core.words import N_, Said
 from maild.services.staff.mail import Result, StaffMail
 from maild.services.staff.receipts import Receipts
 from maild.services.staff.views import Asked, DeskViews
@@ -30,7 +31,8 @@ def answer(sm: StaffMail, views: DeskViews, receipts: Receipts) -> Result | None
     more = len(asked) < len(sm.block.commands) or sm.block.errors or sm.block.reply
     if more and sm.ticket is not None:
         if refused:
-            receipts.reply(sm, _receipt(refused, "Some of your questions were refused."), "asked")
+            outcome = N_("Some of your questions were refused.")
+            receipts.reply(sm, _receipt(refused, outcome), "asked")
         return None
     lines = [_record(d) for d in done] + [
         {"line": e.line, "raw": e.raw, "status": "refused", "reason": e.reason}
@@ -44,24 +46,22 @@ def answer(sm: StaffMail, views: DeskViews, receipts: Receipts) -> Result | None
             if not commands.spec(c).asks
         ]
     sm.action.status = ActionStatus.REFUSED if failed else ActionStatus.APPLIED
-    sm.record_lines(sorted(lines, key=lambda x: int(str(x["line"]))))
+    lines.sort(key=lambda x: int(str(x["line"])))
+    sm.record_lines(lines)
     if failed:
-        view = _receipt_lines(sm, "Your answers are in mails of their own; these lines were not.")
+        outcome = N_("Your answers are in mails of their own; these lines were not.")
+        view = Receipt(headline=N_("not all answered"), outcome=outcome, lines=tuple(lines))
         receipts.reply(sm, view, "asked")
     return Result(sm.ticket_id, f"{len(asked)} questions answered", sm.action.status)
 
 
-_NO_TICKET = "the mail names no ticket: answer that ticket's notification"
+_NO_TICKET = N_("the mail names no ticket: answer that ticket's notification")
 
 
 def _record(d: Asked) -> dict[str, object]:
     return {"line": d.line, "raw": d.raw, "name": d.name, "status": d.status, "reason": d.reason}
 
 
-def _receipt(done: list[Asked], outcome: str) -> Receipt:
+def _receipt(done: list[Asked], outcome: Said) -> Receipt:
     lines = tuple(_record(d) for d in done)
-    return Receipt(headline="refused", outcome=outcome, lines=lines)
-
-
-def _receipt_lines(sm: StaffMail, outcome: str) -> Receipt:
-    return Receipt(headline="not all answered", outcome=outcome, lines=tuple(sm.action.lines))
+    return Receipt(headline=N_("refused"), outcome=outcome, lines=lines)

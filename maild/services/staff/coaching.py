@@ -18,8 +18,9 @@ from maild.core import commands, notices, reply
 from maild.core.contexts import Coaching, CoachingAnswer, Receipt
 from maild.core.model import ActionStatus, Person, Role
 from maild.core.people import Directory
+from maild.core.words import N_, Said
 from maild.services.rows import Queue, credit_lines
-from maild.services.staff.mail import Result, StaffMail, not_run
+from maild.services.staff.mail import Result, StaffMail, line_errors, not_run
 from maild.services.staff.receipts import Receipts
 
 TEMPLATE = "agent/coaching"
@@ -38,9 +39,11 @@ class Coaches:
         ticket = sm.ticket
         agent = self._agent_of(sm.store, ticket) if ticket is not None else None
         if problem is None and ticket is not None and agent is None:
-            problem = f"ticket #{ticket.id} has no agent yet: there is nobody to coach"
+            problem = N_(
+                "ticket #%(id)s has no agent yet: there is nobody to coach", id=str(ticket.id)
+            )
         if problem is not None or ticket is None or agent is None:
-            return self._refuse(sm, problem or "name the ticket: #coach 123 your words")
+            return self._refuse(sm, problem or N_("name the ticket: #coach 123 your words"))
         assert ticket.id is not None
         view = self._view(sm.store, ticket, sm.person, words)
         cause = f"{sm.mail.content_hash}:coach"
@@ -48,18 +51,18 @@ class Coaches:
         self.queue(sm.store, [out], sm.now)
         sm.event("coaching", agent=agent.email, words=words, message_id=out.message_id)
         sm.action.status = ActionStatus.APPLIED
-        outcome = f"Your words went to {agent.name}. Nothing changed on the ticket."
-        self.receipts.reply(sm, Receipt(headline="coaching sent", outcome=outcome))
+        outcome = N_("Your words went to %(name)s. Nothing changed on the ticket.", name=agent.name)
+        self.receipts.reply(sm, Receipt(headline=N_("coaching sent"), outcome=outcome))
         return Result(ticket.id, f"coaching for {agent.email}", ActionStatus.APPLIED)
 
     @staticmethod
-    def _read(sm: StaffMail) -> tuple[str, str | None]:
+    def _read(sm: StaffMail) -> tuple[str, Said | None]:
         """The words, and sm.ticket (named by N when the mail answers the summary)."""
         if sm.block.errors:
-            return "", "; ".join(f"line {e.line} '{e.raw}': {e.reason}" for e in sm.block.errors)
+            return "", line_errors(sm.block)
         coaching = [c for c in sm.block.commands if commands.spec(c).coaches]
         if len(coaching) != 1 or len(sm.block.commands) != 1:
-            return "", "write one #coach [N] text at the top, and no other command"
+            return "", N_("write one #coach [N] text at the top, and no other command")
         [c] = coaching
         words = str(c.args.get("text", ""))
         if sm.ticket is None:  # the summary: the first word names the ticket
@@ -67,7 +70,8 @@ class Coaches:
             words = str(c.args.get("rest", ""))
             sm.ticket = sm.store.live_ticket(int(str(named))) if named is not None else None
             if sm.ticket is None:
-                return "", f"there is no ticket #{named}" if named else None
+                missing = N_("there is no ticket #%(number)s", number=str(named))
+                return "", missing if named else None
         words = "\n\n".join(x for x in (words, sm.block.reply) if x)
         return words, None if words else commands.spec(c).reason_required
 
@@ -84,12 +88,12 @@ class Coaches:
                 return person
         return None
 
-    def _refuse(self, sm: StaffMail, problem: str) -> Result:
+    def _refuse(self, sm: StaffMail, problem: Said) -> Result:
         sm.action.status = ActionStatus.REFUSED
-        sm.event("coaching_refused", reason=problem)
-        view = Receipt(headline="not sent", outcome=f"Nothing was sent: {problem}.")
-        self.receipts.reply(sm, view)
-        return Result(sm.ticket_id, problem, ActionStatus.REFUSED)
+        sm.event("coaching_refused", reason=str(problem))
+        outcome = N_("Nothing was sent: %(why)s.", why=problem)
+        self.receipts.reply(sm, Receipt(headline=N_("not sent"), outcome=outcome))
+        return Result(sm.ticket_id, str(problem), ActionStatus.REFUSED)
 
     def _view(self, store: Store, ticket: Ticket, manager: Person, words: str) -> Coaching:
         said = [m.text for m in store.messages(ticket.id or 0) if m.kind == "customer"]
@@ -125,14 +129,15 @@ class Coaches:
         sm.event("coaching_answer", manager=manager.email, words=words)
         sm.action.status = ActionStatus.APPLIED
         if sm.block.commands:  # words for the manager only: say so, never run them
-            sm.record_lines(not_run(sm.block, "not run", "an answer to coaching runs no commands"))
-            outcome = (
-                f"Your answer went to {manager.name} only. The commands in it were not run: "
-                "answer the ticket's notification to act on it."
+            lines = not_run(sm.block, "not run", N_("an answer to coaching runs no commands"))
+            sm.record_lines(lines)
+            outcome = N_(
+                "Your answer went to %(name)s only. The commands in it were not run: "
+                "answer the ticket's notification to act on it.",
+                name=manager.name,
             )
-            self.receipts.reply(
-                sm, Receipt(headline="answer sent", outcome=outcome, lines=tuple(sm.action.lines))
-            )
+            told = Receipt(headline=N_("answer sent"), outcome=outcome, lines=tuple(lines))
+            self.receipts.reply(sm, told)
         return Result(ticket.id, f"coaching answer to {manager.email}", ActionStatus.APPLIED)
 
     @staticmethod

@@ -34,6 +34,7 @@ from maild.core.auth import Verdict
 from maild.core.contexts import Receipt
 from maild.core.model import Person, Role, TicketStatus
 from maild.core.people import Directory
+from maild.core.words import N_
 from maild.services.arrival import Arrival
 from maild.services.escalations import Escalations
 from maild.services.monitor import Monitor
@@ -186,12 +187,11 @@ class StaffDesk:
             assert manager is not None
             self.approvals.hold(sm, plan, manager, limits.currency)
         view = Receipt(
-            headline="approved and applied" if approved else str(plan.status),
-            outcome=" ".join(
-                filter(None, (sm.opened, receipts.outcome(plan, manager, sm.approved_by)))
-            ),
-            lines=tuple(sm.action.lines),
+            headline=N_("approved and applied") if approved else receipts.HEADLINES[plan.status],
+            outcome=receipts.outcome(plan, manager, sm.approved_by, sm.opened),
+            lines=receipts.shown(plan.lines),
             sent=sent,
+            files=sm.files_said,
             budget=receipts.budget(limits, usage) if sm.person.role is Role.AGENT else None,
             unsure=receipts.unsure(sm.mail.text),
             unsent=receipts.as_written(sm.block) if plan.status is apply.Status.REFUSED else None,

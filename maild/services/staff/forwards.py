@@ -23,6 +23,7 @@ from maild.adapters.db.models import Message, Ticket
 from maild.core import apply, auth, commands, forward, language, mail, notices, route
 from maild.core.model import InboundMail, Person, Role, TicketStatus
 from maild.core.people import Directory
+from maild.core.words import N_, Said
 from maild.services.arrival import Arrival
 from maild.services.rows import Queue, record_message
 from maild.services.staff import stopped
@@ -115,9 +116,7 @@ class Forwards:
         ticket = self.open(a, original, person)
         assert ticket.id is not None
         sm.ticket, sm.action.ticket_id = ticket, ticket.id
-        who = f"{ticket.customer_name} <{ticket.customer}>".strip()
-        acked = "without an acknowledgement (#quiet)" if quiet else "and acknowledged them"
-        sm.opened = f"Your forward opened ticket #{ticket.id} for {who}, assigned to you, {acked}."
+        sm.opened = _opened(ticket, quiet)
         self.note(a, ticket.id, person, block.reply, a.now)
         if not quiet:
             self.acknowledge(a, ticket, original)
@@ -193,3 +192,20 @@ def _origin(original: Original, agent: Person) -> str:
     when = original.date_text or "an unknown date"
     how = "attached" if original.how == "attached" else "forwarded"
     return f"{how.capitalize()} by {agent.name} ({agent.email}); the customer wrote it on {when}."
+
+
+def _opened(ticket: Ticket, quiet: bool) -> Said:
+    """The receipt's first sentence for a forward that opened a ticket."""
+    who = f"{ticket.customer_name} <{ticket.customer}>".strip()
+    if quiet:
+        return N_(
+            "Your forward opened ticket #%(id)s for %(who)s, assigned to you, without an"
+            " acknowledgement (#quiet).",
+            id=str(ticket.id),
+            who=who,
+        )
+    return N_(
+        "Your forward opened ticket #%(id)s for %(who)s, assigned to you, and acknowledged them.",
+        id=str(ticket.id),
+        who=who,
+    )

@@ -10,10 +10,11 @@ from decimal import Decimal
 
 from maild.adapters.db.models import Action, Ticket
 from maild.adapters.db.store import Store
-from maild.core import apply
+from maild.core import apply, words
 from maild.core.auth import Verdict
 from maild.core.commands import Block
 from maild.core.model import ActionStatus, InboundMail, Person
+from maild.core.words import N_, Msg, Said
 from maild.services.arrival import Arrival
 
 
@@ -36,7 +37,8 @@ class StaffMail:
     approved_by: Person | None = None  # a held mail re-run after the manager's #approve
     message_row: int | None = None  # its message on the ticket (its files hang there)
     files_held: bool = False  # a file of it did not go to the customer: the receipt says so
-    opened: str | None = None  # a forward opened the ticket: the receipt says so first
+    files_said: tuple[Said, ...] = ()  # the receipt's lines on the files that went, or not
+    opened: Said | None = None  # a forward opened the ticket: the receipt says so first
 
     @property
     def ticket_id(self) -> int | None:
@@ -49,7 +51,11 @@ class StaffMail:
 
     def record_lines(self, lines: Iterable[Mapping[str, object]], **extra: object) -> None:
         """Every command attempt is on the action row and an event, run or not."""
-        self.action.lines = [dict(x) for x in lines]
+        # A reason may be a Msg (the receipt says it in the reader's language): the row
+        # and the event keep its English.
+        self.action.lines = [
+            {k: str(v) if isinstance(v, Msg) else v for k, v in x.items()} for x in lines
+        ]
         for line in self.action.lines:
             self.event("command", message_id=self.mail.message_id, **extra, **line)
 
@@ -90,10 +96,20 @@ def line_record(x: apply.Line) -> dict[str, object]:
         "args": args,
         "status": str(x.status),
         "decision": x.decision,
-        "reason": x.reason,
+        "reason": str(x.reason),
     }
 
 
-def not_run(block: Block, status: str, why: str) -> list[dict[str, object]]:
+def not_run(block: Block, status: str, why: Said) -> list[dict[str, object]]:
     """Every line of a mail that runs nothing, with why."""
     return [{"line": c.line, "raw": c.raw, "status": status, "reason": why} for c in block.commands]
+
+
+def line_errors(block: Block) -> Said:
+    """A block's bad lines in one sentence, for a mail that must run as a whole."""
+    return words.joined(
+        [
+            N_("line %(line)s '%(raw)s': %(why)s", line=str(e.line), raw=e.raw, why=e.reason)
+            for e in block.errors
+        ]
+    )

@@ -12,19 +12,27 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from maild.adapters.db.models import Ticket
 from maild.adapters.db.store import Store
-from maild.core import apply, commands, notices, policy, reply
+from maild.core import apply, commands, notices, policy, reply, words
 from maild.core.commands import Block
 from maild.core.contexts import Budget, HelpLine, LimitsShown, Receipt
 from maild.core.model import ActionStatus, InboundMail, Person, Role
+from maild.core.words import N_, Nn_, Said
 from maild.services.rows import Queue
 from maild.services.staff.mail import StaffMail
 
 log = logging.getLogger(__name__)
 
 UNPROVEN_RECEIPTS_PER_HOUR = 5
+# A receipt's subject: "Receipt: applied"
+HEADLINES = {
+    apply.Status.APPLIED: N_("applied"),
+    apply.Status.HELD: N_("waiting for approval"),
+    apply.Status.REFUSED: N_("refused"),
+}
 
 
 @dataclass(frozen=True)
@@ -93,37 +101,57 @@ class Receipts:
 
 
 def shown_limits(limits: policy.Limits) -> LimitsShown:
+    c = limits.currency
     return LimitsShown(
-        currency=limits.currency,
-        credit_per_ticket=str(limits.credit_per_ticket),
-        credit_per_day=str(limits.credit_per_day),
-        credit_per_month=str(limits.credit_per_month),
-        credit_per_customer_30d=str(limits.credit_per_customer_30d),
+        credit_per_ticket=policy.Money(limits.credit_per_ticket, c),
+        credit_per_day=policy.Money(limits.credit_per_day, c),
+        credit_per_month=policy.Money(limits.credit_per_month, c),
+        credit_per_customer_30d=policy.Money(limits.credit_per_customer_30d, c),
     )
 
 
 def budget(limits: policy.Limits, used: policy.Usage) -> Budget:
     today, month = policy.left(limits, used)
     return Budget(
-        today=str(policy.Money(today, limits.currency)),
-        month=str(policy.Money(month, limits.currency)),
-        per_ticket=str(policy.Money(limits.credit_per_ticket, limits.currency)),
+        today=policy.Money(today, limits.currency),
+        month=policy.Money(month, limits.currency),
+        per_ticket=policy.Money(limits.credit_per_ticket, limits.currency),
     )
 
 
-def outcome(plan: apply.Plan, manager: str | None, approved_by: Person | None) -> str:
-    """One sentence: what the mail did, as a whole."""
+def shown(lines: tuple[apply.Line, ...]) -> tuple[dict[str, object], ...]:
+    """A plan's lines for the receipt: each reason in the reader's language (the action
+    row keeps the English: line_record)."""
+    return tuple(
+        {"line": x.line, "raw": x.raw, "status": str(x.status), "reason": x.reason} for x in lines
+    )
+
+
+def outcome(
+    plan: apply.Plan, manager: str | None, approved_by: Person | None, opened: Said | None = None
+) -> Said:
+    """One sentence: what the mail did, as a whole (after what a forward opened)."""
+    said = _outcome(plan, manager, approved_by)
+    return N_("%(first)s %(then)s", first=opened, then=said) if opened else said
+
+
+def _outcome(plan: apply.Plan, manager: str | None, approved_by: Person | None) -> Said:
     match plan.status:
         case apply.Status.REFUSED:
-            return "Nothing in your mail took effect."
+            return N_("Nothing in your mail took effect.")
         case apply.Status.HELD:
-            return (
-                f"Your whole mail waits for approval by {manager}: {plan.held_because}. "
-                "It takes effect, words and all, once approved."
+            held = [x.reason for x in plan.lines if x.status is apply.Status.HELD]
+            return N_(
+                "Your whole mail waits for approval by %(manager)s: %(why)s. "
+                "It takes effect, words and all, once approved.",
+                manager=str(manager),
+                why=words.joined(held),
             )
     if approved_by is not None:
-        return f"{approved_by.name} approved your held mail; it has now taken effect."
-    return "Everything in your mail was applied."
+        return N_(
+            "%(name)s approved your held mail; it has now taken effect.", name=approved_by.name
+        )
+    return N_("Everything in your mail was applied.")
 
 
 def as_written(block: Block) -> str:
@@ -134,10 +162,42 @@ def as_written(block: Block) -> str:
     return f"{head}\n\n{block.reply}".strip() if block.reply else head
 
 
-def unsure(text: str) -> str | None:
+def unsure(text: str) -> Said | None:
     """Lines kept that might have been the quote: the writer is told, never cut."""
     count = reply.read(text).unsure
     if not count:
         return None
-    lines = "line" if count == 1 else "lines"
-    return f"I kept {count} {lines} I could not tell from the quote: check what the customer got."
+    return Nn_(
+        "I kept %(n)s line I could not tell from the quote: check what the customer got.",
+        "I kept %(n)s lines I could not tell from the quote: check what the customer got.",
+        count,
+    )
+
+
+def denied(manager: Person, reason: str, held: list[dict[str, Any]]) -> Receipt:
+    """To the agent whose held mail the manager denied."""
+    return Receipt(
+        headline=N_("denied"),
+        outcome=N_(
+            "%(name)s denied your held mail: %(reason)s. Nothing in it took effect.",
+            name=manager.name,
+            reason=reason,
+        ),
+        lines=tuple({**x, "status": "not applied", "reason": N_("denied")} for x in held),
+    )
+
+
+def dropped(manager: str, hours: int, held: list[dict[str, Any]]) -> Receipt:
+    """To the agent whose held mail nobody decided in time."""
+    return Receipt(
+        headline=N_("dropped, not decided in time"),
+        outcome=Nn_(
+            "Your held mail was dropped: %(manager)s did not decide within %(n)s hour."
+            " Nothing in it took effect; send it again if it still applies.",
+            "Your held mail was dropped: %(manager)s did not decide within %(n)s hours."
+            " Nothing in it took effect; send it again if it still applies.",
+            hours,
+            manager=manager,
+        ),
+        lines=tuple({**x, "status": "not applied", "reason": N_("expired")} for x in held),
+    )

@@ -12,6 +12,7 @@ from maild.core.commands import Update
 from maild.core.contexts import CustomerReply
 from maild.core.model import Person
 from maild.core.people import Directory
+from maild.core.words import N_, Said
 from maild.services import files
 from maild.services.escalations import Escalations
 from maild.services.rows import Queue
@@ -83,8 +84,8 @@ class Relay:
         )
         self.queue(store, [out], now)
         sm.files_held = any(a.why and a.kept for a in carried.shown)
-        words = _with_files(words, carried)
-        self._record(sm, words)
+        sm.files_said = file_lines(carried)
+        self._record(sm, _with_files(words, sm.files_said))
         sm.event("replied", message_id=out.message_id)
         if ticket.first_response_at is None:
             ticket.first_response_at = now
@@ -125,10 +126,23 @@ class Relay:
         )
 
 
-def _with_files(words: Words, carried: carry.Carried) -> Words:
-    """The ticket and the receipt name the files that went, and those that did not."""
-    lines = [f"Files sent: {', '.join(carried.names)}"] if carried.files else []
-    lines += [f"Not sent: {a.filename}, {a.why}" for a in carried.shown if a.why and a.kept]
+def file_lines(carried: carry.Carried) -> tuple[Said, ...]:
+    """The files that went, and those that did not: for the receipt (in its reader's
+    language) and the ticket (in English)."""
+    lines: list[Said] = []
+    if carried.files:
+        lines.append(N_("Files sent: %(names)s", names=", ".join(carried.names)))
+    lines += [
+        N_("Not sent: %(name)s, %(why)s", name=a.filename, why=a.why)
+        for a in carried.shown
+        if a.why and a.kept
+    ]
+    return tuple(lines)
+
+
+def _with_files(words: Words, lines: tuple[Said, ...]) -> Words:
+    """The ticket's record of what was sent names the files too."""
     if not lines:
         return words
-    return replace(words, shown="\n\n".join(x for x in (words.shown, "\n".join(lines)) if x))
+    named = "\n".join(str(x) for x in lines)
+    return replace(words, shown="\n\n".join(x for x in (words.shown, named) if x))

@@ -20,6 +20,7 @@ from maild.adapters.db.store.desk_views import Scope
 from maild.core import commands, desk, notices, targets, tokens
 from maild.core.contexts import DeskQueue, Found, QueueSection, View
 from maild.core.model import Person, Role
+from maild.core.words import N_, Nn_, Said
 from maild.services.rows import Queue
 from maild.services.staff.history import ticket_history
 from maild.services.targets import _aware, _waiting
@@ -35,7 +36,7 @@ class Asked:
     raw: str
     name: str
     status: str  # answered, refused
-    reason: str
+    reason: Said
 
 
 @dataclass
@@ -151,22 +152,31 @@ class AnswerFor:
         lines = tuple(self.views.line(t, self.person, self.now) for t in page.tickets)
         found = Found(c.raw, desk.count_shown(page.count), lines)
         self._send("agent/found", 0, f"{c.line}", found)
-        return Asked(c.line, c.raw, c.name, "answered", f"{desk.count_shown(page.count)} found")
+        return Asked(
+            c.line,
+            c.raw,
+            c.name,
+            "answered",
+            Nn_("%(n)s found", "%(n)s found", page.count),
+        )
 
     def _queue(self, c: commands.Command) -> Asked:
         view = self.views.queue_view(self.store, self.person, self.now, digest=False)
         self._send("agent/queue", 0, "queue", view)
-        return Asked(c.line, c.raw, c.name, "answered", f"{view.total} tickets")
+        return Asked(
+            c.line, c.raw, c.name, "answered", Nn_("%(n)s ticket", "%(n)s tickets", view.total)
+        )
 
     def _show(self, c: commands.Command, number: int) -> Asked:
         ticket = self.store.ticket(number)  # a merged one too: its own history
         if not self.views.may_see(self.person, ticket):
-            why = f"#{number} is not a ticket of your team's"
+            why = N_("#%(number)s is not a ticket of your team's", number=str(number))
             return Asked(c.line, c.raw, c.name, "refused", why)
         assert ticket is not None and ticket.id is not None
         due = self.views.line(ticket, self.person, self.now).due
         self._send("agent/ticket", ticket.id, "show", ticket_history(self.store, ticket, due))
-        return Asked(c.line, c.raw, c.name, "answered", f"the history of #{number} is on its way")
+        on_its_way = N_("the history of #%(number)s is on its way", number=str(number))
+        return Asked(c.line, c.raw, c.name, "answered", on_its_way)
 
     def _send(self, template: str, ticket_id: int, what: str, view: object) -> None:
         assert isinstance(view, View)

@@ -20,7 +20,7 @@ def _crosses() -> tuple[object, ...]:
     over = policy.crossed(
         Limits(currency="EUR"), Usage(today=Decimal(180), customer_30d=Decimal(100)), Decimal(80)
     )
-    return policy.crossing("; ".join(sentence for _key, sentence in over))
+    return policy.crossing("; ".join(str(sentence) for _key, sentence in over))
 
 
 def _approval(reminder: int = 0, subject: str = "Kettle arrived broken") -> Approval:
