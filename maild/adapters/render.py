@@ -76,7 +76,8 @@ def _part(text: str, subtype: str) -> MIMEText:
     return MIMEText(text, subtype, charset)  # type: ignore[arg-type]
 
 
-FILTERS = {"duration": duration_words}  # 0.4 days -> "9 hours", never "0.4 days"
+# The filters of every language (environment() adds those that write in the reader's).
+FILTERS: dict[str, Any] = {"duration": lambda days: str(duration_words(days))}
 
 
 def environment(loader: FileSystemLoader, speech: i18n.Speech) -> Environment:
@@ -97,6 +98,8 @@ def environment(loader: FileSystemLoader, speech: i18n.Speech) -> Environment:
     env.filters.update(
         money=speech.money, number=speech.number, datetime=speech.moment, date=speech.day
     )
+    # 0.4 days -> "9 hours", never "0.4 days"; in the reader's language
+    env.filters["duration"] = lambda days: speech.say(duration_words(days))
     env.globals.update(lang=speech.lang, dir=speech.direction)
     return env
 

@@ -15,13 +15,21 @@ from maild.core import files
 from maild.core.contexts import AttachmentShown
 from maild.core.files import FileRef
 from maild.core.model import Attachment
+from maild.core.words import N_, Msg, Said
 
-NOT_KEPT = "not kept: over the size limit"
-LEFT_FOR_STAFF = (
-    "kept on the ticket, not attached (over this mail's {cap} for files): answer #files to get it"
-)
-LEFT_FOR_CUSTOMER = "not attached: over this mail's {cap} for files"
-REMOVED = "removed"
+NOT_KEPT = N_("not kept: over the size limit")
+REMOVED = N_("removed")
+
+
+def _left(cap: int, for_staff: bool) -> Msg:
+    size = files.size_words(cap)
+    if for_staff:
+        return N_(
+            "kept on the ticket, not attached (over this mail's %(cap)s for files): "
+            "answer #files to get it",
+            cap=size,
+        )
+    return N_("not attached: over this mail's %(cap)s for files", cap=size)
 
 
 @dataclass(frozen=True)
@@ -73,15 +81,17 @@ def choose(
     shown: list[AttachmentShown] = []
     going: list[FileRef] = []
     room = cap
-    left = (LEFT_FOR_STAFF if for_staff else LEFT_FOR_CUSTOMER).format(cap=files.shown_size(cap))
+    left = _left(cap, for_staff)
     for i, c in enumerate(candidates):
-        why = ""
+        why: Said = ""
         if c.removed:
             why = REMOVED
         elif not c.kept:
             why = NOT_KEPT
         elif c.blocked:
-            why = f"not forwarded: {c.blocked} (kept on the ticket)"
+            why = N_(
+                "not forwarded: %(why)s (kept on the ticket)", why=files.blocked_words(c.blocked)
+            )
         elif c.ref.size > room:
             why = left
         cid = None

@@ -76,11 +76,16 @@ def test_each_translation_keeps_the_placeholders_of_its_sentence(lang):
             )
 
 
+def _key(value: object) -> object:
+    """A plural's forms as a tuple (read_mo gives a list): the same from .po and .mo."""
+    return tuple(value) if isinstance(value, list | tuple) else value
+
+
 @pytest.mark.parametrize("lang", LANGS)
 def test_the_compiled_catalog_is_the_po_file(lang):
-    po = {m.id: m.string for m in _po(lang) if m.id and not m.fuzzy}
+    po = {_key(m.id): _key(m.string) for m in _po(lang) if m.id and not m.fuzzy}
     with open(i18n.LOCALE_DIR / lang / "LC_MESSAGES" / "maild.mo", "rb") as f:
-        mo = {m.id: m.string for m in read_mo(f) if m.id}
+        mo = {_key(m.id): _key(m.string) for m in read_mo(f) if m.id}
     assert mo == po, f"{lang}: maild.mo is stale: run scripts/catalogs"
 
 
@@ -108,49 +113,6 @@ TEMPLATES = default_templates_dir()
 # Templates whose sentences are not in the catalogs yet (issue 27 moves them, audience by
 # audience); this list only shrinks.
 NOT_YET = {
-    "_desk.html.j2",
-    "_desk.txt.j2",
-    "_files.html.j2",
-    "_files.txt.j2",
-    "_history.html.j2",
-    "_history.txt.j2",
-    "_message.html.j2",
-    "_message.txt.j2",
-    "_owner_commands.html.j2",
-    "_owner_commands.txt.j2",
-    "agent/coaching.html.j2",
-    "agent/coaching.subject.j2",
-    "agent/coaching.txt.j2",
-    "agent/delivery-failed.html.j2",
-    "agent/delivery-failed.subject.j2",
-    "agent/delivery-failed.txt.j2",
-    "agent/found.html.j2",
-    "agent/found.subject.j2",
-    "agent/found.txt.j2",
-    "agent/handover.html.j2",
-    "agent/handover.subject.j2",
-    "agent/handover.txt.j2",
-    "agent/new.html.j2",
-    "agent/new.subject.j2",
-    "agent/new.txt.j2",
-    "agent/owner-mail.html.j2",
-    "agent/owner-mail.subject.j2",
-    "agent/owner-mail.txt.j2",
-    "agent/queue.html.j2",
-    "agent/queue.subject.j2",
-    "agent/queue.txt.j2",
-    "agent/rating.html.j2",
-    "agent/rating.subject.j2",
-    "agent/rating.txt.j2",
-    "agent/reply.html.j2",
-    "agent/reply.subject.j2",
-    "agent/reply.txt.j2",
-    "agent/target.html.j2",
-    "agent/target.subject.j2",
-    "agent/target.txt.j2",
-    "agent/ticket.html.j2",
-    "agent/ticket.subject.j2",
-    "agent/ticket.txt.j2",
     "customer/reply.html.j2",
     "customer/reply.subject.j2",
     "customer/reply.txt.j2",
@@ -175,24 +137,6 @@ NOT_YET = {
     "manager/weekly.html.j2",
     "manager/weekly.subject.j2",
     "manager/weekly.txt.j2",
-    "operator/mailbox-down.html.j2",
-    "operator/mailbox-down.subject.j2",
-    "operator/mailbox-down.txt.j2",
-    "operator/quarantined.html.j2",
-    "operator/quarantined.subject.j2",
-    "operator/quarantined.txt.j2",
-    "owner/escalated.html.j2",
-    "owner/escalated.subject.j2",
-    "owner/escalated.txt.j2",
-    "owner/moved.html.j2",
-    "owner/moved.subject.j2",
-    "owner/moved.txt.j2",
-    "owner/ping.html.j2",
-    "owner/ping.subject.j2",
-    "owner/ping.txt.j2",
-    "owner/reminder.html.j2",
-    "owner/reminder.subject.j2",
-    "owner/reminder.txt.j2",
     "staff/files.html.j2",
     "staff/files.subject.j2",
     "staff/files.txt.j2",

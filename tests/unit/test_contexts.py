@@ -7,17 +7,15 @@ import jinja2
 import jinja2.meta
 import pytest
 
-from maild.adapters.render import FILTERS, default_templates_dir
+from maild.adapters import i18n
+from maild.adapters.render import default_templates_dir, environment
 from maild.core.contexts import CONTEXTS
 
 TEMPLATES = default_templates_dir()
 ADDED_BY_NOTICE = {"ticket_id", "support_name"}  # notices.notice adds them to every mail
 # The renderer's globals: the catalog's functions, and the reader's language and direction.
 GLOBALS = {"_", "gettext", "ngettext", "lang", "dir"}
-ENV = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(str(TEMPLATES)), extensions=["jinja2.ext.i18n"]
-)
-ENV.filters.update(FILTERS)
+ENV = environment(jinja2.FileSystemLoader(str(TEMPLATES)), i18n.speech("en"))
 
 
 def _reads(name: str) -> set[str]:

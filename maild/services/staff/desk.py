@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 
-from maild.core import apply, auth, commands, notices, policy, reply, route, targets
+from maild.core import apply, auth, commands, notices, policy, reply, route, targets, words
 from maild.core.auth import Verdict
 from maild.core.contexts import Receipt
 from maild.core.model import Person, Role, TicketStatus
@@ -45,6 +45,7 @@ from maild.services.staff.coaching import Coaches
 from maild.services.staff.filemail import FileMails
 from maild.services.staff.forwards import Forwards
 from maild.services.staff.handover import Handovers
+from maild.services.staff.history import escalation_line
 from maild.services.staff.lookup import Lookup
 from maild.services.staff.mail import Result, StaffMail, fingerprint, line_record, new_action
 from maild.services.staff.receipts import Receipts
@@ -236,10 +237,10 @@ class StaffDesk:
             self.surveys.withdraw(sm.store, ticket, sm.now)
         return sent
 
-    def _escalation_line(self, sm: StaffMail) -> str | None:
+    def _escalation_line(self, sm: StaffMail) -> words.Msg | None:
         assert sm.ticket is not None and sm.ticket.id is not None
         state = self.escalations.state(sm.store, sm.ticket.id)
-        return f"with {state.team} ({state.owner})" if state else None
+        return escalation_line(state.team, state.owner) if state else None
 
     def _usage(self, sm: StaffMail, limits: policy.Limits) -> policy.Usage:
         assert sm.ticket is not None
