@@ -577,7 +577,7 @@ def status(ctx: click.Context, as_json: bool, no_imap: bool) -> None:
 def _last_seen(last: dict[str, Any] | None) -> str:
     if last is None:
         return ""
-    ago = duration_words(last["seen_seconds_ago"] / 86400)
+    ago = str(duration_words(last["seen_seconds_ago"] / 86400))
     return f" (the last one, pid {last['pid']} on {last['host']}, was seen {ago} ago)"
 
 

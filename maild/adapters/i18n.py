@@ -105,7 +105,11 @@ class Speech:
         14:00 MEZ' in German: the date in words and the time with its zone."""
         if when is None:
             return ""
-        local = when.astimezone(self.tz) if self.tz is not None else when
+        # A time in UTC (as the database and the clock give it) is shown in the team's
+        # zone; one the code placed in a zone (a response target, in its business
+        # hours' zone) stays there.
+        placed = when.tzinfo is not None and str(when.tzinfo) not in ("UTC", "Etc/UTC")
+        local = when.astimezone(self.tz) if self.tz is not None and not placed else when
         if form != "full":
             return str(dates.format_datetime(local, form, tzinfo=local.tzinfo, locale=self.locale))
         day = dates.format_date(local, "full", locale=self.locale)

@@ -78,7 +78,8 @@ def _part(text: str, subtype: str) -> MIMEText:
     return MIMEText(text, subtype, charset)  # type: ignore[arg-type]
 
 
-FILTERS = {"duration": duration_words}  # 0.4 days -> "9 hours", never "0.4 days"
+# The filters of every language (environment() adds those that write in the reader's).
+FILTERS: dict[str, Any] = {"duration": lambda days: str(duration_words(days))}
 
 
 def _money(speech: i18n.Speech) -> Callable[..., str]:
@@ -116,6 +117,8 @@ def environment(loader: FileSystemLoader, speech: i18n.Speech) -> Environment:
         date=speech.day,
         percent=speech.percent,
     )
+    # 0.4 days -> "9 hours", never "0.4 days"; in the reader's language
+    env.filters["duration"] = lambda days: speech.say(duration_words(days))
     env.globals.update(lang=speech.lang, dir=speech.direction)
     return env
 

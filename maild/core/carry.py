@@ -17,13 +17,19 @@ from maild.core.files import FileRef
 from maild.core.model import Attachment
 from maild.core.words import N_, Msg, Said
 
-# Why a file is not in a mail, said in the reader's language (str() is the English).
 NOT_KEPT = N_("not kept: over the size limit")
-LEFT_FOR_STAFF = N_(
-    "kept on the ticket, not attached (over this mail's %(cap)s for files): answer #files to get it"
-)
-LEFT_FOR_CUSTOMER = N_("not attached: over this mail's %(cap)s for files")
 REMOVED = N_("removed")
+
+
+def _left(cap: int, for_staff: bool) -> Msg:
+    size = files.size_words(cap)
+    if for_staff:
+        return N_(
+            "kept on the ticket, not attached (over this mail's %(cap)s for files): "
+            "answer #files to get it",
+            cap=size,
+        )
+    return N_("not attached: over this mail's %(cap)s for files", cap=size)
 
 
 @dataclass(frozen=True)
@@ -75,8 +81,7 @@ def choose(
     shown: list[AttachmentShown] = []
     going: list[FileRef] = []
     room = cap
-    said = LEFT_FOR_STAFF if for_staff else LEFT_FOR_CUSTOMER
-    left = Msg(said.text, {"cap": files.shown_size(cap)})
+    left = _left(cap, for_staff)
     for i, c in enumerate(candidates):
         why: Said = ""
         if c.removed:
@@ -84,7 +89,9 @@ def choose(
         elif not c.kept:
             why = NOT_KEPT
         elif c.blocked:
-            why = N_("not forwarded: %(why)s (kept on the ticket)", why=c.blocked)
+            why = N_(
+                "not forwarded: %(why)s (kept on the ticket)", why=files.blocked_words(c.blocked)
+            )
         elif c.ref.size > room:
             why = left
         cid = None

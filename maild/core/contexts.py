@@ -52,8 +52,8 @@ class CustomerMail(View):
     from_name: str | None
     from_addr: str | None
     attachments: tuple[AttachmentShown, ...]
-    notes: tuple[str, ...]
-    history: str | None = None  # agent/new: "Sam has written 4 times before: #12 (...)"
+    notes: tuple[words.Said, ...]
+    history: words.Said | None = None  # agent/new: "Sam has written 4 times before: #12 (...)"
 
 
 @dataclass(frozen=True)
@@ -159,17 +159,17 @@ class OwnerHistory(View):
 
     subject: str
     customer: str
-    status: str
+    status: words.Said
     team: str
-    agent_name: str
+    agent_name: words.Said
     agent_email: str
     escalation_note: str | None
-    customer_words: tuple[Mapping[str, str], ...]
-    credits: tuple[str, ...]
-    escalated_at: str
+    customer_words: tuple[Mapping[str, object], ...]  # "at": datetime, "text": Said
+    credits: tuple[words.Said, ...]
+    escalated_at: datetime
     days_since_update: float
-    update_every: str
-    commands: tuple[tuple[str, words.Said], ...]  # usage, and help (commands.Spec.help)
+    update_every: words.Said  # "2 days" ("" without a team)
+    commands: tuple[tuple[str, words.Said], ...]
     note: str | None = None  # a ping's or an escalation's words
     to_team: str | None = None  # moved: where it went
     to_role: str = "owner"  # a reminder goes to the owner and to the agent
@@ -188,9 +188,9 @@ class StillWorking(View):
 
 @dataclass(frozen=True)
 class Said:
-    at: str
-    who: str  # "the customer", "Dana Agent (note)", ...
-    text: str
+    at: datetime
+    who: words.Said  # "the customer", "Dana Agent (staff mail)", ...
+    text: words.Said
 
 
 @dataclass(frozen=True)
@@ -203,10 +203,10 @@ class Handover(View):
     new_name: str
     subject: str
     customer: str
-    status: str
-    priority: str
-    escalation: str | None
-    credits: tuple[str, ...]
+    status: words.Said
+    priority: words.Said
+    escalation: words.Said | None
+    credits: tuple[words.Said, ...]
     history: tuple[Said, ...]
     files: tuple[AttachmentShown, ...] = ()  # the ticket's, newest first, within the cap
 
@@ -220,7 +220,7 @@ class Coaching(View):
     subject: str
     customer: str
     last_words: str  # the customer's latest mail
-    credits: tuple[str, ...]
+    credits: tuple[str | Msg, ...]  # words.Said: a field here is named `words`
 
 
 @dataclass(frozen=True)
@@ -287,14 +287,13 @@ class TargetReminder(View):
     """agent/target: a ticket nearing or past its response target."""
 
     kind: str  # near, breached
-    target: str  # "first response", "next response"
+    target: words.Said  # "first response", "next response"
     subject: str
     customer: str
-    priority: str
-    due_at: str  # local to the team
-    timezone: str
+    priority: words.Said
+    due_at: datetime  # in the team's time zone
     minutes_left: int
-    waiting_since: str
+    waiting_since: datetime
     last_words: str
     to_role: str  # agent, team, manager
     agent_name: str | None
@@ -303,7 +302,7 @@ class TargetReminder(View):
 # the desk in the inbox (#queue, #show, #find, #customer, the morning digest) ------------
 @dataclass(frozen=True)
 class QueueSection:
-    title: str
+    title: words.Said
     lines: tuple[object, ...]  # core.desk.Line
     more: int = 0  # lines left out past the cap
 
@@ -313,19 +312,19 @@ class DeskQueue(View):
     """agent/queue: what is on the reader's plate, the most urgent first."""
 
     reader_name: str
-    teams: str
+    teams: words.Said
     sections: tuple[QueueSection, ...]
     total: int
     breached: int
     digest: bool  # the morning digest, not an answer to #queue
-    day: str
+    day: date  # the reader's day, in the team's time zone
 
 
 @dataclass(frozen=True)
 class Entry:
-    at: str
-    who: str  # "the customer", "Dana Agent (staff mail)", "event"
-    text: str
+    at: datetime
+    who: words.Said  # "Sam (customer)", "Dana Agent (staff mail)", the actor of an event
+    text: words.Said
     files: tuple[str, ...] = ()
 
 
@@ -335,14 +334,14 @@ class TicketShown(View):
 
     subject: str
     customer: str
-    status: str
-    priority: str
+    status: words.Said
+    priority: words.Said
     agent: str | None
     team: str | None
-    opened: str
-    due: str | None
-    escalation: str | None
-    credits: tuple[str, ...]
+    opened: datetime
+    due: words.Said | None
+    escalation: words.Said | None
+    credits: tuple[words.Said, ...]
     entries: tuple[Entry, ...]
     left_out: int  # older entries not shown
 
@@ -352,7 +351,7 @@ class Found(View):
     """agent/found: the tickets a #find or #customer matched, newest first."""
 
     asked: str  # "#find refund kettle"
-    count: str  # "3", "more than 1000"
+    count: int  # how many matched (more than the lines shown, past FOUND_MAX)
     lines: tuple[object, ...]  # core.desk.Line
 
 
@@ -393,7 +392,7 @@ class DeliveryFailed(View):
     subject: str
     customer_name: str
     recipient: str
-    what: str  # "your answer", "the acknowledgement" ...
+    what: words.Said  # "your answer", "the acknowledgement" ...
     words: str  # the remote server's
     status: str  # RFC 3463, e.g. 5.1.1
 

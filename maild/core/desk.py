@@ -12,16 +12,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import quote
 
+from maild.core.policy import Money
+from maild.core.words import N_, Msg, Nn_, Said
+
 # The queue's sections, in the order the mail shows them.
 MINE, UNASSIGNED, WAITING, ESCALATED = "mine", "unassigned", "waiting", "escalated"
 SECTIONS = (MINE, UNASSIGNED, WAITING, ESCALATED)
 TITLES = {
-    MINE: "Your open tickets",
-    UNASSIGNED: "Your team's, nobody's yet",
-    WAITING: "Waiting for the customer",
-    ESCALATED: "Escalated",
+    MINE: N_("Your open tickets"),
+    UNASSIGNED: N_("Your team's, nobody's yet"),
+    WAITING: N_("Waiting for the customer"),
+    ESCALATED: N_("Escalated"),
 }
-MANAGER_TITLES = {**TITLES, MINE: "Your teams' open tickets"}
+MANAGER_TITLES = {**TITLES, MINE: N_("Your teams' open tickets")}
+NO_SUBJECT = N_("(no subject)")
 FOUND_MAX = 25  # lines in a #find or #customer answer
 _WORD = re.compile(r"\w+\*?")
 
@@ -49,12 +53,12 @@ class Line:
     id: int
     section: str
     customer: str
-    subject: str
-    status: str
-    priority: str
+    subject: Said
+    status: Said
+    priority: Said  # "" for a normal one: the listing names only the others
     agent: str | None
-    age: str  # "3 days"
-    due: str | None  # "due Tue 08 Dec 11:00", "breached 2 hours ago", None: no target
+    age: Said  # "3 days"
+    due: Said | None  # "due Tuesday, December 8, ...", "target breached 2 hours ago", None
     breached: bool
     mailto: str  # opens a reply to the ticket, signed for the reader
     due_at: datetime | None = None  # for the order only
@@ -82,31 +86,48 @@ def ordered(lines: Iterable[Line]) -> list[Line]:
     return sorted(lines, key=key)
 
 
-def age(since: datetime, now: datetime) -> str:
+def age(since: datetime, now: datetime) -> Msg:
     """A span in the largest unit that fits: "5 minutes", "3 hours", "2 weeks"."""
     seconds = max(0, int((now - since).total_seconds()))
     day = 86400
-    steps = (
-        ("year", 365 * day, 365 * day),
-        ("month", 30 * day, 60 * day),  # from two months on
-        ("week", 7 * day, 14 * day),  # from two weeks on
-        ("day", day, day),
-        ("hour", 3600, 3600),
-        ("minute", 60, 60),
-    )
-    for unit, size, first in steps:
-        if seconds >= first:
-            return _plural(seconds // size, unit)
-    return "just now"
+    if seconds >= 365 * day:
+        return Nn_("%(n)s year", "%(n)s years", seconds // (365 * day))
+    if seconds >= 60 * day:  # months from two months on
+        return Nn_("%(n)s month", "%(n)s months", seconds // (30 * day))
+    if seconds >= 14 * day:  # weeks from two weeks on
+        return Nn_("%(n)s week", "%(n)s weeks", seconds // (7 * day))
+    if seconds >= day:
+        return Nn_("%(n)s day", "%(n)s days", seconds // day)
+    if seconds >= 3600:
+        return Nn_("%(n)s hour", "%(n)s hours", seconds // 3600)
+    if seconds >= 60:
+        return Nn_("%(n)s minute", "%(n)s minutes", seconds // 60)
+    return JUST_NOW
 
 
-def ago(since: datetime, now: datetime) -> str:
+JUST_NOW = N_("just now")
+
+
+def ago(since: datetime, now: datetime) -> Msg:
     shown = age(since, now)
-    return shown if shown == "just now" else f"{shown} ago"
+    return shown if shown is JUST_NOW else N_("%(span)s ago", span=shown)
 
 
-def _plural(n: int, unit: str) -> str:
-    return f"{n} {unit}" if n == 1 else f"{n} {unit}s"
+# A ticket's status and priority as a staff mail names them (the stored value is English).
+STATUS_WORDS = {
+    "open": N_("open"),
+    "pending": N_("pending"),
+    "closed": N_("closed"),
+    "low": N_("low"),
+    "normal": N_("normal"),
+    "high": N_("high"),
+    "urgent": N_("urgent"),
+}
+
+
+def word(value: str) -> Said:
+    """A status or a priority in the reader's words ("offen"); another value as it is."""
+    return STATUS_WORDS.get(value, value)
 
 
 def subject_line(ticket_id: int, subject: str) -> str:
@@ -140,21 +161,38 @@ class Before:
     id: int
     status: str
     created_at: datetime
-    credits: tuple[str, ...] = ()  # "USD 20.00"
+    credits: tuple[Money, ...] = ()  # a total per currency
     merged_into: int | None = None
 
 
-def history_line(name: str, count: int, before: Sequence[Before], now: datetime) -> str | None:
+def history_line(name: str, count: int, before: Sequence[Before], now: datetime) -> Msg | None:
     """ "Sam has written 4 times before: #12 (open, 2 days ago), #9 (closed, 2 weeks ago,
     credit USD 20.00), ..." The open ones first, then the newest; None for a first mail."""
     if count == 0:
         return None
-    times = "once" if count == 1 else "twice" if count == 2 else f"{count} times"
     items = sorted(before, key=lambda b: (b.status == "closed", -b.id))
-    parts = []
+    if not items:
+        return None
+    parts: list[Msg] = []
     for b in items:
-        status = f"merged into #{b.merged_into}" if b.merged_into else b.status
-        words = [status, ago(b.created_at, now), *(f"credit {c}" for c in b.credits)]
-        parts.append(f"#{b.id} ({', '.join(words)})")
-    more = f", and {count - len(items)} more" if count > len(items) else ""
-    return f"{name} has written {times} before: {', '.join(parts)}{more}"
+        status = (
+            N_("merged into #%(id)s", id=str(b.merged_into)) if b.merged_into else word(b.status)
+        )
+        said: Msg = N_("%(status)s, %(ago)s", status=status, ago=ago(b.created_at, now))
+        for c in b.credits:
+            said = N_("%(said)s, credit %(amount)s", said=said, amount=c)
+        parts.append(N_("#%(id)s (%(said)s)", id=str(b.id), said=said))
+    listed = parts[0]
+    for p in parts[1:]:
+        listed = N_("%(listed)s, %(next)s", listed=listed, next=p)
+    if count > len(items):
+        listed = N_("%(listed)s, and %(n)s more", listed=listed, n=count - len(items))
+    if count == 1:
+        return N_("%(name)s has written once before: %(tickets)s", name=name, tickets=listed)
+    if count == 2:
+        return N_("%(name)s has written twice before: %(tickets)s", name=name, tickets=listed)
+    return Nn_(
+        "%(name)s has written %(n)s time before: %(tickets)s",
+        "%(name)s has written %(n)s times before: %(tickets)s",
+        count, name=name, tickets=listed,
+    )  # fmt: skip

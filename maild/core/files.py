@@ -10,14 +10,17 @@ from __future__ import annotations
 import hashlib
 import io
 import posixpath
+import re
 import unicodedata
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from decimal import Decimal
 
 from tnefparse.tnef import TNEF
 
 from maild.core.model import Attachment
+from maild.core.words import N_, Msg, Nn_, Said
 
 MAX_NAME_CHARS = 120
 
@@ -105,6 +108,28 @@ def extension(name: str) -> str:
     return name.rpartition(".")[2].lower() if "." in name else ""
 
 
+_BLOCKED_FORMS = (  # blocked()'s words, as stored on the file, back into a sentence
+    (re.compile(r"^\.(\S+) files can run programs$"), "ext"),
+    (re.compile(r"^the archive holds (.+), which can run programs$"), "inside"),
+    (re.compile(r"^(\S+) can run programs$"), "type"),
+)
+
+
+def blocked_words(stored: str) -> Said:
+    """Why a file is never forwarded, for the reader: the English blocked() wrote (and
+    the store keeps) said again as a sentence of the catalogs."""
+    for pattern, form in _BLOCKED_FORMS:
+        found = pattern.match(stored)
+        if found is None:
+            continue
+        if form == "ext":
+            return N_(".%(ext)s files can run programs", ext=found[1])
+        if form == "inside":
+            return N_("the archive holds %(name)s, which can run programs", name=found[1])
+        return N_("%(type)s can run programs", type=found[1])
+    return stored
+
+
 def blocked(name: str, content_type: str, content: bytes | None) -> str | None:
     """Why this file must never be forwarded, or None. A .zip is looked into (its
     names only) when it opens cheaply; one that does not open is not blocked for it."""
@@ -142,14 +167,20 @@ def is_tnef(a: Attachment) -> bool:
     )
 
 
-def open_tnef(a: Attachment) -> tuple[list[Attachment], str | None]:
+def open_tnef(a: Attachment) -> tuple[list[Attachment], Msg | None]:
     """The files Outlook packed into a winmail.dat, and a note when it would not open
     (the winmail.dat itself is then kept as it came)."""
     assert a.content is not None
     try:
         found = TNEF(a.content, do_checksum=False).attachments
     except Exception as exc:  # a damaged winmail.dat: any parser error, kept as it came
-        return [a], f"{a.filename} (Outlook's packed attachments) could not be opened: {exc}"
+        said = str(exc)
+        note = N_(
+            "%(name)s (Outlook's packed attachments) could not be opened: %(error)s",
+            name=a.filename,
+            error=said,
+        )
+        return [a], note
     out = [
         Attachment(
             filename=safe_name(_tnef_name(x)),
@@ -189,10 +220,10 @@ def _guess_type(name: str) -> str:
     return _TYPES.get(extension(name), "application/octet-stream")
 
 
-def unpacked(attachments: Sequence[Attachment]) -> tuple[tuple[Attachment, ...], tuple[str, ...]]:
+def unpacked(attachments: Sequence[Attachment]) -> tuple[tuple[Attachment, ...], tuple[Msg, ...]]:
     """Each winmail.dat replaced by the files it holds; notes for those that would not open."""
     out: list[Attachment] = []
-    notes: list[str] = []
+    notes: list[Msg] = []
     for a in attachments:
         if not is_tnef(a):
             out.append(a)
@@ -252,6 +283,15 @@ def batches(files: Iterable[FileRef], cap: int) -> list[tuple[FileRef, ...]]:
             out.append([f])
             room.append(max(cap - f.size, 0))
     return [tuple(b) for b in out]
+
+
+def size_words(size: int) -> Msg:
+    """shown_size in the reader's language: "10 MB", "512 bytes"."""
+    if size < 1000:
+        return Nn_("%(n)s byte", "%(n)s bytes", size)
+    if size < 1_000_000:
+        return N_("%(n)s kB", n=round(size / 1000))
+    return N_("%(n)s MB", n=Decimal(f"{size / 1_000_000:.1f}".removesuffix(".0")))
 
 
 def shown_size(size: int) -> str:

@@ -26,6 +26,7 @@ from maild.core import charsets, files, mime
 from maild.core.model import Attachment, InboundMail
 from maild.core.robots import robot_reason
 from maild.core.text import html_to_text, one_line
+from maild.core.words import N_, Msg, Said
 
 # The text an agent reads: longer text stays in the raw mail, kept whole.
 MAX_TEXT_CHARS = 100_000
@@ -80,7 +81,7 @@ def parse(
     raw: bytes, *, max_attachment_bytes: int, max_message_bytes: int, size: int | None = None
 ) -> InboundMail:
     """`size` is the whole mail's when `raw` holds only its first bytes."""
-    notes: list[str] = []
+    notes: list[Said] = []
     reading = mime.read(raw, notes)
     msg = reading.msg
     digest = content_hash(raw)
@@ -89,20 +90,26 @@ def parse(
     # From and Subject, which need the decoding.
     raw_values = dict(grouped(headers))
     from_addr, from_name, strict = _sender(msg, raw_values, notes)
-    content_type = _salvage(notes, "the Content-Type", msg.get_content_type, "text/plain")
+    content_type = _salvage(notes, N_("the Content-Type"), msg.get_content_type, "text/plain")
     robot = robot_reason(raw_values, from_addr, content_type)
     if from_addr is None and robot is None:  # a robot needs no address: it is not answered
         shown = one_line(_one(raw_values, "from"), 200) or "(none)"
         raise Unreadable(f"no usable sender address in From: {shown}")
-    body = _salvage(notes, "the MIME structure", lambda: _body(msg, reading), None)
+    body = _salvage(notes, N_("the MIME structure"), lambda: _body(msg, reading), None)
     text, source = _text(reading, body, notes)
-    more = _salvage(notes, "a second text part", lambda: _after_the_file(reading, body), "")
+    more = _salvage(notes, N_("a second text part"), lambda: _after_the_file(reading, body), "")
     text = _capped(f"{text}\n\n{more}", notes) if more else text
     size = max(size or 0, len(raw))
     oversize = size > max_message_bytes
     cap = 0 if oversize else max_attachment_bytes
     if size > len(raw):
-        notes.append(f"Only the first {len(raw)} of this mail's {size} bytes were read.")
+        notes.append(
+            N_(
+                "Only the first %(read)s of this mail's %(size)s bytes were read.",
+                read=len(raw),
+                size=size,
+            )
+        )
     # A single-part mail is its own body: nothing to walk.
     attachments = tuple(_attachments(reading, body, cap, notes)) if msg.is_multipart() else ()
     attachments, tnef_notes = files.unpacked(attachments)  # Outlook's winmail.dat opened
@@ -140,12 +147,13 @@ def glance(raw: bytes) -> dict[str, str]:
     }
 
 
-def _salvage(notes: list[str], what: str, read: Callable[[], T], fallback: T) -> T:
+def _salvage(notes: list[Said], what: Msg, read: Callable[[], T], fallback: T) -> T:
     """Read one piece of a damaged mail; if it cannot be read, say so and go on."""
     try:
         return read()
     except Exception as exc:  # the email package raises many kinds on damaged mail
-        notes.append(f"{what} could not be read ({type(exc).__name__}: {exc}).")
+        said = f"{type(exc).__name__}: {exc}"
+        notes.append(N_("%(what)s could not be read (%(error)s).", what=what, error=said))
         return fallback
 
 
@@ -154,7 +162,7 @@ def _clean(value: str) -> str:
     return value.replace("\x00", "")
 
 
-def _headers(msg: EmailMessage, notes: list[str]) -> tuple[tuple[str, str], ...]:
+def _headers(msg: EmailMessage, notes: list[Said]) -> tuple[tuple[str, str], ...]:
     # Raw values: building a structured header object for each is most of
     # the parse time, and the robot rules only need the words.
     items = tuple(
@@ -163,7 +171,8 @@ def _headers(msg: EmailMessage, notes: list[str]) -> tuple[tuple[str, str], ...]
     cut = sorted({n for n, v in msg.raw_items() if len(str(v)) >= mime.MAX_HEADER_CHARS})
     if cut:
         limit = mime.MAX_HEADER_CHARS
-        notes.append(f"Header(s) {', '.join(cut)} were cut to {limit} characters.")
+        said = ", ".join(cut)
+        notes.append(N_("Header(s) %(names)s were cut to %(n)s characters.", names=said, n=limit))
     return items
 
 
@@ -180,7 +189,7 @@ ANSWER_HEADERS = ("reply-to", "sender")
 
 
 def _sender(
-    msg: EmailMessage, raw_values: dict[str, list[str]], notes: list[str]
+    msg: EmailMessage, raw_values: dict[str, list[str]], notes: list[Said]
 ) -> tuple[str | None, str, bool]:
     """The sender to answer. Only one From header, read without defects, is strict
     enough to prove an agent; the fallbacks answer a customer, no more."""
@@ -192,7 +201,10 @@ def _sender(
     for index, value in enumerate(values[1:], start=2):
         addr, name, _strict = _loose_sender(value)
         if addr is not None:
-            said = f"The first From header had no usable address; From header {index}'s was used."
+            said = N_(
+                "The first From header had no usable address; From header %(index)s's was used.",
+                index=index,
+            )
             notes.append(said)
             return addr, name, False
     for header in ANSWER_HEADERS:
@@ -200,20 +212,25 @@ def _sender(
             addr, name, _strict = _loose_sender(value)
             if addr is not None:
                 shown = header.title()
-                notes.append(f"No usable From header: the {shown} address is answered.")
+                notes.append(
+                    N_("No usable From header: the %(header)s address is answered.", header=shown)
+                )
                 return addr, name, False
     return None, "", False
 
 
 def _first_from(
-    msg: EmailMessage, values: list[str], notes: list[str]
+    msg: EmailMessage, values: list[str], notes: list[Said]
 ) -> tuple[str | None, str, bool]:
     try:  # only the first From is parsed: a thousand of them cost one parse
         header = msg["from"]
         addresses = header.addresses if isinstance(header, AddressHeader) else ()
         defects = bool(header.defects)
     except Exception as exc:  # a line break encoded into the display name, and the like
-        notes.append(f"The From header was damaged ({exc}); its address was read as text.")
+        said = str(exc)
+        notes.append(
+            N_("The From header was damaged (%(error)s); its address was read as text.", error=said)
+        )
         return _loose_sender(values[0])
     real = [a for a in addresses if a.addr_spec and "@" in a.addr_spec]
     if not real:
@@ -274,9 +291,9 @@ def _join_words(out: list[str], pieces: list[tuple[bytes | str, str | None]]) ->
     return text
 
 
-def _subject(msg: EmailMessage, raw_values: dict[str, list[str]], notes: list[str]) -> str:
+def _subject(msg: EmailMessage, raw_values: dict[str, list[str]], notes: list[Said]) -> str:
     raw = _one(raw_values, "subject")
-    value = _salvage(notes, "The Subject", lambda: str(msg.get("subject", "")), raw)
+    value = _salvage(notes, N_("The Subject"), lambda: str(msg.get("subject", "")), raw)
     if "=?" in raw:  # the charset table mail clients use (GB2312 is GBK ...)
         words = _decoded_words(raw)
         if "=?" not in words:
@@ -322,13 +339,13 @@ def _body(msg: EmailMessage, reading: mime.Reading) -> MIMEPart | None:
     return body
 
 
-def _text(reading: mime.Reading, body: MIMEPart | None, notes: list[str]) -> tuple[str, str]:
+def _text(reading: mime.Reading, body: MIMEPart | None, notes: list[Said]) -> tuple[str, str]:
     if body is None:
         return "", "none"
     content = _decoded(body, reading.payload(body), notes)
     if body.get_content_subtype() == "html":
         if len(content) > MAX_HTML_CHARS:
-            notes.append(f"The HTML text was cut at {MAX_HTML_CHARS} characters.")
+            notes.append(N_("The HTML text was cut at %(n)s characters.", n=MAX_HTML_CHARS))
         return _capped(html_to_text(content[:MAX_HTML_CHARS]), notes), "html"
     return _capped(content.replace("\r\n", "\n").replace("\r", "\n").strip(), notes), "plain"
 
@@ -354,25 +371,35 @@ def _after_the_file(reading: mime.Reading, body: MIMEPart | None) -> str:
     return "\n\n".join(w for w in words if w)
 
 
-def _capped(text: str, notes: list[str]) -> str:
+def _capped(text: str, notes: list[Said]) -> str:
     if len(text) > MAX_TEXT_CHARS:
         notes.append(
-            f"The text has {len(text)} characters; the first {MAX_TEXT_CHARS} are shown, "
-            "the whole mail is kept."
+            N_(
+                "The text has %(size)s characters; the first %(n)s are shown, "
+                "the whole mail is kept.",
+                size=len(text),
+                n=MAX_TEXT_CHARS,
+            )
         )
     return _clean(text[:MAX_TEXT_CHARS])
 
 
-def _decoded(part: MIMEPart, payload: bytes, notes: list[str]) -> str:
+def _decoded(part: MIMEPart, payload: bytes, notes: list[Said]) -> str:
     """The part's text; a charset that is unknown, misspelt or missing is not the end."""
-    charset = _salvage(notes, "The charset", part.get_content_charset, None)
+    charset = _salvage(notes, N_("The charset"), part.get_content_charset, None)
     name = charsets.codec(charset)
     if payload.isascii():  # ISO-2022-JP and UTF-7 are 7-bit too: their codec reads them
         return payload.decode(name or "ascii", errors="replace")
     if name is not None and name != "utf-8" and _is_utf8(payload):
         # Valid UTF-8 under another label is UTF-8 (text in a legacy charset is
         # almost never valid UTF-8 by chance): mislabelled by its mailer.
-        notes.append(f"The text was read as UTF-8: it is, though its charset says {charset!r}.")
+        said = repr(charset)
+        notes.append(
+            N_(
+                "The text was read as UTF-8: it is, though its charset says %(charset)s.",
+                charset=said,
+            )
+        )
         return payload.decode("utf-8")
     if name is not None:
         return payload.decode(name, errors="replace")
@@ -381,8 +408,13 @@ def _decoded(part: MIMEPart, payload: bytes, notes: list[str]) -> str:
             text = payload.decode(guess)
         except UnicodeDecodeError:
             continue
-        said = f"its charset {charset!r} is unknown" if charset else "it declares no charset"
-        notes.append(f"The text was read as {guess.upper()}: {said}.")
+        why = (
+            N_("its charset %(charset)s is unknown", charset=repr(charset))
+            if charset
+            else N_("it declares no charset")
+        )
+        shown = guess.upper()
+        notes.append(N_("The text was read as %(codec)s: %(why)s.", codec=shown, why=why))
         return text
     return payload.decode("latin-1")  # unreachable in practice: cp1252 reads almost all
 
@@ -406,12 +438,12 @@ def _parts(part: MIMEPart) -> Iterator[MIMEPart]:
 
 
 def _attachments(
-    reading: mime.Reading, body: MIMEPart | None, cap: int, notes: list[str]
+    reading: mime.Reading, body: MIMEPart | None, cap: int, notes: list[Said]
 ) -> Iterator[Attachment]:
     for part in _parts(reading.msg):
         if part is body:
             continue
-        found = _salvage(notes, "An attachment", partial(_attachment, reading, part, cap), None)
+        found = _salvage(notes, N_("An attachment"), partial(_attachment, reading, part, cap), None)
         if found is not None:
             yield found
 
@@ -457,14 +489,19 @@ def _payload(reading: mime.Reading, part: MIMEPart) -> bytes:
 
 def _size_notes(
     attachments: tuple[Attachment, ...], oversize: bool, size: int, cap: int
-) -> list[str]:
+) -> list[Said]:
     dropped = [a for a in attachments if a.content is None]
     if not dropped:
         return []
     names = ", ".join(f"{a.filename} ({a.size} bytes)" for a in dropped)
     if oversize:
         return [
-            f"This mail ({size} bytes) was over the {cap}-byte limit; "
-            f"its text was kept, these attachments were not: {names}"
+            N_(
+                "This mail (%(size)s bytes) was over the %(cap)s-byte limit; "
+                "its text was kept, these attachments were not: %(names)s",
+                size=size,
+                cap=cap,
+                names=names,
+            )
         ]
-    return [f"Attachments over the size limit were not kept: {names}"]
+    return [N_("Attachments over the size limit were not kept: %(names)s", names=names)]

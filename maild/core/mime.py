@@ -25,6 +25,7 @@ from email.policy import EmailPolicy
 from functools import lru_cache
 
 from maild.core import charsets
+from maild.core.words import N_, Msg, Said
 
 # RFC 5322 caps a line at 998 characters; a folded field may hold a few lines
 # (a long References chain), never more than this in real mail.
@@ -125,13 +126,13 @@ class Reading:
         return data if isinstance(data, bytes) else b""
 
 
-def read(raw: bytes, notes: list[str]) -> Reading:
+def read(raw: bytes, notes: list[Said]) -> Reading:
     raw = _without_junk(raw, notes)
     parser = _parser(raw)
     boundaries = _boundaries(raw)
     too_many = _too_many(raw, boundaries)
     if too_many:
-        notes.append(f"{too_many}; only its headers were read.")
+        notes.append(N_("%(why)s; only its headers were read.", why=too_many))
         msg = parser.parsebytes(raw, headersonly=True)
         assert isinstance(msg, EmailMessage)
         msg.set_payload("")
@@ -142,7 +143,7 @@ def read(raw: bytes, notes: list[str]) -> Reading:
     return Reading(msg, raw, stubs)
 
 
-def _without_junk(raw: bytes, notes: list[str]) -> bytes:
+def _without_junk(raw: bytes, notes: list[Said]) -> bytes:
     """A line or two that is no header before the headers (a mailer's status
     line, a stray mbox line) would end the headers at once: skip it."""
     start = 0
@@ -155,7 +156,7 @@ def _without_junk(raw: bytes, notes: list[str]) -> bytes:
     if start == 0 or not _HEADER_LINE.match(raw[start : start + 80]):
         return raw
     shown = raw[:start].decode("utf-8", "replace").strip()[:80]
-    notes.append(f"A line before the headers was skipped: {shown!r}.")
+    notes.append(N_("A line before the headers was skipped: %(line)s.", line=repr(shown)))
     return raw[start:]
 
 
@@ -176,16 +177,20 @@ def _boundaries(raw: bytes) -> list[bytes]:
     return sorted({re.escape(b) for b in _BOUNDARY.findall(raw)}, key=len, reverse=True)
 
 
-def _too_many(raw: bytes, boundaries: list[bytes]) -> str | None:
+def _too_many(raw: bytes, boundaries: list[bytes]) -> Msg | None:
     """Count containers and parts in the bytes, before the parser spends time on them."""
     containers = len(_CONTAINER.findall(raw))
     if containers > MAX_CONTAINERS:
-        return f"This mail has {containers} MIME containers (more than {MAX_CONTAINERS})"
+        return N_(
+            "This mail has %(n)s MIME containers (more than %(max)s)",
+            n=containers,
+            max=MAX_CONTAINERS,
+        )
     if not boundaries:
         return None
     parts = len(_delimiters(boundaries).findall(raw))
     if parts > MAX_PARTS:
-        return f"This mail has {parts} MIME parts (more than {MAX_PARTS})"
+        return N_("This mail has %(n)s MIME parts (more than %(max)s)", n=parts, max=MAX_PARTS)
     return None
 
 

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from maild.core.words import Said
+
 
 class Role(StrEnum):
     CUSTOMER = "customer"
@@ -99,7 +101,7 @@ class InboundMail:
     text_source: str  # "plain", "html" or "none"
     attachments: tuple[Attachment, ...]
     robot: str | None  # why it is a robot, or None
-    notes: tuple[str, ...] = ()
+    notes: tuple[Said, ...] = ()  # maild's words about the mail (str(note): English)
     headers: tuple[tuple[str, str], ...] = field(default=(), repr=False)
     cc_addrs: tuple[str, ...] = ()  # Cc only: colleagues the customer copied
 

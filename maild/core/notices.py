@@ -17,6 +17,7 @@ from maild.core import carry, tokens
 from maild.core.contexts import Ack, AttachmentShown, CustomerMail, View
 from maild.core.files import FileRef
 from maild.core.model import InboundMail, Person
+from maild.core.words import Said
 
 
 @dataclass(frozen=True)
@@ -112,7 +113,7 @@ def staff_notices(
     subject: str,
     mail: InboundMail,
     a: Addressing,
-    history: str | None = None,
+    history: Said | None = None,
 ) -> list[Notice]:
     """Tell each staff member about a customer mail ("new" ticket or "reply"), its
     files attached (within the cap; the rest named), with the customer's earlier

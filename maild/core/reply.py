@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from maild.core.model import InboundMail
+from maild.core.words import N_, Msg, Nn_, Said
 
 # A phone or app client's own footer: the whole line, nothing more. A sentence
 # that merely starts alike ("Sent from my desk, which is easier") is the person's.
@@ -132,26 +133,34 @@ def new_text(body: str) -> str:
     return read(body).text
 
 
-def quote_note(reading: Reading) -> str | None:
+def quote_note(reading: Reading) -> Msg | None:
     """The note a ticket's message carries when its quote was left out."""
     if not reading.quoted:
         return None
-    kept = f"; kept {_lines(reading.unsure)} I could not tell from the quote" * bool(reading.unsure)
-    return f"{QUOTE_NOTE} ({_lines(reading.quoted)}{kept}); the whole mail is kept"
+    quoted = Nn_("%(n)s line", "%(n)s lines", reading.quoted)
+    if reading.unsure:
+        unsure = Nn_("%(n)s line", "%(n)s lines", reading.unsure)
+        return N_(
+            "earlier mail quoted, not repeated (%(quoted)s; kept %(unsure)s I could not tell "
+            "from the quote); the whole mail is kept",
+            quoted=quoted,
+            unsure=unsure,
+        )
+    return N_(
+        "earlier mail quoted, not repeated (%(quoted)s); the whole mail is kept", quoted=quoted
+    )
 
 
-def _lines(count: int) -> str:
-    return f"{count} line" if count == 1 else f"{count} lines"
+def quote_left_out(notes: Sequence[Said]) -> bool:
+    return any(str(n).startswith(QUOTE_NOTE) for n in notes)
 
 
-def quote_left_out(notes: Sequence[str]) -> bool:
-    return any(n.startswith(QUOTE_NOTE) for n in notes)
-
-
-def collapsed(text: str, notes: Sequence[str]) -> str:
+def collapsed(text: str, notes: Sequence[Said]) -> Said:
     """A message's words as a history mail shows them: the quote it left out, one line."""
     if quote_left_out(notes):
-        return f"{text}\n\n{COLLAPSED}" if text else COLLAPSED
+        if not text:
+            return N_("[earlier mail quoted, not repeated]")
+        return N_("%(words)s\n\n[earlier mail quoted, not repeated]", words=text)
     return text
 
 

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import replace
+from decimal import Decimal
 
 from inscriptis import Inscriptis
 from inscriptis.css_profiles import CSS_PROFILES
 from inscriptis.model.config import ParserConfig
 from lxml.etree import ParserError
 from lxml.html import HtmlElement, document_fromstring
+
+from maild.core.words import N_, Msg, Nn_
 
 _CONFIG = ParserConfig(css=CSS_PROFILES["strict"], display_links=False)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
@@ -83,13 +87,17 @@ def one_line(value: str, limit: int = 200) -> str:
     return cleaned[:limit]
 
 
-def duration_words(days: float) -> str:
+def duration_words(days: float) -> Msg:
     """A wait as a person says it: "less than an hour", "5 hours", "1 day", "2.5 days"
-    (never "0.0 days")."""
+    (never "0.0 days"); str() of it is the English, the renderer says it in the
+    reader's language ("2,5 Tage")."""
     hours = days * 24
     if hours < 1:
-        return "less than an hour"
+        return N_("less than an hour")
     if days < 1:
-        return "1 hour" if int(hours) == 1 else f"{int(hours)} hours"
-    shown = f"{days:.1f}".removesuffix(".0")
-    return "1 day" if shown == "1" else f"{shown} days"
+        return Nn_("%(n)s hour", "%(n)s hours", int(hours))
+    tenth = f"{days:.1f}".removesuffix(".0")
+    shown: int | Decimal = Decimal(tenth) if "." in tenth else int(tenth)
+    # a fraction of a day takes the plural ("1.5 days"): the count says "many"
+    said = Nn_("%(n)s day", "%(n)s days", 1 if shown == 1 else 2)
+    return replace(said, values={"n": shown})

@@ -20,15 +20,16 @@ from maild.core import bounces, mail, notices
 from maild.core.contexts import DeliveryFailed
 from maild.core.model import OutboxStatus, Person
 from maild.core.people import Directory
+from maild.core.words import N_
 from maild.services.arrival import Arrival
 from maild.services.rows import Queue
 
 # What the customer did not get, in the agent's words.
 WHAT = {
-    "customer/reply": "your answer",
-    "customer/ack": "the acknowledgement",
-    "customer/survey": "the survey",
-    "customer/still-working": "the note that we are still working on it",
+    "customer/reply": N_("your answer"),
+    "customer/ack": N_("the acknowledgement"),
+    "customer/survey": N_("the survey"),
+    "customer/still-working": N_("the note that we are still working on it"),
 }
 
 
@@ -114,7 +115,7 @@ class Bounces:
             subject=ticket.subject,
             customer_name=ticket.customer_name if f.recipient == ticket.customer else "",
             recipient=f.recipient,
-            what=WHAT.get(row.template, "a mail about the ticket"),
+            what=WHAT.get(row.template, N_("a mail about the ticket")),
             words=f.words,
             status=f.status,
         )

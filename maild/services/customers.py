@@ -9,6 +9,7 @@ from datetime import datetime
 from maild.adapters.db.store import Store
 from maild.core import desk
 from maild.core.policy import Money
+from maild.core.words import Msg
 from maild.services.targets import _aware
 
 SHOWN = 5  # earlier tickets named; the line says how many more
@@ -16,7 +17,7 @@ SHOWN = 5  # earlier tickets named; the line says how many more
 
 def customer_history(
     store: Store, customer: str | None, name: str | None, ticket_id: int, now: datetime
-) -> str | None:
+) -> Msg | None:
     if not customer:
         return None
     count, rows = store.customer_before(customer, ticket_id, SHOWN)
@@ -28,8 +29,8 @@ def customer_history(
     return desk.history_line(who, count, before, now)
 
 
-def _credits(credits: list[tuple[int, str]]) -> tuple[str, ...]:
+def _credits(credits: list[tuple[int, str]]) -> tuple[Money, ...]:
     totals: dict[str, int] = {}
     for cents, currency in credits:
         totals[currency] = totals.get(currency, 0) + cents
-    return tuple(str(Money.from_cents(c, cur)) for cur, c in sorted(totals.items()))
+    return tuple(Money.from_cents(c, cur) for cur, c in sorted(totals.items()))

@@ -13,12 +13,15 @@ from pydantic import BaseModel
 from maild.adapters.db.models import Escalation, Ticket
 from maild.adapters.db.store import Store
 from maild.config import Escalation as Team
-from maild.core import commands, notices, reply, watch
+from maild.core import commands, desk, notices, reply, watch
 from maild.core.contexts import OwnerHistory, StillWorking
 from maild.core.model import Role
 from maild.core.notices import Addressing, Notice
 from maild.core.people import Directory
+from maild.core.text import duration_words
+from maild.core.words import N_
 from maild.services.rows import Queue, credit_lines
+from maild.services.targets import _aware
 
 
 class Watch:
@@ -35,7 +38,7 @@ class Watch:
         agent = self.directory.person(row.agent)
         words = [
             {
-                "at": f"{m.created_at:%Y-%m-%d %H:%M}",
+                "at": _aware(m.created_at),
                 "text": reply.collapsed(m.text[:3000], m.notes),
             }
             for m in store.messages(ticket.id)
@@ -45,16 +48,16 @@ class Watch:
         return OwnerHistory(
             subject=ticket.subject,
             customer=ticket.customer,
-            status=ticket.status,
+            status=desk.word(ticket.status),
             team=team.shown_name if team else row.team,
-            agent_name=agent.name if agent else (row.agent or "nobody"),
+            agent_name=agent.name if agent else (row.agent or N_("nobody")),
             agent_email=row.agent or "",
             escalation_note=row.note,
             customer_words=tuple(words),
             credits=credits,
-            escalated_at=f"{row.escalated_at:%Y-%m-%d %H:%M}",
+            escalated_at=_aware(row.escalated_at),
             days_since_update=watch.days_since(row.last_customer_update_at, now),
-            update_every=team.update_every if team else "",
+            update_every=duration_words(team.period.total_seconds() / 86400) if team else "",
             commands=tuple((s.usage, s.help) for s in commands.commands_for(Role.OWNER)),
         )
 

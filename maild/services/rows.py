@@ -13,6 +13,7 @@ from maild.core import bounces
 from maild.core.model import OutboxStatus
 from maild.core.notices import Notice
 from maild.core.policy import Money
+from maild.core.words import N_, Msg
 from maild.services.arrival import Arrival
 
 
@@ -29,7 +30,7 @@ def record_message(a: Arrival, ticket_id: int, inbound_id: int | None, kind: str
         "subject": m.subject,
         "text": m.text,
         "text_source": m.text_source,
-        "notes": list(m.notes),
+        "notes": [str(n) for n in m.notes],  # English, as every record
         "created_at": a.now,
     }
     # Every message takes the id ingest reserved for its mail (no wait for the
@@ -86,11 +87,21 @@ class Queue:
         )
 
 
-def credit_lines(store: Store, ticket_id: int | None) -> tuple[str, ...]:
+def credit_lines(store: Store, ticket_id: int | None) -> tuple[Msg, ...]:
     """The ticket's credits in words, for the staff who read its history:
-    "USD 20.00 by dana@acme.example (late delivery)"."""
+    "USD 20.00 by dana@acme.example (late delivery)", the amount by the reader's locale."""
     return tuple(
-        f"{Money.from_cents(c.amount_cents, c.currency)} by {c.agent}"
-        + (f" ({c.reason})" if c.reason else "")
+        N_(
+            "%(amount)s by %(agent)s (%(reason)s)",
+            amount=_money(c.amount_cents, c.currency),
+            agent=c.agent,
+            reason=c.reason,
+        )
+        if c.reason
+        else N_("%(amount)s by %(agent)s", amount=_money(c.amount_cents, c.currency), agent=c.agent)
         for c in store.ledger(ticket=ticket_id)
     )
+
+
+def _money(cents: int, currency: str) -> Money:
+    return Money.from_cents(cents, currency)

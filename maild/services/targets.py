@@ -16,14 +16,15 @@ from zoneinfo import ZoneInfo
 
 from maild.adapters.db.models import Ticket
 from maild.adapters.db.store import Store
-from maild.core import notices, targets
+from maild.core import desk, notices, targets
 from maild.core.contexts import TargetReminder
 from maild.core.model import Person, Role
 from maild.core.people import Directory
+from maild.core.words import N_
 from maild.services.rows import Queue
 
 MAX_MINUTES = 10 * 365 * 24 * 60  # no target at all: nothing older than this is read either
-SHOWN = {targets.FIRST: "first response", targets.NEXT: "next response"}
+SHOWN = {targets.FIRST: N_("first response"), targets.NEXT: N_("next response")}
 
 
 @dataclass
@@ -95,11 +96,10 @@ class ResponseTargets:
             target=SHOWN[due.target],
             subject=ticket.subject,
             customer=ticket.customer,
-            priority=ticket.priority,
-            due_at=f"{due.due_at.astimezone(zone):%a %d %b %H:%M}",
-            timezone=zone.key,
+            priority=desk.word(ticket.priority),
+            due_at=due.due_at.astimezone(zone),
             minutes_left=max(0, int(due.business_minutes_left)),
-            waiting_since=f"{_aware(since).astimezone(zone):%a %d %b %H:%M}",
+            waiting_since=_aware(since).astimezone(zone),
             last_words=(words[-1] if words else "")[:2000],
             to_role=role,
             agent_name=agent.name if agent else None,

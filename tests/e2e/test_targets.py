@@ -44,7 +44,7 @@ def test_response_targets_end_to_end(tmp_path, dovecot, imap_user, sink):
     assert reminders("dana@acme.example") == []
     step(hours=1, minutes=1)  # 10:00: 3 of 4 working hours
     [near] = reminders("dana@acme.example")
-    assert "due a first response by Tue 24 Nov 11:00 (Europe/Berlin)" in near.text()
+    assert "due a first response by Tuesday, November 24, 2026, 11:00\u202fAM CET" in near.text()
     listed = json.loads(desk.cli("tickets", "--due", "--json").output)
     assert [(x["ticket"], x["breached"]) for x in listed] == [(1, False)]
 

@@ -208,7 +208,7 @@ def test_demo_prints_what_each_person_receives(tmp_path):
     assert '"Erin Engineer (Engineering, Acme Support)" <support@acme.example>' in out
     assert "Handed back by Erin Engineer (Engineering)" in out
     # a ticket nears its response target; a handover; the new agent answers from it
-    assert "Subject: [#4] First response due Mon 23 Nov 13:00: Invoice address wrong" in out
+    assert "Subject: [#4] First response due 11/23/26, 1:00 PM: Invoice address wrong" in out
     assert "Subject: [#4] Handed to you by Dana Agent: Invoice address wrong" in out
     assert "Hi Bo, I have corrected the address" in out
     # Maria coaches Dana; Dana answers her; Sam rates his closed ticket

@@ -188,7 +188,7 @@ def test_a_new_ticket_names_the_customers_earlier_ones_open_first(desk, clock):
     text = body(last(desk, "agent/new", DANA))
     assert (
         "Sam has written twice before: #2 (open, 1 day ago), "
-        "#1 (closed, 2 weeks ago, credit USD 20.00)" in text
+        "#1 (closed, 2 weeks ago, credit $20.00)" in text
     )
     html = parsed(last(desk, "agent/new", DANA).raw).get_body(("html",)).get_content()
     assert "Sam has written twice before" in html
@@ -288,5 +288,5 @@ def test_show_names_the_files_credits_and_escalation(make_app):
     [shown] = ask(app, DANA, "#show 1", note)
     text = body(shown)
     assert "[files: invoice.pdf]" in text
-    assert "Credits: USD 20.00 by dana@acme.example (late)" in text
+    assert "Credits: $20.00 by dana@acme.example (late)" in text
     assert "Escalated: with eng" in text

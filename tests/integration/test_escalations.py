@@ -54,7 +54,7 @@ def test_escalate_tells_the_owner_everything_and_the_customer_who_stays(app):
     assert "Dana Agent has escalated this ticket to Engineering, and you are its owner." in text
     assert "export fails on files over 2 GB" in text  # the agent's note
     assert "Hello, my order did not arrive." in text  # the customer's words
-    assert "Credits given: USD 5.00 by dana@acme.example (sorry)" in text
+    assert "Credits given: $5.00 by dana@acme.example (sorry)" in text
     assert "#update" in text and "#return [note]" in text
     assert parsed(owner.raw)["Reply-To"].addresses[0].addr_spec.startswith("support+t1-")
     customer = body(sent[("customer/reply", SAM)])

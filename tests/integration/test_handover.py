@@ -18,7 +18,7 @@ def test_assign_hands_the_history_to_the_new_agent_who_can_act_at_once(app):
     text = body(handover)
     assert "Dana Agent handed ticket #1 to you" in text
     assert "Hello, my order did not arrive." in text  # the customer's words
-    assert "Credits given: USD 5.00 by dana@acme.example (late)" in text
+    assert "Credits given: $5.00 by dana@acme.example (late)" in text
     assert "Lee knows the courier" in text
     assert [t.agent for t in rows(app, Ticket)] == [LEE]
     # Lee answers right from the handover mail: its token is signed for Lee.

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from maild.core import commands, desk
 from maild.core.model import Role
+from maild.core.policy import Money
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
@@ -70,22 +71,24 @@ def test_search_words_carry_nothing_but_words_to_the_database(text):
     ],
 )
 def test_ages(delta, shown):
-    assert desk.age(NOW - delta, NOW) == shown
+    assert str(desk.age(NOW - delta, NOW)) == shown
 
 
 def test_the_history_line_names_open_ones_first_and_the_credits():
     before = [
-        desk.Before(12, "closed", NOW - timedelta(days=15), ("USD 20.00",)),
+        desk.Before(12, "closed", NOW - timedelta(days=15), (Money.from_cents(2000, "USD"),)),
         desk.Before(14, "open", NOW - timedelta(days=2)),
         desk.Before(9, "closed", NOW - timedelta(days=90), (), merged_into=12),
     ]
-    assert desk.history_line("Sam", 4, before, NOW) == (
+    assert str(desk.history_line("Sam", 4, before, NOW)) == (
         "Sam has written 4 times before: #14 (open, 2 days ago), "
         "#12 (closed, 2 weeks ago, credit USD 20.00), #9 (merged into #12, 3 months ago)"
         ", and 1 more"
     )
     assert desk.history_line("Sam", 0, [], NOW) is None
-    assert desk.history_line("Sam", 1, before[:1], NOW).startswith("Sam has written once before")
+    assert str(desk.history_line("Sam", 1, before[:1], NOW)).startswith(
+        "Sam has written once before"
+    )
 
 
 @pytest.mark.parametrize(

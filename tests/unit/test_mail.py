@@ -70,7 +70,7 @@ def test_attachments_kept_and_capped():
     small, big = m.attachments
     assert (small.filename, small.content, small.size) == ("small.txt", b"tiny", 4)
     assert (big.filename, big.content, big.size) == ("big.pdf", None, 5000)
-    assert "big.pdf" in m.notes[0]
+    assert "big.pdf" in str(m.notes[0])
 
 
 def test_oversized_mail_keeps_text_drops_attachments():
@@ -79,7 +79,7 @@ def test_oversized_mail_keeps_text_drops_attachments():
         max_message_bytes=1000,
     )
     assert m.text == "please see" and m.attachments[0].content is None
-    assert "over the 1000-byte limit" in m.notes[0]
+    assert "over the 1000-byte limit" in str(m.notes[0])
 
 
 def test_missing_message_id_gets_a_stable_stand_in():
@@ -104,17 +104,17 @@ def test_a_misspelt_or_unknown_charset_is_read_with_a_note():
         )
         m = parse(raw)
         assert m.text == "caf\u00e9"
-        assert m.notes == (
+        assert tuple(map(str, m.notes)) == (
             f"The text was read as {guess}: its charset {charset.decode()!r} is unknown.",
         )
     latin = b"From: a@example.com\r\nContent-Type: text/plain; charset=latin-9x\r\n\r\ncaf\xe9"
-    assert parse(latin).text == "caf\u00e9" and "CP1252" in parse(latin).notes[0]
+    assert parse(latin).text == "caf\u00e9" and "CP1252" in str(parse(latin).notes[0])
 
 
 def test_undeclared_8bit_utf8_is_read_as_utf8():
     raw = b"From: a@example.com\r\nContent-Type: text/plain\r\n\r\ncaf\xc3\xa9 \xc3\xbc\r\n"
     m = parse(raw)
-    assert m.text == "caf\u00e9 \u00fc" and "declares no charset" in m.notes[0]
+    assert m.text == "caf\u00e9 \u00fc" and "declares no charset" in str(m.notes[0])
 
 
 def test_a_line_break_encoded_in_the_display_name_is_read_but_not_strict():
@@ -125,7 +125,7 @@ def test_a_line_break_encoded_in_the_display_name_is_read_but_not_strict():
     m = parse(raw)
     assert m.from_addr == "sam@example.com" and m.from_strict is False
     assert m.from_name == "Sam Bcc: x@evil" and m.subject == "hi X-Evil: 1"
-    assert "From header was damaged" in m.notes[0]
+    assert "From header was damaged" in str(m.notes[0])
 
 
 def test_a_broken_rfc2231_filename_still_keeps_the_attachment():
@@ -163,7 +163,9 @@ def test_a_huge_header_is_cut_with_a_note():
     raw = b"From: a@example.com\r\nSubject: " + b"word " * 400_000 + b"\r\n\r\nhi\r\n"
     m = parse(raw)
     assert m.text == "hi" and m.subject.startswith("word word")
-    assert m.notes == (f"Header(s) Subject were cut to {mime.MAX_HEADER_CHARS} characters.",)
+    assert tuple(map(str, m.notes)) == (
+        f"Header(s) Subject were cut to {mime.MAX_HEADER_CHARS} characters.",
+    )
 
 
 def test_too_deep_or_too_many_parts_are_read_for_their_headers_only():
@@ -171,10 +173,10 @@ def test_too_deep_or_too_many_parts_are_read_for_their_headers_only():
     for n in range(mime.MAX_CONTAINERS + 1):
         deep += b"Content-Type: multipart/mixed; boundary=b%d\r\n\r\n--b%d\r\n" % (n, n)
     m = parse(deep + b"Content-Type: text/plain\r\n\r\nx\r\n")
-    assert m.subject == "deep" and "MIME containers" in m.notes[0]
+    assert m.subject == "deep" and "MIME containers" in str(m.notes[0])
     flat = b"From: a@example.com\r\nContent-Type: multipart/mixed; boundary=X\r\n\r\n"
     flat += b"--X\r\nContent-Type: text/plain\r\n\r\np\r\n" * (mime.MAX_PARTS + 1)
-    assert "MIME parts" in parse(flat + b"--X--\r\n").notes[0]
+    assert "MIME parts" in str(parse(flat + b"--X--\r\n").notes[0])
 
 
 def test_the_content_key_ignores_what_each_delivery_adds():
@@ -239,7 +241,7 @@ def test_stubbed_or_not_every_attachment_comes_back_whole(sizes):
 
 def test_a_text_over_the_cap_is_cut_with_a_note():
     m = parse(mail(text="x" * (parser.MAX_TEXT_CHARS + 10)), max_message_bytes=10**8)
-    assert len(m.text) == parser.MAX_TEXT_CHARS and "the whole mail is kept" in m.notes[0]
+    assert len(m.text) == parser.MAX_TEXT_CHARS and "the whole mail is kept" in str(m.notes[0])
 
 
 _HEADER_NAMES = st.sampled_from(["Content-Type", "content-type", "From", "Subject", "To", "X-Any"])
@@ -345,7 +347,7 @@ def test_8bit_header_bytes_in_the_mails_own_charset():
 def test_no_usable_from_answers_the_address_there_is(head, answered, note):
     m = parse(head + b"\r\nSubject: x\r\n\r\nHi\r\n")
     assert (m.from_addr, m.from_strict) == (answered, False)
-    assert note in m.notes[0]
+    assert note in str(m.notes[0])
 
 
 @pytest.mark.parametrize(

@@ -162,7 +162,7 @@ def test_a_customers_reply_keeps_their_new_words(case):
         assert kept.text == written and kept.notes == ()
     else:
         assert kept.text == words
-        assert kept.notes[-1].startswith(reply.QUOTE_NOTE)
+        assert str(kept.notes[-1]).startswith(reply.QUOTE_NOTE)
 
 
 @pytest.mark.parametrize(
@@ -235,7 +235,7 @@ def test_html_reading(case):
 
 def test_a_history_mail_shows_a_left_out_quote_as_one_line():
     kept = customer_words(mail_with(CUSTOMER["Gmail top-posted"][0]))
-    assert reply.collapsed(kept.text, kept.notes) == f"Hello\n\n{reply.COLLAPSED}"
+    assert str(reply.collapsed(kept.text, kept.notes)) == f"Hello\n\n{reply.COLLAPSED}"
     assert reply.collapsed("Thanks!", ()) == "Thanks!"
 
 

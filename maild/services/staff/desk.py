@@ -1,9 +1,8 @@
 """The desk: one staff mail's story, top to bottom.
 
   1. the new text above the quote (core.reply) and its command block (core.commands);
-  2. prove the sender (core.auth): a mail that fails runs nothing, sends
-     nothing to the customer and claims no replay key; the receipt goes to
-     the person's configured address;
+  2. prove the sender (core.auth): a mail that fails runs nothing, sends nothing to
+     the customer and claims no replay key; the receipt goes to their own address;
   3. stop a replay: a proven mail with the same Message-ID, or the same
      sender, Date, text and ticket, was acted on already;
   4. a manager's #approve / #deny decides a held mail (approvals.py);
@@ -34,7 +33,7 @@ from maild.core.auth import Verdict
 from maild.core.contexts import Receipt
 from maild.core.model import Person, Role, TicketStatus
 from maild.core.people import Directory
-from maild.core.words import N_
+from maild.core.words import N_, Msg
 from maild.services.arrival import Arrival
 from maild.services.escalations import Escalations
 from maild.services.monitor import Monitor
@@ -45,6 +44,7 @@ from maild.services.staff.coaching import Coaches
 from maild.services.staff.filemail import FileMails
 from maild.services.staff.forwards import Forwards
 from maild.services.staff.handover import Handovers
+from maild.services.staff.history import escalation_line
 from maild.services.staff.lookup import Lookup
 from maild.services.staff.mail import Result, StaffMail, fingerprint, line_record, new_action
 from maild.services.staff.receipts import Receipts
@@ -237,10 +237,10 @@ class StaffDesk:
             self.surveys.withdraw(sm.store, ticket, sm.now)
         return sent
 
-    def _escalation_line(self, sm: StaffMail) -> str | None:
+    def _escalation_line(self, sm: StaffMail) -> Msg | None:
         assert sm.ticket is not None and sm.ticket.id is not None
         state = self.escalations.state(sm.store, sm.ticket.id)
-        return f"with {state.team} ({state.owner})" if state else None
+        return escalation_line(state.team, state.owner) if state else None
 
     def _usage(self, sm: StaffMail, limits: policy.Limits) -> policy.Usage:
         assert sm.ticket is not None

@@ -11,13 +11,15 @@ from dataclasses import dataclass, replace
 
 from maild.adapters.db.models import Ticket
 from maild.adapters.db.store import Store
-from maild.core import carry, notices, reply
+from maild.core import carry, desk, notices, reply, words
 from maild.core.contexts import Handover, Said
 from maild.core.model import Person
 from maild.core.people import Directory
+from maild.core.words import N_
 from maild.services import files
 from maild.services.rows import Queue, credit_lines
 from maild.services.staff.mail import StaffMail
+from maild.services.targets import _aware
 
 HISTORY = 10  # the latest entries shown
 
@@ -28,7 +30,7 @@ class Handovers:
     addressing: notices.Addressing
     queue: Queue
 
-    def tell(self, sm: StaffMail, previous: str | None, escalation: str | None) -> None:
+    def tell(self, sm: StaffMail, previous: str | None, escalation: words.Said | None) -> None:
         """After the mail moved sm.ticket from `previous` to its new agent."""
         ticket = sm.ticket
         assert ticket is not None and ticket.id is not None
@@ -66,7 +68,7 @@ class Handovers:
         ticket: Ticket,
         who: tuple[Person, Person],
         role: str,
-        escalation: str | None,
+        escalation: words.Said | None,
     ) -> Handover:
         by, new = who
         credits = credit_lines(store, ticket.id)
@@ -76,8 +78,8 @@ class Handovers:
             new_name=new.name,
             subject=ticket.subject,
             customer=ticket.customer,
-            status=ticket.status,
-            priority=ticket.priority,
+            status=desk.word(ticket.status),
+            priority=desk.word(ticket.priority),
             escalation=escalation,
             credits=credits,
             history=self._history(store, ticket),
@@ -87,9 +89,16 @@ class Handovers:
         said = []
         for m in store.messages(ticket.id or 0):
             if m.kind == "customer":
-                words = reply.collapsed(m.text, m.notes)
-                said.append(Said(f"{m.created_at:%Y-%m-%d %H:%M}", "the customer", words))
+                text = reply.collapsed(m.text[:2000], m.notes)
+                said.append(Said(_aware(m.created_at), THE_CUSTOMER, text))
             elif m.kind == "staff":
-                who = f"{m.author_name or m.author} (staff mail)"
-                said.append(Said(f"{m.created_at:%Y-%m-%d %H:%M}", who, reply.new_text(m.text)))
-        return tuple(Said(s.at, s.who, s.text[:2000]) for s in said[-HISTORY:])
+                who = N_("%(name)s (staff mail)", name=m.author_name or m.author)
+                said.append(Said(_aware(m.created_at), who, reply.new_text(m.text)))
+        return tuple(replace(s, text=_cut(s.text)) for s in said[-HISTORY:])
+
+
+THE_CUSTOMER = N_("the customer")
+
+
+def _cut(text: words.Said) -> words.Said:
+    return text[:2000] if isinstance(text, str) else text

@@ -20,7 +20,7 @@ from maild.adapters.db.store.desk_views import Scope
 from maild.core import commands, desk, notices, targets, tokens
 from maild.core.contexts import DeskQueue, Found, QueueSection, View
 from maild.core.model import Person, Role
-from maild.core.words import N_, Nn_, Said
+from maild.core.words import N_, Msg, Nn_, Said
 from maild.services.rows import Queue
 from maild.services.staff.history import ticket_history
 from maild.services.targets import _aware, _waiting
@@ -82,12 +82,12 @@ class DeskViews:
                 sections.append(QueueSection(titles[name], shown, len(mine) - len(shown)))
         return DeskQueue(
             reader_name=person.name,
-            teams=", ".join(scope.teams) if scope.teams else "all teams",
+            teams=", ".join(scope.teams) if scope.teams else N_("all teams"),
             sections=tuple(sections),
             total=len(lines),
             breached=sum(1 for x in lines if x.breached),
             digest=digest,
-            day=f"{now.astimezone(ZoneInfo(self.timezone)):%A %d %B}",
+            day=now.astimezone(ZoneInfo(self.timezone)).date(),
         )
 
     def line(self, t: Ticket, person: Person, now: datetime, escalated: bool = False) -> desk.Line:
@@ -104,9 +104,9 @@ class DeskViews:
             id=t.id,
             section=desk.section_of(facts, person.email),
             customer=f"{t.customer_name} <{t.customer}>" if t.customer_name else t.customer,
-            subject=t.subject or "(no subject)",
-            status=t.status,
-            priority=t.priority,
+            subject=t.subject or desk.NO_SUBJECT,
+            status=desk.word(t.status),
+            priority=desk.word(t.priority) if t.priority != "normal" else "",
             agent=t.agent if t.agent != person.email else None,  # not "yours" on each line
             age=desk.age(facts.created_at, now),
             due=self._due_words(due, now, team_targets.hours.timezone),
@@ -116,12 +116,12 @@ class DeskViews:
         )
 
     @staticmethod
-    def _due_words(due: targets.Due | None, now: datetime, zone: str) -> str | None:
+    def _due_words(due: targets.Due | None, now: datetime, zone: str) -> Msg | None:
         if due is None:
             return None
         if due.breached:
-            return f"target breached {desk.ago(due.due_at, now)}"
-        return f"due {due.due_at.astimezone(ZoneInfo(zone)):%a %d %b %H:%M}"
+            return N_("target breached %(ago)s", ago=desk.ago(due.due_at, now))
+        return N_("due %(at)s", at=due.due_at.astimezone(ZoneInfo(zone)))
 
 
 @dataclass
@@ -150,7 +150,7 @@ class AnswerFor:
         else:
             page = self.store.customer_tickets(str(c.args["address"]), scope, desk.FOUND_MAX)
         lines = tuple(self.views.line(t, self.person, self.now) for t in page.tickets)
-        found = Found(c.raw, desk.count_shown(page.count), lines)
+        found = Found(c.raw, page.count, lines)
         self._send("agent/found", 0, f"{c.line}", found)
         return Asked(
             c.line,
