@@ -230,7 +230,7 @@ def test_demo_prints_what_each_person_receives(tmp_path):
     assert "Dana Agent: satisfaction - (no ratings)" in out
     # the slips a reader noticed
     assert "Hello Sam Customer,\n     | \n     | We have received" in out
-    assert "USD 50.00 left" not in out and "(USD 50.00)" in out  # per credit: nothing "left"
+    assert "$50.00 left" not in out and "($50.00)" in out  # per credit: nothing "left"
     assert "0.0 days" not in out and "last heard from us less than an hour ago" in out
     assert "ratings)" not in out.replace("(no ratings)", "")
     assert "added to your account (late delivery)" not in out  # the reason is ours
