@@ -26,7 +26,9 @@ Detect = Callable[[str], Guess]
 
 SURE = 0.9  # below this the text could be several languages: fall back
 MIN_LETTERS = 15  # "Danke!", "ok thanks": too short to tell
-TEXT_CHARS = 2000  # the start of the mail says it; the rest costs time
+# The start of the mail says it: a signature, a disclaimer or a quote further down may
+# be in another language, and every character costs time (~0.2 ms for 800).
+TEXT_CHARS = 600
 _TAG = re.compile(r"^\s*([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]{1,8})*\s*$")
 
 
@@ -46,7 +48,7 @@ def header_language(mail: InboundMail) -> str | None:
 
 def text_language(text: str, detect: Detect | None) -> str | None:
     sample = text[:TEXT_CHARS]
-    if detect is None or sum(c.isalpha() for c in sample) < MIN_LETTERS:
+    if detect is None or sum(map(str.isalpha, sample)) < MIN_LETTERS:
         return None
     guess = detect(sample)
     return guess.language if guess.confidence >= SURE else None
