@@ -242,6 +242,9 @@ class Outgoing(Strict):
     verp: bool = True
     retry_hours: float = Field(default=48, gt=0)
     batch_size: int = Field(default=50, ge=1)
+    # `maild run` sends from a process of its own (a second core beside the intake);
+    # false: a thread of the daemon, one process in all.
+    process: bool = True
 
 
 class IntakeSmtp(Strict):
