@@ -30,9 +30,7 @@ def config(path: Path, dovecot, users: dict[str, str], sink_port: int, url: str)
     return path
 
 
-def test_a_pinned_instance_reads_its_mailbox_and_a_standby_takes_it_over(
-    tmp_path, dovecot, sink
-):
+def test_a_pinned_instance_reads_its_mailbox_and_a_standby_takes_it_over(tmp_path, dovecot, sink):
     users = {"sales": f"sales-{uuid.uuid4().hex[:6]}", "billing": f"bill-{uuid.uuid4().hex[:6]}"}
     url = create_pg_database()
     cfg = config(tmp_path / "maild.toml", dovecot, users, sink.port, url)
