@@ -110,3 +110,16 @@ def test_the_sender_process_dies_with_the_daemon(rig: Rig):
     child = sender_pid(rig)
     rig.maild.kill()  # kill -9: no stop, no goodbye
     assert rig.wait_until(lambda: not alive(child), 5), "the sender process outlived the daemon"
+
+
+def test_a_reload_starts_a_sender_process_with_the_new_settings(rig: Rig):
+    rig.maild.start()
+    first = sender_pid(rig)
+    rig.maild.cfg.write_text(rig.maild.cfg.read_text().replace("[smtp]\n", "[smtp]\ntimeout = 7\n"))
+    assert rig.maild.proc is not None
+    rig.maild.proc.send_signal(signal.SIGHUP)
+    assert rig.wait_until(lambda: senders(rig.maild.pid) not in ([], [first]), 20)
+    assert not alive(first)
+    rig.append(mail(subject="after reload", sender="r@example.com", msgid="<r1@x>"))
+    assert rig.wait_until(lambda: rig.acks_to("r@example.com"), 30), rig.maild.logged()
+    assert "exited" not in rig.maild.logged()  # a reload is no crash
