@@ -241,7 +241,9 @@ class Outgoing(Strict):
     # the mail (needs + addressing, as reply tokens do). false: envelope_from as is.
     verp: bool = True
     retry_hours: float = Field(default=48, gt=0)
-    batch_size: int = Field(default=50, ge=1)
+    # Leased, sent and recorded together: 100 costs the sender a third less CPU a mail
+    # than 50 did (issue 29); a process killed mid-batch resends at most this many.
+    batch_size: int = Field(default=100, ge=1)
     # `maild run` sends from a process of its own (a second core beside the intake);
     # false: a thread of the daemon, one process in all.
     process: bool = True
