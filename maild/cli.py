@@ -310,14 +310,14 @@ def run(ctx: click.Context, once: bool, mailboxes: tuple[str, ...]) -> None:
 
     memory.return_big_buffers()
     app = _app(ctx, writes=True, wait_for_database=not once)
-    if once:
-        ctx.exit(run_once(app))
-    for warning in config_warnings(app.settings, ctx.obj.get("config")):
-        log.warning(warning)
     unknown = set(mailboxes) - {k for b in app.settings.mailboxes for k in (b.key, b.name) if k}
     if unknown:
         click.echo(f"maild: no such mailbox: {', '.join(sorted(unknown))}", err=True)
         ctx.exit(config.EX_CONFIG)
+    if once:
+        ctx.exit(run_once(app, mailboxes))
+    for warning in config_warnings(app.settings, ctx.obj.get("config")):
+        log.warning(warning)
     daemon = Daemon(
         app,
         ctx.obj.get("config"),

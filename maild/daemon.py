@@ -94,11 +94,14 @@ def remember_check(app: App, mailbox: str, taken: int, error: str | None = None)
         log.warning("mailbox %s: could not record the check: %s", mailbox, exc)
 
 
-def run_once(app: App) -> int:
-    """Take all waiting mail, run due jobs, send all due mail. Exit status for the CLI."""
+def run_once(app: App, mailboxes: Sequence[str] = ()) -> int:
+    """Take all waiting mail (of `mailboxes` alone, when named), run due jobs, send all
+    due mail. Exit status for the CLI."""
     status = 0
     with app.presence():
         for index, box in enumerate(app.settings.mailboxes):
+            if mailboxes and not {box.key, box.name} & set(mailboxes):
+                continue
             try:
                 with mailbox_lock(app.db.engine, box.key) as mine:
                     if not mine:

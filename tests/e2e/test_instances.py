@@ -72,3 +72,21 @@ def wait(check, timeout: float) -> bool:
             return True
         time.sleep(0.1)
     return bool(check())
+
+
+def test_run_once_with_mailbox_takes_that_mailbox_alone(tmp_path, dovecot, sink):
+    users = {"sales": f"sales-{uuid.uuid4().hex[:6]}", "billing": f"bill-{uuid.uuid4().hex[:6]}"}
+    db = f"sqlite:///{tmp_path / 'maild.db'}"
+    cfg = config(tmp_path / "maild.toml", dovecot, users, sink.port, db)
+    dovecot.append(users["sales"], mail(subject="s1", sender="s1@example.com"))
+    dovecot.append(users["billing"], mail(subject="b1", sender="b1@example.com"))
+    args = ["--config", str(cfg), "run", "--once", "--mailbox", "billing"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert sink.handler.to("b1@example.com") and not sink.handler.to("s1@example.com")
+    client = dovecot.client(users["sales"])
+    try:
+        client.select_folder("INBOX")
+        assert len(client.search(["ALL"])) == 1  # left for the instance that reads it
+    finally:
+        client.logout()
