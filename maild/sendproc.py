@@ -35,18 +35,20 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from maild import config
-from maild.adapters import logs
-from maild.bootstrap import App, build
 from maild.core.retry import backoff_seconds
 from maild.health import Health
+
+if TYPE_CHECKING:
+    from maild.bootstrap import App
 
 log = logging.getLogger("maild.daemon")
 IDLE_SECONDS = 5  # the child looks for due mail (retries) at least this often
 STOP_SECONDS = 9.0  # SIGTERM, then SIGKILL: within systemd's 10 s stop
 FD_ENV = "MAILD_SENDER_FD"
 INSTANCE_ENV = "MAILD_SENDER_INSTANCE"
+PARENT_ENV = "MAILD_SENDER_PARENT"
 CONFIG_ENV = "MAILD_CONFIG"
 PR_SET_PDEATHSIG = 1
 Beat = Callable[[str, float], None]  # a worker's state, and by when it speaks again
@@ -102,7 +104,12 @@ class SenderProcess:
         wake_r, wake_w = os.pipe()
         beat_r, beat_w = os.pipe()
         os.set_blocking(wake_w, False)
-        env = {**os.environ, FD_ENV: f"{wake_r},{beat_w}", INSTANCE_ENV: self.instance}
+        env = {
+            **os.environ,
+            FD_ENV: f"{wake_r},{beat_w}",
+            INSTANCE_ENV: self.instance,
+            PARENT_ENV: str(os.getpid()),
+        }
         if self.config_file:
             env[CONFIG_ENV] = self.config_file
         try:
@@ -173,16 +180,20 @@ def die_with_parent() -> None:
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
 
 
-def watch_pipe(fd: int, wakeup: threading.Event, stop: threading.Event) -> None:
-    """Wake-ups from the daemon; end of file: the daemon is gone, stop."""
+def watch_pipe(fd: int, stopping: int, wakeup: threading.Event, stop: threading.Event) -> None:
+    """Wake-ups from the daemon; a byte on `stopping` (SIGTERM) or end of file on `fd`
+    (the daemon is gone): stop. The signal handler only writes that byte: setting an
+    Event in a handler deadlocked when the signal came while the main thread held the
+    same Event's lock (between two bytecodes of Event.wait or clear)."""
     while not stop.is_set():
-        ready, _, _ = select.select([fd], [], [], 1.0)
-        if not ready:
-            continue
-        if not os.read(fd, 4096):
+        ready, _, _ = select.select([fd, stopping], [], [], 1.0)
+        if stopping in ready:
+            stop.set()
+        elif fd in ready and not os.read(fd, 4096):
             log.warning("sender process: the daemon is gone; stopping")
             stop.set()
-        wakeup.set()
+        if ready:
+            wakeup.set()
 
 
 @dataclass
@@ -200,24 +211,29 @@ class Beats:
 
 
 def main() -> int:
+    """The child. PR_SET_PDEATHSIG first: maild's imports take a second or more, and a
+    daemon killed meanwhile must not leave this process behind."""
     die_with_parent()
     stop, wakeup = threading.Event(), threading.Event()
-
-    def stopped(*_: object) -> None:
-        stop.set()
-        wakeup.set()  # out of its wait at once
-
-    signal.signal(signal.SIGTERM, stopped)
+    stopping, stop_w = os.pipe()
+    signal.signal(signal.SIGTERM, lambda *_: os.write(stop_w, b"!"))
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGHUP, signal.SIG_IGN)  # the daemon reloads, then starts a new child
-    if os.getppid() == 1:
+    if str(os.getppid()) != os.environ.get(PARENT_ENV):
         return 0  # the daemon died before PR_SET_PDEATHSIG was set
+    wake_fd, beat_fd = (int(fd) for fd in os.environ[FD_ENV].split(","))
+    watcher = threading.Thread(
+        target=watch_pipe, args=(wake_fd, stopping, wakeup, stop), name="wake-ups", daemon=True
+    )
+    watcher.start()
+    from maild import config
+    from maild.adapters import logs
+    from maild.bootstrap import build
+
     settings, _ = config.load(os.environ.get(CONFIG_ENV))
     logs.setup(logging.getLevelName(settings.log_level), settings.log_format)
     app = build(settings)
     app.sender.instance = os.environ[INSTANCE_ENV]  # the daemon's: its presence keeps them
-    wake_fd, beat_fd = (int(fd) for fd in os.environ[FD_ENV].split(","))
-    threading.Thread(target=watch_pipe, args=(wake_fd, wakeup, stop), daemon=True).start()
     timeout = settings.smtp.timeout if settings.smtp else 30
     send_loop(app, stop, wakeup, Beats(beat_fd, stop), timeout)
     app.db.engine.dispose()

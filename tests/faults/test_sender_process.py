@@ -109,7 +109,7 @@ def test_the_sender_process_dies_with_the_daemon(rig: Rig):
     rig.maild.start()
     child = sender_pid(rig)
     rig.maild.kill()  # kill -9: no stop, no goodbye
-    assert rig.wait_until(lambda: not alive(child), 5), "the sender process outlived the daemon"
+    assert rig.wait_until(lambda: not alive(child), 10), "the sender process outlived the daemon"
 
 
 def test_a_reload_starts_a_sender_process_with_the_new_settings(rig: Rig):
