@@ -79,7 +79,7 @@ def compare(rounds: int, count: int) -> None:
                 cfg = common.write_config(work / user / "maild.toml", server, user, sink.port)
                 cfg.write_text(cfg.read_text() + f"[outgoing]\nprocess = {str(process).lower()}\n")
                 load = os.getloadavg()[0]
-                taken, stopped = burst_daemon(cfg, server, sink, user, count, n)
+                taken, stopped = burst_daemon(cfg, server, sink, user, count, 2 * n + process)
                 report(
                     f"round {n + 1}, sender {'process' if process else 'thread (before)'}, "
                     f"load {load:.1f}: a burst of {count} APPENDed at once -> each "
