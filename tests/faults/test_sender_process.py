@@ -123,3 +123,31 @@ def test_a_reload_starts_a_sender_process_with_the_new_settings(rig: Rig):
     rig.append(mail(subject="after reload", sender="r@example.com", msgid="<r1@x>"))
     assert rig.wait_until(lambda: rig.acks_to("r@example.com"), 30), rig.maild.logged()
     assert "exited" not in rig.maild.logged()  # a reload is no crash
+
+
+def test_acknowledgements_leave_while_a_burst_is_still_being_taken(rig: Rig):
+    """300 mails at once to a running daemon: the first batch is small and the sender
+    process sends its acknowledgements while the rest is still in the mailbox
+    (before, with SQLite's one writer, they waited for the whole drain)."""
+    rig.maild.start()
+    sender_pid(rig)
+    rig.append(mail(subject="warm-up", sender="w@example.com", msgid="<w@x>"))
+    assert rig.wait_until(lambda: len(rig.sink.handler.received) >= 2, 60), rig.maild.logged()
+    client = rig.dovecot.client(rig.user)
+    try:
+        client.multiappend(
+            "INBOX",
+            [
+                mail(subject=f"burst {n}", sender=f"q{n}@example.com", msgid=f"<q{n}@x>")
+                for n in range(300)
+            ],
+        )
+        waiting = 300
+        while waiting and len(rig.sink.handler.received) <= 2:
+            time.sleep(0.02)
+            waiting = int(client.folder_status("INBOX", ["MESSAGES"])[b"MESSAGES"])
+        assert waiting > 0, "the first acknowledgement left only after the whole drain"
+    finally:
+        client.logout()
+    # every mail's notice to the agent ([limits] acks_per_hour caps the acknowledgements)
+    assert rig.wait_until(lambda: len(rig.sink.handler.to("dana@acme.example")) >= 301, 120)

@@ -110,7 +110,7 @@ def make_engine(url: str) -> Engine:
 
 
 BEGIN_POLL_SECONDS = (0.001, 0.002, 0.005)  # then every 5 ms
-LONG_WRITE_SECONDS = 0.05
+LONG_WRITE_SECONDS = 0.1  # an intake batch (25 mails and up); not the sender's lease or record
 TURN_SECONDS = 0.006  # more than a waiting writer's poll
 
 
