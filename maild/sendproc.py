@@ -67,6 +67,9 @@ class SenderProcess:
     beats: int | None = None  # the child's beats, from it
     deaths: int = 0  # in a row: the restart's backoff
     started_at: float = field(default=0.0)
+    # poke() runs in the intake's threads: never a write to a descriptor just closed
+    # (its number may already name another file)
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
     def run(self) -> None:
         try:
@@ -119,17 +122,18 @@ class SenderProcess:
         finally:
             os.close(wake_r)
             os.close(beat_w)
-        self.pipe, self.beats, self.started_at = wake_w, beat_r, time.monotonic()
+        with self.lock:
+            self.pipe, self.beats, self.started_at = wake_w, beat_r, time.monotonic()
         log.info("sender process %d started", self.proc.pid)
         self.health.beat("outbox", f"starting (process {self.proc.pid})", 60)
 
     def poke(self) -> None:
         """Mail was queued: wake the child (a full pipe has a wake-up waiting already).
         Called by the intake's threads."""
-        pipe = self.pipe
-        if pipe is not None:
-            with contextlib.suppress(OSError):  # full, or the child is being replaced
-                os.write(pipe, b"!")
+        with self.lock:
+            if self.pipe is not None:
+                with contextlib.suppress(OSError):  # full: a wake-up is waiting already
+                    os.write(self.pipe, b"!")
 
     def hear(self, timeout: float) -> None:
         """The child's beats ("state<TAB>seconds" lines) become the worker's health."""
@@ -161,10 +165,11 @@ class SenderProcess:
         self._close()
 
     def _close(self) -> None:
-        for fd in (self.pipe, self.beats):
-            if fd is not None:
-                os.close(fd)
-        self.pipe = self.beats = None
+        with self.lock:
+            for fd in (self.pipe, self.beats):
+                if fd is not None:
+                    os.close(fd)
+            self.pipe = self.beats = None
 
 
 def exit_said(code: int | None) -> str:
