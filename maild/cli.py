@@ -321,7 +321,7 @@ def run(ctx: click.Context, once: bool, mailboxes: tuple[str, ...]) -> None:
     daemon = Daemon(
         app,
         ctx.obj.get("config"),
-        sender_process=app.settings.outgoing.process,
+        sender_process=app.settings.sender_process(),
         mailboxes=mailboxes,
     )
     daemon.install_signals()

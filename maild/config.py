@@ -245,8 +245,10 @@ class Outgoing(Strict):
     # than 50 did (issue 29); a process killed mid-batch resends at most this many.
     batch_size: int = Field(default=100, ge=1)
     # `maild run` sends from a process of its own (a second core beside the intake);
-    # false: a thread of the daemon, one process in all.
-    process: bool = True
+    # false: a thread of the daemon, one process in all. "auto": a process on
+    # PostgreSQL, a thread on SQLite, whose one writer the two processes would share
+    # (measured in issue 29: the process helped a burst on PostgreSQL, not on SQLite).
+    process: bool | Literal["auto"] = "auto"
 
 
 class IntakeSmtp(Strict):
@@ -648,6 +650,12 @@ class Settings(Strict):
 
     def database_url(self) -> str:
         return self.database.url or f"sqlite:///{self.state_path() / 'maild.db'}"
+
+    def sender_process(self) -> bool:
+        """Whether `maild run` sends from a process of its own ([outgoing] process)."""
+        if self.outgoing.process == "auto":
+            return make_url(self.database_url()).get_backend_name() == "postgresql"
+        return self.outgoing.process
 
     def database_label(self) -> str:
         """The database URL as logs and messages show it: never the password."""

@@ -10,6 +10,8 @@ import signal
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import mail
 from tests.faults.conftest import Rig
 
@@ -47,6 +49,13 @@ def sender_pid(rig: Rig) -> int:
     assert rig.wait_until(lambda: len(senders(rig.maild.pid)) == 1, 30), rig.maild.logged()
     [pid] = senders(rig.maild.pid)
     return pid
+
+
+@pytest.fixture(autouse=True)
+def in_its_own_process(rig: Rig) -> None:
+    """On SQLite "auto" keeps the sender in a thread: these tests ask for the process."""
+    cfg = rig.maild.cfg
+    cfg.write_text(cfg.read_text() + "[outgoing]\nprocess = true\n")
 
 
 def test_the_sender_process_delivers_and_stops_with_sigterm(rig: Rig):

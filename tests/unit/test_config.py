@@ -133,3 +133,11 @@ def test_config_file_precedence(tmp_path, monkeypatch):
     monkeypatch.setenv("MAILD_CONFIG", str(tmp_path / "missing.toml"))
     with pytest.raises(config.ConfigError, match="no such config file"):
         config.load(None)
+
+
+def test_the_sender_process_is_auto_on_postgresql_only():
+    assert not config.parse({}).sender_process()
+    pg = {"database": {"url": "postgresql+psycopg://maild@db/maild"}}
+    assert config.parse(pg).sender_process()
+    assert config.parse({"outgoing": {"process": True}}).sender_process()
+    assert not config.parse({**pg, "outgoing": {"process": False}}).sender_process()
