@@ -6,7 +6,7 @@ Two mailboxes on a private Dovecot, N waiting mails in each (the corpus mix of
 bench/common.py), one SMTP sink (its own process, noting each Message-ID). In
 each round, alternating, on a fresh PostgreSQL database:
   one    one `maild run` reading both mailboxes (its sender in its own process,
-         as `maild run` does by default)
+         as `maild run` does on PostgreSQL)
   two    two `maild run --mailbox`, one a mailbox, plus a third started last with
          no --mailbox: the standby (it reads a mailbox only when its reader stops;
          its sender shares the outbox with the others meanwhile)

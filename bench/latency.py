@@ -17,8 +17,8 @@ Targets: p50 <= 1 s, p99 <= 2 s one at a time; p99 <= 1 s in a burst (issue 12).
 
 only the burst, `rounds` times, alternating: `maild run` with its sender as a
 thread of the daemon (`[outgoing] process = false`, as before issue 29), then
-in a process of its own (the default); each on a fresh mailbox and database,
-the load average printed beside each round.
+in a process of its own (`process = true`; "auto" picks it on PostgreSQL
+only); each on a fresh mailbox and database, the load average beside each round.
 Each mail is one of the corpus mix that opens a ticket (bench/common.opening_mail).
 """
 

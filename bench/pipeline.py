@@ -294,7 +294,7 @@ def daemon_figures(work: Path, server, mails: int, floor: dict, rounds: int = 2)
     every acknowledgement and notice is delivered (end to end), then how long
     SIGTERM takes. Alternating, `rounds` times: the sender as a thread of the
     daemon (`[outgoing] process = false`, one core: as before issue 29), then in
-    its own process (the default)."""
+    its own process (`process = true`; "auto" picks it on PostgreSQL only)."""
     ends: dict[bool, list[float]] = {False: [], True: []}
     for n in range(rounds):
         for process in (False, True):
