@@ -1,6 +1,7 @@
 """Several `maild run` instances on one PostgreSQL, against one reading every mailbox.
 
   python bench/instances.py [--mails 1500] [--rounds 2] [--postgres URL] [--kill]
+  python bench/instances.py --sender     one instance: its sender a thread, then a process
 
 Two mailboxes on a private Dovecot, N waiting mails in each (the corpus mix of
 bench/common.py), one SMTP sink (its own process, noting each Message-ID). In
@@ -192,9 +193,12 @@ def fill(server, mails: int, chunk: int = 250) -> None:  # type: ignore[no-untyp
             client.logout()
 
 
-def one(work: Path, server, admin: str, mails: int, n: int) -> float:  # type: ignore[no-untyped-def]
+def one(work: Path, server, admin: str, mails: int, n: int, process: str = "auto") -> float:  # type: ignore[no-untyped-def]
+    """One instance reading both mailboxes; `process`: [outgoing] process."""
     fill(server, mails)
-    run = Run(work, server, admin, f"one{n}")
+    run = Run(work, server, admin, f"one{n}-{process}")
+    value = f'"{process}"' if process == "auto" else process
+    run.cfg.write_text(run.cfg.read_text() + f"[outgoing]\nprocess = {value}\n")
     try:
         start = time.perf_counter()
         run.start()
@@ -252,6 +256,9 @@ def main() -> None:
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/test")
     parser.add_argument("--kill", action="store_true")
     parser.add_argument("--sink", nargs=2)
+    parser.add_argument(
+        "--sender", action="store_true", help="only: one instance, its sender a thread vs a process"
+    )
     opts = parser.parse_args()
     if opts.sink:
         sink_main(*opts.sink)
@@ -259,6 +266,17 @@ def main() -> None:
     work = common.workdir()
     server = common.dovecot(work)
     try:
+        if opts.sender:
+            for n in range(opts.rounds):
+                load = os.getloadavg()[0]
+                thread = one(work, server, opts.postgres, opts.mails, n, "false")
+                process = one(work, server, opts.postgres, opts.mails, n, "true")
+                print(
+                    f"round {n + 1} (load {load:.1f}): one instance on PostgreSQL, both "
+                    f"mailboxes, end to end: sender thread {thread:.0f} mails/s, sender "
+                    f"process {process:.0f}/s; ratio {process / thread:.2f} (target >= 1.5)"
+                )
+            return
         for n in range(opts.rounds):
             load = os.getloadavg()[0]
             single = one(work, server, opts.postgres, opts.mails, n)
