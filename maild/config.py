@@ -244,11 +244,12 @@ class Outgoing(Strict):
     # Leased, sent and recorded together: 100 costs the sender a third less CPU a mail
     # than 50 did (issue 29); a process killed mid-batch resends at most this many.
     batch_size: int = Field(default=100, ge=1)
-    # `maild run` sends from a process of its own (a second core beside the intake);
-    # false: a thread of the daemon, one process in all. "auto": a process on
-    # PostgreSQL, a thread on SQLite, whose one writer the two processes would share
-    # (measured in issue 29: the process helped a burst on PostgreSQL, not on SQLite).
-    process: bool | Literal["auto"] = "auto"
+    # true: `maild run` sends from a process of its own (a second core beside the
+    # intake); "auto": so on PostgreSQL, a thread on SQLite (whose one writer both
+    # processes would share); false: a thread of the daemon, one process in all. False
+    # by default until measured on a machine with a core to spare (issue 29: on a
+    # loaded 2-core machine the process gained nothing end to end).
+    process: bool | Literal["auto"] = False
 
 
 class IntakeSmtp(Strict):
