@@ -12,6 +12,13 @@ mailbox, SMTP to the sink) as its own process, then
   3. with --burst N (default 200), APPENDs N customer mails at once and times
      each from the APPEND until its acknowledgement reaches the sink.
 Targets: p50 <= 1 s, p99 <= 2 s one at a time; p99 <= 1 s in a burst (issue 12).
+
+  python bench/latency.py --compare [--rounds 3] [--burst 200]
+
+only the burst, `rounds` times, alternating: `maild run` with its sender as a
+thread of the daemon (`[outgoing] process = false`, as before issue 29), then
+in a process of its own (`process = true`; "auto" picks it on PostgreSQL
+only); each on a fresh mailbox and database, the load average beside each round.
 Each mail is one of the corpus mix that opens a ticket (bench/common.opening_mail).
 """
 
@@ -60,11 +67,65 @@ def report(title: str, latencies: list[float], p99_target_ms: int = 2000) -> Non
     )
 
 
+def compare(rounds: int, count: int) -> None:
+    """The burst with the sender as a thread, then as a process, `rounds` times."""
+    work = common.workdir()
+    server = common.dovecot(work)
+    sink = start_sink()
+    try:
+        for n in range(rounds):
+            for process in (False, True):
+                user = f"burst-{n}-{process}"
+                cfg = common.write_config(work / user / "maild.toml", server, user, sink.port)
+                cfg.write_text(cfg.read_text() + f"[outgoing]\nprocess = {str(process).lower()}\n")
+                load = os.getloadavg()[0]
+                taken, stopped = burst_daemon(cfg, server, sink, user, count, 2 * n + process)
+                report(
+                    f"round {n + 1}, sender {'process' if process else 'thread (before)'}, "
+                    f"load {load:.1f}: a burst of {count} APPENDed at once -> each "
+                    f"acknowledgement (SIGTERM to exit {stopped:.1f} s)",
+                    taken,
+                    p99_target_ms=1000,
+                )
+    finally:
+        sink.controller.stop()
+        server.stop()
+        common.cleanup(work)
+
+
+def burst_daemon(cfg: Path, server, sink, user: str, count: int, n: int):  # type: ignore[no-untyped-def]
+    daemon = subprocess.Popen(
+        [sys.executable, "-m", "maild", "--config", str(cfg), "run"],
+        cwd=common.ROOT,
+        env={**os.environ, "PYTHONPATH": str(common.ROOT)},
+    )
+    client = server.client(user)
+    try:
+        # Warm-up: the daemon is connected and idling once a first mail came through.
+        before = len(sink.handler.received)
+        client.append("INBOX", common.opening_mail(10**6 + n))
+        if len(sink.handler.wait_for(before + 2, timeout=60)) < before + 2:
+            raise SystemExit("maild did not answer the warm-up mail")
+        time.sleep(1)
+        taken = burst_latencies(client, sink, count, first=10**7 + n * 10**5)
+    finally:
+        client.logout()
+        asked = time.perf_counter()
+        daemon.terminate()
+        daemon.wait(timeout=30)
+    return taken, time.perf_counter() - asked
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--mails", type=int, default=100)
     parser.add_argument("--burst", type=int, default=200)
+    parser.add_argument("--compare", action="store_true")
+    parser.add_argument("--rounds", type=int, default=3)
     opts = parser.parse_args()
+    if opts.compare:
+        compare(opts.rounds, opts.burst)
+        return
     work = common.workdir()
     server = common.dovecot(work)
     sink = start_sink()
@@ -117,10 +178,9 @@ def main() -> None:
     )
 
 
-def burst_latencies(client, sink, count: int) -> list[float]:  # type: ignore[no-untyped-def]
+def burst_latencies(client, sink, count: int, first: int = 10**7) -> list[float]:  # type: ignore[no-untyped-def]
     """N mails in one MULTIAPPEND; each one's time until its acknowledgement arrived
     (the sink stamps each mail's arrival)."""
-    first = 10**7
     wanted = {f"customer{first + n}@example.com" for n in range(count)}
     raws = [common.opening_mail(first + n) for n in range(count)]
     start = time.monotonic()

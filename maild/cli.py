@@ -302,19 +302,37 @@ def config_warnings(settings: config.Settings, explicit: str | None) -> list[str
 @click.option(
     "--once", is_flag=True, help="Take all waiting mail, run due jobs, send due mail, then exit."
 )
+@click.option(
+    "--mailbox",
+    "mailboxes",
+    multiple=True,
+    envvar="MAILD_MAILBOXES",
+    metavar="NAME",
+    help="Read only this mailbox (its name, or user@host/folder); repeat for more. "
+    "Default: every mailbox no other instance reads. Also $MAILD_MAILBOXES (space-separated).",
+)
 @click.pass_context
-def run(ctx: click.Context, once: bool) -> None:
+def run(ctx: click.Context, once: bool, mailboxes: tuple[str, ...]) -> None:
     """Run the daemon (or one pass with --once)."""
     from maild.adapters.intake_smtp import IntakeUnavailable
     from maild.daemon import Daemon, run_once
 
     memory.return_big_buffers()
     app = _app(ctx, writes=True, wait_for_database=not once)
+    unknown = set(mailboxes) - {k for b in app.settings.mailboxes for k in (b.key, b.name) if k}
+    if unknown:
+        click.echo(f"maild: no such mailbox: {', '.join(sorted(unknown))}", err=True)
+        ctx.exit(config.EX_CONFIG)
     if once:
-        ctx.exit(run_once(app))
+        ctx.exit(run_once(app, mailboxes))
     for warning in config_warnings(app.settings, ctx.obj.get("config")):
         log.warning(warning)
-    daemon = Daemon(app, ctx.obj.get("config"))
+    daemon = Daemon(
+        app,
+        ctx.obj.get("config"),
+        sender_process=app.settings.sender_process(),
+        mailboxes=mailboxes,
+    )
     daemon.install_signals()
     try:
         ctx.exit(daemon.serve())

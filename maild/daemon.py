@@ -36,11 +36,11 @@ from maild.core.contexts import MailboxDown
 from maild.core.intake import Outcome, RawMail, TransientError
 from maild.core.retry import backoff_seconds
 from maild.health import Health
+from maild.sendproc import SenderProcess, send_loop
 from maild.services.intake import Plan, drain
 
 log = logging.getLogger(__name__)
 SCHEDULER_SECONDS = 30
-SENDER_IDLE_SECONDS = 5
 STANDBY_SECONDS = 5  # a standby instance tries a mailbox's lock this often
 RECONNECT_MAX_SECONDS = 120
 
@@ -95,11 +95,14 @@ def remember_check(app: App, mailbox: str, taken: int, error: str | None = None)
         log.warning("mailbox %s: could not record the check: %s", mailbox, exc)
 
 
-def run_once(app: App) -> int:
-    """Take all waiting mail, run due jobs, send all due mail. Exit status for the CLI."""
+def run_once(app: App, mailboxes: Sequence[str] = ()) -> int:
+    """Take all waiting mail (of `mailboxes` alone, when named), run due jobs, send all
+    due mail. Exit status for the CLI."""
     status = 0
     with app.presence():
         for index, box in enumerate(app.settings.mailboxes):
+            if mailboxes and not {box.key, box.name} & set(mailboxes):
+                continue
             try:
                 with mailbox_lock(app.db.engine, box.key) as mine:
                     if not mine:
@@ -228,20 +231,9 @@ class MailboxWorker:
 
 
 def _sender_loop(app: App, stop: threading.Event, health: Health) -> None:
+    """The sender as a thread of the daemon (`[outgoing] process = false`)."""
     timeout = app.settings.smtp.timeout if app.settings.smtp else 30
-    while not stop.is_set():
-        health.beat("outbox", "sending", SENDER_IDLE_SECONDS + 2 * timeout)
-        try:
-            app.sender.drain(stop, keep_open=True)  # a stop: the mail in hand, no more
-            app.sender.idle()
-        except Exception:
-            log.exception("outbox sender failed; retrying")
-            app.sender.close()
-            stop.wait(SENDER_IDLE_SECONDS)
-        health.beat("outbox", "idle", SENDER_IDLE_SECONDS)
-        app.outbox_wakeup.wait(SENDER_IDLE_SECONDS)
-        app.outbox_wakeup.clear()
-    app.sender.close()
+    send_loop(app, stop, app.outbox_wakeup, functools.partial(health.beat, "outbox"), timeout)
     health.forget("outbox")
 
 
@@ -298,9 +290,17 @@ class Daemon:
         config_file: str | None,
         build_app: Callable[[Settings], App] | None = None,
         health: Health | None = None,
+        *,
+        sender_process: bool = False,
+        mailboxes: Sequence[str] = (),
     ) -> None:
+        """`sender_process`: the outbox sender in a process of its own (maild.sendproc;
+        `maild run` does so unless `[outgoing] process = false`), else a thread.
+        `mailboxes`: read only these (names or keys; `maild run --mailbox`), else all."""
         self.app = app
         self.config_file = config_file
+        self.sender_process = sender_process
+        self.mailboxes = frozenset(mailboxes)
         # A reload keeps the process's clock (one MAILD_CLOCK set must not start over).
         self.build_app = build_app or functools.partial(build, clock=app.ingest.clock)
         self.stop = threading.Event()
@@ -328,16 +328,39 @@ class Daemon:
                 )
             )
         for index, box in enumerate(app.settings.mailboxes):
-            worker = MailboxWorker(app, box, index, stop, health)
-            workers.append(threading.Thread(target=worker.run, name=worker.name, daemon=True))
-        for name, loop in (("outbox", _sender_loop), ("scheduler", _scheduler_loop)):
-            workers.append(
-                threading.Thread(target=loop, args=(app, stop, health), name=name, daemon=True)
+            if self.reads(box):
+                worker = MailboxWorker(app, box, index, stop, health)
+                workers.append(threading.Thread(target=worker.run, name=worker.name, daemon=True))
+        workers.append(self.sender(app, stop))
+        workers.append(
+            threading.Thread(
+                target=_scheduler_loop, args=(app, stop, health), name="scheduler", daemon=True
             )
+        )
         for worker in workers:
             if isinstance(worker, threading.Thread):
                 worker.start()
         return workers
+
+    def reads(self, box: Mailbox) -> bool:
+        return not self.mailboxes or bool({box.key, box.name} & self.mailboxes)
+
+    def sender(self, app: App, stop: threading.Event) -> threading.Thread:
+        """The outbox's worker: a thread that sends, or one that runs the sender process
+        and wakes it each time the intake queues mail."""
+        if not self.sender_process:
+            return threading.Thread(
+                target=_sender_loop, args=(app, stop, self.health), name="outbox", daemon=True
+            )
+        child = SenderProcess(self.config_file, app.sender.instance, stop, self.health)
+        queued = app.ingest.on_queued
+
+        def wake() -> None:
+            queued()
+            child.poke()
+
+        app.ingest.on_queued = wake
+        return threading.Thread(target=child.run, name="outbox", daemon=True)
 
     def _stop_workers(self, workers: list[Any], stop: threading.Event, app: App) -> None:
         stop.set()

@@ -49,15 +49,21 @@ class Plan:
     max_message_bytes: int = 25_000_000  # of a bigger mail, only this much is read
     processed_folder: str = "Processed"
     quarantine_folder: str = "Quarantine"
+    # A drain's first batch is this small, each next one twice as big up to batch_size:
+    # the first acknowledgements of a burst are committed (and sent, by the sender's
+    # own process) while the rest is taken in, and a backlog still goes in big batches.
+    first_batch: int = 25
 
     def chunks(self, uids: list[int], sizes: dict[int, int]) -> Iterator[list[int]]:
         chunk: list[int] = []
         total = 0
+        size_now = min(self.first_batch, self.batch_size)
         for uid in uids:
             size = min(sizes.get(uid, 0), self.max_message_bytes)
-            if chunk and (len(chunk) == self.batch_size or total + size > self.max_message_bytes):
+            if chunk and (len(chunk) == size_now or total + size > self.max_message_bytes):
                 yield chunk
                 chunk, total = [], 0
+                size_now = min(size_now * 2, self.batch_size)
             chunk.append(uid)
             total += size
         if chunk:

@@ -50,7 +50,7 @@ class Sender:
     transport: Callable[[], Transport]
     clock: Callable[[], datetime]
     retry_for: timedelta = timedelta(hours=48)
-    batch_size: int = 50
+    batch_size: int = 100
     instance: str = "-"  # this sender, as services.presence names it: one per process
     # One connection kept while there is mail, closed after this long without any.
     idle_close_seconds: float = 10.0

@@ -26,6 +26,9 @@ def test_a_relay_that_refuses_stalls_or_vanishes_never_holds_up_intake(rig: Rig)
     cfg.write_text(cfg.read_text().replace("[smtp]\n", "[smtp]\ntimeout = 2\n"))
     handler = rig.sink.handler
     rig.maild.start()
+    # Started (two processes importing maild on a loaded machine can take seconds):
+    # what is timed below is the intake beside a failing relay.
+    assert rig.wait_until(lambda: "maild running" in rig.maild.logged(), 30), rig.maild.logged()
 
     handler.data_reply = "451 4.7.1 greylisted"
     assert _taken(rig, 1) < 5

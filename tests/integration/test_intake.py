@@ -54,3 +54,21 @@ def test_a_uidvalidity_change_reingests_nothing(app):
     assert counts == {"duplicate": 3}
     assert again.moved == {"Processed": [101, 102, 103]}
     assert len(rows(app, Ticket)) == 3
+
+
+def test_a_burst_is_taken_in_batches_growing_to_batch_size(app):
+    """The first batch of a drain is small (its acknowledgements can leave while the
+    rest is taken), the next ones twice as big, up to batch_size."""
+    box = FakeMailbox(
+        mails={n: mail(subject=f"b{n}", sender=f"b{n}@example.com") for n in range(1, 301)}
+    )
+    committed: list[int] = []
+
+    def ingest(batch):
+        committed.append(len(batch))
+        return app.ingest(batch)
+
+    counts = drain(box, ingest, Plan(batch_size=100, first_batch=25))
+    assert committed == [25, 50, 100, 100, 25]
+    assert counts["ticket"] == 300 and not box.mails
+    assert len(rows(app, Ticket)) == 300

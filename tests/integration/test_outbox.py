@@ -136,20 +136,20 @@ def _queue_customers(app, count):
 def test_a_dead_relay_costs_one_try_per_cycle_and_touches_one_batch(make_app, clock):
     port = free_port()
     app = make_app(smtp={"host": "127.0.0.1", "port": port, "security": "none"})
-    queued = _queue_customers(app, 30)  # 90 mails: an ack and two agents' notices each
-    assert len(queued) == 90
+    queued = _queue_customers(app, 50)  # 150 mails: an ack and two agents' notices each
+    assert len(queued) == 150 and app.sender.batch_size == 100
     assert app.sender.drain() == 1  # one failed try, then the sender waits
     after = rows(app, Outbox)
     assert sorted(o.attempts for o in after).count(1) == 1
     touched = [o for o in after if o.last_error]
-    assert len(touched) == 50  # the leased batch, put back; the rest untouched
+    assert len(touched) == 100  # the leased batch, put back; the rest untouched
     assert app.sender.drain() == 0  # the relay's next try is not due: nothing is touched
     assert [o.last_error for o in rows(app, Outbox)] == [o.last_error for o in after]
     sink = start_sink(port)  # the relay comes back
     try:
         clock.advance(seconds=61)
-        assert app.sender.drain() == 90
-        sink.handler.wait_for(90)
+        assert app.sender.drain() == 150
+        sink.handler.wait_for(150)
         assert sink.handler.sessions == 1  # one connection for all of them
         assert {o.status for o in rows(app, Outbox)} == {"sent"}
     finally:
@@ -158,9 +158,9 @@ def test_a_dead_relay_costs_one_try_per_cycle_and_touches_one_batch(make_app, cl
 
 def test_one_connection_serves_every_batch(make_app, sink):
     app = smtp_app(make_app, sink.port)
-    _queue_customers(app, 40)  # 120 mails: three batches of 50
-    assert app.sender.drain() == 120
-    assert len(sink.handler.wait_for(120)) == 120
+    _queue_customers(app, 80)  # 240 mails: three batches of 100
+    assert app.sender.drain() == 240
+    assert len(sink.handler.wait_for(240)) == 240
     assert sink.handler.sessions == 1
 
 

@@ -133,3 +133,11 @@ def test_config_file_precedence(tmp_path, monkeypatch):
     monkeypatch.setenv("MAILD_CONFIG", str(tmp_path / "missing.toml"))
     with pytest.raises(config.ConfigError, match="no such config file"):
         config.load(None)
+
+
+def test_the_sender_process_is_asked_for_and_auto_picks_it_on_postgresql():
+    pg = {"database": {"url": "postgresql+psycopg://maild@db/maild"}}
+    assert not config.parse({}).sender_process() and not config.parse(pg).sender_process()
+    assert config.parse({"outgoing": {"process": True}}).sender_process()
+    assert config.parse({**pg, "outgoing": {"process": "auto"}}).sender_process()
+    assert not config.parse({"outgoing": {"process": "auto"}}).sender_process()

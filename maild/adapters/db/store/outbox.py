@@ -25,10 +25,14 @@ class OutboxMixin(StoreBase):
         ids = [r.id for r in rows]
         for row in rows:
             self.session.expunge(row)
+        # Nothing in the session to keep in step (the rows are the caller's): without
+        # synchronize_session=False the ORM evaluated the WHERE against its identity map
+        # each time: a third of this call's CPU.
         self.session.execute(
             update(Outbox)
             .where(col(Outbox.id).in_(ids))
             .values(next_attempt_at=until, leased_by=holder, attempts=Outbox.attempts + 1)
+            .execution_options(synchronize_session=False)
         )
 
     def settle_outbox(self, rows: Sequence[Outbox]) -> None:
