@@ -56,10 +56,14 @@ class DigestJob:
 
     def run(self, period: str, now: datetime) -> None:
         with self.db.transaction() as store:
-            sent = [p.email for p in self.agents if self.send(store, p, now)]
+            sent = self.work(store, now)
         if sent:
             log.info("digest: %s", ", ".join(sent))
             self.on_queued()
+
+    def work(self, store: Store, now: datetime) -> list[str]:
+        """The scheduler's part, in its transaction: who got a digest now."""
+        return [p.email for p in self.agents if self.send(store, p, now)]
 
     def send(self, store: Store, person: Person, now: datetime) -> bool:
         """The agent's digest, if this is the start of their working day and it was

@@ -451,7 +451,7 @@ def test_a_revoked_refresh_token_reports_the_mailbox_down(
             assert wait_for(lambda: relay.to("ops@acme.example"), 30)
             [down] = relay.to("ops@acme.example")
             assert "maild oauth login support" in down.text()
-            # `maild status` shows it from the daemon's next presence beat (every 3 s)
+            # `maild status` shows it from the next presence beat (a beat after the change)
             assert wait_for(
                 lambda: "maild oauth login support" in cli(cfg, "status", "--no-imap").output, 10
             )

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
 
+from sqlalchemy import event
 from sqlmodel import select
 
 from maild.adapters.db.models import Inbound, Message, Outbox, Quarantine, Ticket
@@ -37,3 +40,23 @@ def parsed(raw: bytes) -> EmailMessage:
 
 def counts(app: App) -> dict[str, int]:
     return {m.__name__: len(rows(app, m)) for m in (Ticket, Message, Inbound, Outbox, Quarantine)}
+
+
+DML = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+
+@contextmanager
+def writes(app: App) -> Iterator[list[str]]:
+    """The statements that changed rows while inside (an INSERT, or an UPDATE or
+    DELETE that touched at least one row; a driver that cannot tell counts it)."""
+    seen: list[str] = []
+
+    def note(conn, cursor, statement, parameters, context, many) -> None:  # type: ignore[no-untyped-def]
+        if statement.lstrip().split(None, 1)[0].upper() in DML and cursor.rowcount != 0:
+            seen.append(statement)
+
+    event.listen(app.db.engine, "after_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        event.remove(app.db.engine, "after_cursor_execute", note)

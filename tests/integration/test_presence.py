@@ -7,8 +7,10 @@ from sqlmodel import select
 
 from maild.adapters.db.models import Instance, Outbox
 from maild.core.intake import RawMail
+from maild.health import Health
+from maild.services.presence import DEAD_AFTER, REFRESH_SECONDS, Presence
 from tests.conftest import mail
-from tests.integration.helpers import rows
+from tests.integration.helpers import rows, writes
 
 
 def _lease_all(app, holder: str, clock) -> None:
@@ -51,3 +53,22 @@ def test_a_clean_stop_signs_off_and_the_long_dead_are_swept(make_app, clock):
     clock.advance(days=2)
     with app.presence():
         assert [i.id for i in rows(app, Instance)] == [app.sender.instance]
+
+
+def test_a_quiet_beat_writes_nothing_a_new_state_or_a_refresh_does(app, clock):
+    health = Health()
+    health.beat("outbox", "idle", 5)
+    presence = Presence(app.db, clock, "me", health=health)
+    assert presence.beat()  # the first beat: the row
+    with writes(app) as written:
+        assert not presence.beat() and not presence.beat()
+    assert written == []
+    health.beat("outbox", "sending", 5)
+    assert presence.beat()  # a worker's new state: at once, for `maild status`
+    [row] = rows(app, Instance)
+    assert row.status["workers"]["outbox"]["state"] == "sending"
+    clock.advance(seconds=REFRESH_SECONDS)
+    assert presence.beat()  # nothing new, but seen again before the others count it dead
+    [row] = rows(app, Instance)
+    assert row.seen_at == clock()
+    assert DEAD_AFTER.total_seconds() >= 3 * REFRESH_SECONDS  # three missed refreshes
