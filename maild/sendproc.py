@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 import logging
 import os
 import select
@@ -250,9 +251,10 @@ def send_loop(
 ) -> None:
     """Send while there is mail; wait for a wake-up (or IDLE_SECONDS, for retries)."""
     while not stop.is_set():
-        beat("sending", IDLE_SECONDS + 2 * timeout)
-        try:
-            app.sender.drain(stop, keep_open=True)  # a stop: the mail in hand, no more
+        sending = functools.partial(beat, "sending", IDLE_SECONDS + 2 * timeout)
+        sending()
+        try:  # a stop: the mail in hand, no more
+            app.sender.drain(stop, keep_open=True, sent_batch=sending)
             app.sender.idle()
         except Exception:
             log.exception("outbox sender failed; retrying")

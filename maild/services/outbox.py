@@ -83,12 +83,21 @@ class Sender:
         self._settled(rows, Batch(done, away, self._relay.next_try or now))
         return len(done)
 
-    def drain(self, stop: Event | None = None, *, keep_open: bool = False) -> int:
-        """Send until nothing is due (or `stop`); the daemon keeps the connection."""
+    def drain(
+        self,
+        stop: Event | None = None,
+        *,
+        keep_open: bool = False,
+        sent_batch: Callable[[], None] = lambda: None,
+    ) -> int:
+        """Send until nothing is due (or `stop`); the daemon keeps the connection.
+        `sent_batch` after each batch: a long queue is work, not a hang (the daemon's
+        health beat, which feeds systemd's watchdog)."""
         total = 0
         try:
             while (n := self.send_due(stop)) > 0:
                 total += n
+                sent_batch()
         finally:
             if not keep_open:
                 self.close()
