@@ -117,12 +117,14 @@ def _loose_words(text: str) -> list[str]:
 TEMPLATES = default_templates_dir()
 
 
-@pytest.mark.parametrize(
-    "name", sorted(str(p.relative_to(TEMPLATES)) for p in TEMPLATES.rglob("*.j2"))
+# Not the macros: they are the team's own canned replies, in the team's words.
+OURS = sorted(
+    str(p.relative_to(TEMPLATES)) for p in TEMPLATES.rglob("*.j2") if p.parent.name != "macros"
 )
+
+
+@pytest.mark.parametrize("name", OURS)
 def test_no_template_writes_a_word_outside_the_catalogs(name):
-    if name.startswith("macros/"):
-        pytest.skip("macros are the team's own canned replies, in the team's words")
     assert _loose_words((TEMPLATES / name).read_text()) == []
 
 
