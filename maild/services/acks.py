@@ -14,8 +14,6 @@ from maild.core.model import InboundMail
 from maild.core.people import Directory
 from maild.services.arrival import Arrival
 
-Known = SenderHistory
-
 
 class Acks:
     directory: Directory
@@ -40,7 +38,7 @@ class Acks:
         customer = self.directory.customer(a.mail.from_addr or "", a.mail.from_name, language)
         return [notices.ack(customer, ticket_id, subject, a.mail, self.addressing)]
 
-    def _sender(self, a: Arrival, decision: route.Decision) -> tuple[route.Decision, Known]:
+    def _sender(self, a: Arrival, decision: route.Decision) -> tuple[route.Decision, SenderHistory]:
         """What a new ticket's sender has had (store.sender_history), and the decision
         with the flood limit applied: a sender opening too many tickets joins their latest."""
         if not isinstance(decision, route.Open) or not a.mail.from_addr:

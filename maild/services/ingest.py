@@ -34,13 +34,14 @@ from maild.adapters.db import threads
 from maild.adapters.db.engine import is_transient
 from maild.adapters.db.models import Inbound, Ticket
 from maild.adapters.db.store import Database, Store
+from maild.adapters.db.store.tickets import SenderHistory
 from maild.config import Intake
 from maild.core import language, mail, notices, reply, route
 from maild.core import spam as spam_rules
 from maild.core.intake import Outcome, RawMail, Verdict
 from maild.core.model import InboundMail, TicketStatus
 from maild.core.people import Directory
-from maild.services.acks import Acks, Known
+from maild.services.acks import Acks
 from maild.services.arrival import Arrival
 from maild.services.batches import Batches, Isolate
 from maild.services.bounces import Bounces
@@ -146,7 +147,7 @@ class Ingest(Batches, Quarantines, Copies, Held, Acks):
                 return self._ignore(a, decision)
 
     # the four destinations -------------------------------------------------
-    def _open(self, a: Arrival, d: route.Open, known: Known) -> Outcome:
+    def _open(self, a: Arrival, d: route.Open, known: SenderHistory) -> Outcome:
         m = a.mail
         assert m.from_addr is not None
         subject = route.clean_subject(m.subject)
