@@ -11,7 +11,7 @@ import psycopg
 import pytest
 
 from tests.conftest import mail
-from tests.faults.conftest import Maild, Rig, figure, scale
+from tests.faults.conftest import RIG_SETTINGS, Maild, Rig, figure, scale
 from tests.peers import Proxy, maild_config
 
 pytestmark = pytest.mark.postgres
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.postgres
 @pytest.fixture
 def pg_rig(tmp_path: Path, dovecot, imap_user, sink, pg_url):
     proxy = Proxy(dovecot.port)
-    extra = f'log_level = "INFO"\n[database]\nurl = "{pg_url}"'
+    extra = f'{RIG_SETTINGS}[database]\nurl = "{pg_url}"'
     cfg = maild_config(
         tmp_path / "maild.toml", dovecot, imap_user, sink.port, extra=extra, imap_port=proxy.port
     )

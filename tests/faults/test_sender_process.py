@@ -158,5 +158,6 @@ def test_acknowledgements_leave_while_a_burst_is_still_being_taken(rig: Rig):
         assert waiting > 0, "the first acknowledgement left only after the whole drain"
     finally:
         client.logout()
-    # every mail's notice to the agent ([limits] acks_per_hour caps the acknowledgements)
+    # every mail's notice to the agent, and every customer's acknowledgement
     assert rig.wait_until(lambda: len(rig.sink.handler.to("dana@acme.example")) >= 301, 120)
+    assert rig.wait_until(lambda: len(rig.sink.handler.received) >= 602, 60)
