@@ -254,9 +254,9 @@ def build(settings: Settings, clock: Callable[[], datetime] | None = None) -> Ap
         db,
         transport_factory(settings),
         clock,
-        timedelta(hours=settings.outgoing.retry_hours),
-        settings.outgoing.batch_size,
-        new_instance_id(),
+        retry_for=timedelta(hours=settings.outgoing.retry_hours),
+        batch_size=settings.outgoing.batch_size,
+        instance=new_instance_id(),
     )
     managed: dict[str, list[str]] = {}
     for team in settings.teams:

@@ -237,12 +237,17 @@ class SinkHandler:
     data_started: threading.Event = field(default_factory=threading.Event)
     arrived: threading.Condition = field(default_factory=threading.Condition)
     sessions: int = 0  # EHLO/HELO greetings: one per connection
+    # Offered as Postfix, Exchange and Gmail offer it (aiosmtpd reads pipelined commands
+    # in order but does not say so); False: a relay without it, answered step by step.
+    pipelining: bool = True
 
     async def handle_EHLO(
         self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
     ) -> list[str]:
         self.sessions += 1
         session.host_name = hostname
+        if self.pipelining:
+            return [*responses[:-1], "250-PIPELINING", responses[-1]]
         return responses
 
     async def handle_HELO(self, server: Any, session: Any, envelope: Any, hostname: str) -> str:

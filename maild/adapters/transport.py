@@ -184,9 +184,9 @@ class SmtpTransport:
         try:
             conn = self._connection()
             if isinstance(raw, Streamed):
-                refused = streaming.sendmail(conn, envelope_from, list(recipients), raw.chunks())
+                refused = streaming.sendmail(conn, envelope_from, recipients, raw.chunks())
             else:
-                refused = conn.sendmail(envelope_from, list(recipients), raw)
+                refused = streaming.sendmail(conn, envelope_from, recipients, (raw,), len(raw))
         except OAuthError as exc:  # no token: the relay cannot be used now, mail waits
             if isinstance(exc, LoginNeeded):
                 log.error("%s", exc)

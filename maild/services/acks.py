@@ -36,6 +36,7 @@ class Acks:
             a.store.event(ticket_id, a.now, "ack_suppressed", None, reason=why)
             return []
         customer = self.directory.customer(a.mail.from_addr or "", a.mail.from_name, language)
+        spam.acked(a.store.session)
         return [notices.ack(customer, ticket_id, subject, a.mail, self.addressing)]
 
     def _sender(self, a: Arrival, decision: route.Decision) -> tuple[route.Decision, SenderHistory]:

@@ -1,6 +1,7 @@
 """A customer's earlier tickets in one line, for the staff told of a new one:
 a repeat customer, or a second ticket about the same thing, is seen before anyone
-answers. One round trip for a first-time customer; two for a known one."""
+answers. Two round trips for a known customer; the caller asks nothing for a
+first-time one (the sender's history, read before the ticket opened, says so)."""
 
 from __future__ import annotations
 

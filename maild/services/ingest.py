@@ -173,7 +173,11 @@ class Ingest(Batches, Quarantines, Copies, Held, Acks):
         self._copied(a, ticket_id)
         out = self._ack(a, ticket_id, subject, known.acks, language)
         staff = self.directory.to_notify(None, team)
-        history = customer_history(a.store, m.from_addr, m.from_name, ticket_id, a.now)
+        history = (  # a first-time customer's history (known.latest None) has nothing to say
+            customer_history(a.store, m.from_addr, m.from_name, ticket_id, a.now)
+            if known.latest is not None
+            else None
+        )
         out += notices.staff_notices("new", staff, ticket_id, subject, m, self.addressing, history)
         self.queue(a.store, out, a.now)
         return Outcome(Verdict.TICKET, ticket_id, d.note)

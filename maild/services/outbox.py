@@ -50,8 +50,11 @@ class Sender:
     transport: Callable[[], Transport]
     clock: Callable[[], datetime]
     retry_for: timedelta = timedelta(hours=48)
-    batch_size: int = 100
+    batch_size: int = 100  # rows leased in one transaction
     instance: str = "-"  # this sender, as services.presence names it: one per process
+    # The leased rows are recorded as sent in parts of this many: a kill -9 between
+    # sending and recording resends at most these (the same Message-IDs), not the lease.
+    record_every: int = 25
     # One connection kept while there is mail, closed after this long without any.
     idle_close_seconds: float = 10.0
     _open: Transport | None = field(default=None, init=False, repr=False)
@@ -59,9 +62,9 @@ class Sender:
     _relay: RelayWatch = field(default_factory=lambda: RelayWatch(), init=False)
 
     def send_due(self, stop: Event | None = None) -> int:
-        """Send one batch of due mail; returns how many rows were attempted. With the
-        relay away, nothing until its next try; `stop` set: the mail in hand is
-        finished, the rest of the batch goes back to the queue as it was."""
+        """Send one batch of due mail, recorded in parts; returns how many rows were
+        attempted. With the relay away, nothing until its next try; `stop` set: the
+        mail in hand is finished, the rest of the batch goes back to the queue as it was."""
         now = self.clock()
         if not self._relay.may_try(now):
             return 0
@@ -69,19 +72,31 @@ class Sender:
         if not rows:
             return 0
         transport = self._connection()
+        tried = 0
+        while rows:
+            part, rows = rows[: self.record_every], rows[self.record_every :]
+            done, away = self._attempts(transport, part, stop)
+            if away is not None or len(done) < len(part):  # the rest goes back untried
+                part, rows = part + rows, []
+            self._used_at = time.monotonic()
+            self._relay.saw(away, now)
+            self._settled(part, Batch(done, away, self._relay.next_try or now))
+            tried += len(done)
+        return tried
+
+    def _attempts(
+        self, transport: Transport, rows: list[Outbox], stop: Event | None
+    ) -> tuple[list[Attempt], str | None]:
+        """Send these rows in turn until done, `stop`, or the relay is away (why)."""
         done: list[Attempt] = []
-        away: str | None = None
         for row in rows:
             if stop is not None and stop.is_set():
                 break
             attempt, away = self._attempt(transport, row)
             done.append(attempt)
             if away is not None:
-                break
-        self._used_at = time.monotonic()
-        self._relay.saw(away, now)
-        self._settled(rows, Batch(done, away, self._relay.next_try or now))
-        return len(done)
+                return done, away
+        return done, None
 
     def drain(
         self,

@@ -1,13 +1,25 @@
-"""The sender against a real aiosmtpd server: sent, retried, failed, partly refused."""
+"""The sender against a real aiosmtpd server: sent, retried, failed, partly refused; each
+with the envelope pipelined and step by step."""
 
 import threading
+from collections import Counter
+from dataclasses import replace
 from email.header import Header
+
+import pytest
 
 from maild.adapters.db.models import Event, Outbox
 from maild.core.intake import RawMail
 from tests.conftest import mail
 from tests.integration.helpers import rows
 from tests.peers import free_port, start_sink
+
+
+@pytest.fixture(params=[True, False], ids=["pipelining", "step-by-step"])
+def sink(request, sink):
+    """Each test against a relay offering PIPELINING (as Postfix does) and one without."""
+    sink.handler.pipelining = request.param
+    return sink
 
 
 def smtp_app(make_app, port):
@@ -166,6 +178,37 @@ def test_one_connection_serves_every_batch(make_app, sink):
     # a long queue is work, not a hang: the sender says so after each batch (the daemon's
     # health beat, which feeds systemd's watchdog), not only once the queue is empty
     assert len(beats) == 3 and beats[0] < 240
+
+
+class DiesOnThe:
+    """A relay connection in a process that is killed (kill -9) while sending its nth mail."""
+
+    def __init__(self, nth: int) -> None:
+        self.nth, self.sent = nth, 0
+
+    def send(self, envelope_from, recipients, raw):
+        self.sent += 1
+        if self.sent == self.nth:
+            raise SystemExit("killed")  # nothing of this process runs after it
+        return {}
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_sender_killed_mid_batch_has_recorded_all_but_its_last_part(make_app):
+    app = smtp_app(make_app, free_port())
+    _queue_customers(app, 50)  # 150 mails; a lease of 100
+    relay = DiesOnThe(60)
+    sender = replace(app.sender, transport=lambda: relay)
+    with pytest.raises(SystemExit):
+        sender.drain()
+    by_status = Counter(o.status for o in rows(app, Outbox))
+    # 59 left; the 50 of the first two parts are recorded, so a restart resends only
+    # the 9 of the third part (the same Message-IDs), not the 59 of the whole lease
+    assert by_status == Counter({"sent": 50, "queued": 100})
+    leased = [o for o in rows(app, Outbox) if o.leased_by is not None]
+    assert len(leased) == 50 and all(o.status == "queued" for o in leased)
 
 
 def test_a_stop_finishes_the_mail_in_hand_and_leaves_the_rest_as_it_was(make_app, sink):
