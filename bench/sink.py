@@ -6,10 +6,13 @@ python bench/sink.py PORT [LOG]   prints "ready", accepts and discards every mai
                                   arrival (time.monotonic(), one clock for every
                                   process of the machine), recipients, Message-ID,
                                   X-Maild-Ticket, Reply-To, Subject (bench/soak.py).
+It offers PIPELINING as Postfix does (aiosmtpd reads pipelined commands in order but
+does not say so); MAILD_SINK_PIPELINING=0 makes it a relay without, answered step by step.
 """
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import threading
@@ -28,6 +31,15 @@ class Discard:
         self.count = 0
         self.log = log
         self.parser = BytesHeaderParser(policy=compat32)
+        self.pipelining = os.environ.get("MAILD_SINK_PIPELINING", "1") != "0"
+
+    async def handle_EHLO(
+        self, server: object, session: object, envelope: object, hostname: str, responses: list[str]
+    ) -> list[str]:
+        session.host_name = hostname  # type: ignore[attr-defined]
+        if self.pipelining:
+            return [*responses[:-1], "250-PIPELINING", responses[-1]]
+        return responses
 
     async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
         self.count += 1

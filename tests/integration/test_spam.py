@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+from maild.adapters.db import spam
 from maild.adapters.db.models import Event, Inbound, Quarantine, Ticket
 from maild.core.intake import RawMail
 from maild.services.release import release
@@ -87,6 +88,23 @@ def test_spam_agent_command_closes_silently_and_holds_the_senders_next_mail(app)
         "ticket",
         "joined",
     )
+
+
+@pytest.mark.parametrize("few", [1000, 0], ids=["marked-read-once-a-batch", "too-many-to-read"])
+def test_a_sender_marked_in_a_batch_is_held_in_the_same_batch(app, monkeypatch, few):
+    monkeypatch.setattr(spam, "FEW_MARKED", few)
+    take(app, mail(subject="Win a prize", sender="Prize <prize@spam.example>"))
+    note = last(app, "agent/new", "dana@acme.example")
+    take(app, mail(subject="Hello", sender="other@spam.example"))
+    batch = [
+        RawMail(mail(subject="Unrelated", sender="sam@example.com", msgid="<u@x>")),
+        RawMail(answer(note, "#spam")),
+        RawMail(mail(subject="Win again", sender="prize@spam.example", msgid="<w@x>")),
+    ]
+    outcomes = app.ingest(batch)  # one transaction
+    assert [o.verdict for o in outcomes] == ["ticket", "staff", "spam"]
+    later = app.ingest([RawMail(mail(subject="Hi", sender="other@spam.example", msgid="<o@x>"))])
+    assert [o.verdict for o in later] == ["ticket"]  # another sender: not held
 
 
 def test_acknowledgements_stop_at_the_hourly_cap_and_every_mail_is_stored(make_app, clock):

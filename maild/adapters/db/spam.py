@@ -14,6 +14,9 @@ from maild.core.model import QuarantineStatus
 
 # Hot-path statements built once: building a select costs more than running it.
 _MARKED = select(SpamSender.id).where(SpamSender.address == bindparam("address")).limit(1)
+FEW_MARKED = 1000  # marked senders read into a set once a batch, when no more than these
+_MARKED_KEY = "maild.marked_senders"  # in session.info: a set, or False (too many)
+_ALL_MARKED = select(SpamSender.address).limit(bindparam("few"))
 _ACKS_KEY = "maild.acks_this_hour"  # in session.info: a session is one transaction
 _ACKS = select(func.count()).select_from(
     select(Outbox.id)
@@ -24,7 +27,16 @@ _ACKS = select(func.count()).select_from(
 
 
 def is_marked(session: Session, address: str) -> bool:
-    """One indexed read a customer mail (uq on spamsender.address)."""
+    """Whether an agent marked this sender with #spam. The marked senders are read once
+    a transaction (a batch) when they are few, as they are on most desks: a set to
+    look in, not a round trip a customer mail; else one indexed read a mail."""
+    marked = session.info.get(_MARKED_KEY)
+    if marked is None:
+        rows = session.connection().execute(_ALL_MARKED, {"few": FEW_MARKED + 1}).scalars()
+        found = set(rows)
+        marked = session.info[_MARKED_KEY] = found if len(found) <= FEW_MARKED else False
+    if marked is not False:
+        return address in marked
     return session.connection().execute(_MARKED, {"address": address}).first() is not None
 
 
@@ -32,10 +44,12 @@ def mark(session: Session, address: str, ticket_id: int | None, by: str, now: da
     if not is_marked(session, address):
         session.add(SpamSender(address=address, ticket_id=ticket_id, marked_by=by, created_at=now))
         session.flush()
+        session.info.pop(_MARKED_KEY, None)  # read again
 
 
 def unmark(session: Session, address: str) -> bool:
     done = session.execute(delete(SpamSender).where(col(SpamSender.address) == address))
+    session.info.pop(_MARKED_KEY, None)
     return bool(getattr(done, "rowcount", 0))
 
 
