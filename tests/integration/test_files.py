@@ -131,6 +131,20 @@ def test_the_same_bytes_are_stored_once(make_app):
     assert all(len(o.raw) < 10_000 for o in rows_with_files)  # the bytes are not in the outbox
 
 
+def test_bytes_erased_by_forget_are_kept_again_when_a_new_mail_brings_them(make_app):
+    app = make_app()
+    take(app, mail(attachments=(("invoice.pdf", "application/pdf", c.PDF),)))
+    with app.db.transaction() as store:
+        forget(store, SAM, app.ingest.clock())
+    assert [b.content for b in rows(app, Blob)] == [None]
+    pdf = (("invoice.pdf", "application/pdf", c.PDF),)
+    take(app, mail(sender=KIM, subject="Mine too", attachments=pdf))
+    [blob] = rows(app, Blob)  # still one row for the bytes, and they are there again
+    assert blob.content == c.PDF
+    kim = [o for o in outbox(app) if o.files and o.template == "agent/new"][-1]
+    assert files_sent(app, kim) == {"invoice.pdf": c.sha(c.PDF)}
+
+
 def test_an_owners_update_carries_their_files_to_the_customer(make_app):
     app = make_app(**TEAMS)
     take(app, mail())

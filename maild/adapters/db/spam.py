@@ -15,7 +15,7 @@ from maild.core.model import QuarantineStatus
 # Hot-path statements built once: building a select costs more than running it.
 _MARKED = select(SpamSender.id).where(SpamSender.address == bindparam("address")).limit(1)
 FEW_MARKED = 1000  # marked senders read into a set once a batch, when no more than these
-_MARKED_KEY = "maild.marked_senders"  # in session.info: a set, or False (too many)
+_MARKED_KEY = "maild.marked_senders"  # in session.info: a set, or None (too many)
 _ALL_MARKED = select(SpamSender.address).limit(bindparam("few"))
 _ACKS_KEY = "maild.acks_this_hour"  # in session.info: a session is one transaction
 _ACKS = select(func.count()).select_from(
@@ -30,12 +30,12 @@ def is_marked(session: Session, address: str) -> bool:
     """Whether an agent marked this sender with #spam. The marked senders are read once
     a transaction (a batch) when they are few, as they are on most desks: a set to
     look in, not a round trip a customer mail; else one indexed read a mail."""
-    marked = session.info.get(_MARKED_KEY)
-    if marked is None:
+    if _MARKED_KEY not in session.info:
         rows = session.connection().execute(_ALL_MARKED, {"few": FEW_MARKED + 1}).scalars()
-        found = set(rows)
-        marked = session.info[_MARKED_KEY] = found if len(found) <= FEW_MARKED else False
-    if marked is not False:
+        found: set[str] = set(rows)
+        session.info[_MARKED_KEY] = found if len(found) <= FEW_MARKED else None
+    marked: set[str] | None = session.info[_MARKED_KEY]
+    if marked is not None:
         return address in marked
     return session.connection().execute(_MARKED, {"address": address}).first() is not None
 

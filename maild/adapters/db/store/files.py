@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Engine, exists, func, update
+from sqlalchemy import Engine, Insert, exists, func, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
@@ -19,6 +20,18 @@ from maild.core import files
 from maild.core.model import Attachment as MailFile
 
 CHUNK = 1 << 20  # bytes read from the database at a time while a file is sent
+
+
+@cache
+def _keep_blob(dialect: str) -> Insert:
+    """INSERT ... ON CONFLICT (hash) DO UPDATE SET content ... WHERE content IS NULL."""
+    table = Blob.__table__  # type: ignore[attr-defined]
+    build = pg_insert(table) if dialect == "postgresql" else sqlite_insert(table)
+    return build.on_conflict_do_update(
+        index_elements=[table.c.hash],
+        set_={"content": build.excluded.content},
+        where=table.c.content.is_(None),
+    )
 
 
 @dataclass(frozen=True)
@@ -63,21 +76,13 @@ class FilesMixin(StoreBase):
         self.insert_many(Attachment, rows)
 
     def _store_blobs(self, blobs: list[dict[str, Any]], now: datetime) -> None:
-        """INSERT ... ON CONFLICT DO NOTHING: the same bytes again cost nothing. Bytes
-        erased earlier (retention, forget) are written again by a new mail carrying them."""
+        """The same bytes again cost nothing; bytes erased earlier (retention, forget)
+        are written again by a new mail carrying them. One statement, built once."""
         if not blobs:
             return
         conn = self.session.connection()
-        table = Blob.__table__  # type: ignore[attr-defined]
-        build = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
         rows = [{**b, "created_at": now} for b in blobs]
-        conn.execute(build(table).values(rows).on_conflict_do_nothing())
-        for b in blobs:
-            conn.execute(
-                update(table)
-                .where(table.c.hash == b["hash"], table.c.content.is_(None))
-                .values(content=b["content"])
-            )
+        conn.execute(_keep_blob(conn.dialect.name), rows)
 
     def message_files(self, message_ids: Sequence[int]) -> dict[int, list[Attachment]]:
         if not message_ids:
