@@ -22,6 +22,20 @@ def dovecot(workdir: Path) -> Dovecot:
     return start_dovecot(workdir / "dovecot")
 
 
+def cpu_ticks() -> tuple[int, int]:
+    """The whole machine's (busy, all) CPU time so far, in clock ticks (/proc/stat)."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = values[3] + values[4]  # idle and iowait
+    return sum(values) - idle, sum(values)
+
+
+def busy_since(before: tuple[int, int]) -> float:
+    """The share of every core's time spent busy since `before` (cpu_ticks()): 1.0 is
+    a machine with no idle core left to give."""
+    now = cpu_ticks()
+    return (now[0] - before[0]) / max(1, now[1] - before[1])
+
+
 def workdir() -> Path:
     path = Path(tempfile.mkdtemp(prefix="maild-bench-"))
     os.chmod(path, 0o755)

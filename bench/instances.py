@@ -193,35 +193,41 @@ def fill(server, mails: int, chunk: int = 250) -> None:  # type: ignore[no-untyp
             client.logout()
 
 
-def one(work: Path, server, admin: str, mails: int, n: int, process: str = "auto") -> float:  # type: ignore[no-untyped-def]
-    """One instance reading both mailboxes; `process`: [outgoing] process."""
+def one(  # type: ignore[no-untyped-def]
+    work: Path, server, admin: str, mails: int, n: int, process: str = "auto"
+) -> tuple[float, float]:
+    """One instance reading both mailboxes; `process`: [outgoing] process. The rate in
+    mails/s, and how busy the machine's cores were meanwhile (1.0: none idle)."""
     fill(server, mails)
     run = Run(work, server, admin, f"one{n}-{process}")
     value = f'"{process}"' if process == "auto" else process
     run.cfg.write_text(run.cfg.read_text() + f"[outgoing]\nprocess = {value}\n")
     try:
-        start = time.perf_counter()
+        start, ticks = time.perf_counter(), common.cpu_ticks()
         run.start()
-        return 2 * mails / (run.wait_all(2 * mails) - start)
+        return 2 * mails / (run.wait_all(2 * mails) - start), common.busy_since(ticks)
     finally:
         run.close()
 
 
-def two(work: Path, server, admin: str, mails: int, n: int, kill: bool = False) -> float:  # type: ignore[no-untyped-def]
+def two(  # type: ignore[no-untyped-def]
+    work: Path, server, admin: str, mails: int, n: int, kill: bool = False
+) -> tuple[float, float]:
     fill(server, mails)
     run = Run(work, server, admin, f"two{n}")
     try:
-        start = time.perf_counter()
+        start, ticks = time.perf_counter(), common.cpu_ticks()
         first = run.start(BOXES[0])
         run.start(BOXES[1])
         run.start()  # the standby
         if kill:
             killed(run, first, mails)
         seconds = run.wait_all(2 * mails) - start
+        cores = common.busy_since(ticks)
         if kill:
             time.sleep(2)
             counted(run, mails)
-        return 2 * mails / seconds
+        return 2 * mails / seconds, cores
     finally:
         run.close()
 
@@ -269,25 +275,27 @@ def main() -> None:
         if opts.sender:
             for n in range(opts.rounds):
                 load = os.getloadavg()[0]
-                thread = one(work, server, opts.postgres, opts.mails, n, "false")
-                process = one(work, server, opts.postgres, opts.mails, n, "true")
+                thread, busy_t = one(work, server, opts.postgres, opts.mails, n, "false")
+                process, busy_p = one(work, server, opts.postgres, opts.mails, n, "true")
                 print(
                     f"round {n + 1} (load {load:.1f}): one instance on PostgreSQL, both "
-                    f"mailboxes, end to end: sender thread {thread:.0f} mails/s, sender "
-                    f"process {process:.0f}/s; ratio {process / thread:.2f} (target >= 1.5)"
+                    f"mailboxes, end to end: sender thread {thread:.0f} mails/s (cores "
+                    f"{busy_t:.0%} busy), sender process {process:.0f}/s ({busy_p:.0%}); "
+                    f"ratio {process / thread:.2f} (target >= 1.5)"
                 )
             return
         for n in range(opts.rounds):
             load = os.getloadavg()[0]
-            single = one(work, server, opts.postgres, opts.mails, n)
-            double = two(work, server, opts.postgres, opts.mails, n)
+            single, busy_one = one(work, server, opts.postgres, opts.mails, n)
+            double, busy_two = two(work, server, opts.postgres, opts.mails, n)
             print(
                 f"round {n + 1} (load {load:.1f}): one instance reading both mailboxes "
-                f"{single:.0f} mails/s in->out; two pinned + a standby {double:.0f}/s; ratio "
-                f"{double / single:.2f} (target >= 1.7)"
+                f"{single:.0f} mails/s in->out (the machine's cores {busy_one:.0%} busy); "
+                f"two pinned + a standby {double:.0f}/s ({busy_two:.0%}); ratio "
+                f"{double / single:.2f} (target >= 1.7; the bound: no idle core left)"
             )
         if opts.kill:
-            rate = two(work, server, opts.postgres, opts.mails, opts.rounds, kill=True)
+            rate, _ = two(work, server, opts.postgres, opts.mails, opts.rounds, kill=True)
             print(f"  with the kill: {rate:.0f} mails/s in->out")
     finally:
         server.stop()

@@ -327,6 +327,7 @@ def daemon_round(work: Path, server, mails: int, floor: dict, process: bool, n: 
             env={**os.environ, "NOTIFY_SOCKET": str(work / "notify.sock")},
         )
         start = _ready(notify, proc)
+        ticks = common.cpu_ticks()
         taken = queued = 0
         seconds = 0.0
         while (taken < mails or queued) and proc.poll() is None:
@@ -335,6 +336,7 @@ def daemon_round(work: Path, server, mails: int, floor: dict, process: bool, n: 
             if taken >= mails and not seconds:
                 seconds = time.perf_counter() - start
         end_to_end = time.perf_counter() - start
+        cores = common.busy_since(ticks)
         cpu, rss = _proc_figures(proc.pid)
         stop = time.perf_counter()
         proc.terminate()
@@ -351,7 +353,8 @@ def daemon_round(work: Path, server, mails: int, floor: dict, process: bool, n: 
         f"{taken / seconds / rate(floor):.2f}, target >= 1.0); every ack and notice out "
         f"({received} at the sink) {end_to_end:.1f} s = {taken / end_to_end:.0f} mails/s end "
         f"to end ({cpu:.1f} CPU-s in the daemon, peak RSS {rss:.0f} MB, its sender process "
-        f"apart); SIGTERM to exit {stopped:.1f} s (target <= 10)"
+        f"apart; the machine's cores {cores:.0%} busy); SIGTERM to exit {stopped:.1f} s "
+        "(target <= 10)"
     )
     return taken / end_to_end
 
