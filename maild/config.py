@@ -286,6 +286,14 @@ class Intake(Strict):
     trusted_spam_headers: bool | list[str] = []
     spam_score: float | None = None  # a filter's score at or over this is spam, too
     spam_scl: int = Field(default=5, ge=-1, le=9)  # Microsoft's spam confidence level
+    # `maild run` parses a batch's mails ahead in a process of its own, the intake's
+    # second core (adapters.parsepool); "auto": when maild may use more than one core.
+    parse_process: bool | Literal["auto"] = "auto"
+
+    def parses_ahead(self) -> bool:
+        if self.parse_process == "auto":
+            return len(os.sched_getaffinity(0)) > 1
+        return self.parse_process
 
     @field_validator("trusted_spam_headers")
     @classmethod

@@ -30,6 +30,7 @@ from maild.adapters.intake_smtp import IntakeUnavailable, start_intake
 from maild.adapters.langid import Detector
 from maild.adapters.oauth import LoginNeeded
 from maild.adapters.oauth.accounts import mailbox_tokens
+from maild.adapters.parsepool import Limits, ParsePool
 from maild.bootstrap import App, build
 from maild.config import Mailbox, Settings
 from maild.core.contexts import MailboxDown
@@ -313,18 +314,22 @@ class Daemon:
         health = self.health
         if isinstance(app.ingest.languages.detect, Detector):
             app.ingest.languages.detect.start()  # the language model loads meanwhile
+        intake = app.settings.intake
+        if intake.parses_ahead():
+            pool = ParsePool(Limits(intake.max_attachment_bytes, intake.max_message_bytes))
+            pool.start()
+            app.ingest.parse_ahead = pool
         workers: list[Any] = []
-        intake = app.settings.intake.smtp
-        if intake.enabled:
-            host, port = intake.host_port
+        if intake.smtp.enabled:
+            host, port = intake.smtp.host_port
             workers.append(
                 start_intake(
                     app.ingest,
                     host,
                     port,
-                    app.settings.intake.max_message_bytes,
-                    intake.protocol,
-                    refuse_over=intake.max_bytes,
+                    intake.max_message_bytes,
+                    intake.smtp.protocol,
+                    refuse_over=intake.smtp.max_bytes,
                 )
             )
         for index, box in enumerate(app.settings.mailboxes):
@@ -370,6 +375,8 @@ class Daemon:
                 worker.join(timeout=30)
             else:
                 worker.stop()
+        if isinstance(app.ingest.parse_ahead, ParsePool):
+            app.ingest.parse_ahead.stop()
 
     def install_signals(self) -> None:
         signal.signal(signal.SIGTERM, lambda *_: self.stop.set())

@@ -24,7 +24,6 @@ when the daemon's thread that started it ends, and the pipe's end-of-file
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import functools
 import logging
 import os
@@ -38,6 +37,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from maild.adapters.children import die_with_parent
 from maild.core.retry import backoff_seconds
 from maild.health import Health
 
@@ -51,7 +51,6 @@ FD_ENV = "MAILD_SENDER_FD"
 INSTANCE_ENV = "MAILD_SENDER_INSTANCE"
 PARENT_ENV = "MAILD_SENDER_PARENT"
 CONFIG_ENV = "MAILD_CONFIG"
-PR_SET_PDEATHSIG = 1
 Beat = Callable[[str, float], None]  # a worker's state, and by when it speaks again
 
 
@@ -177,13 +176,6 @@ def exit_said(code: int | None) -> str:
     if code is not None and code < 0:
         return f"killed by {signal.Signals(-code).name}"
     return f"exit status {code}"
-
-
-def die_with_parent() -> None:
-    """SIGTERM to this process when the thread that started it ends (Linux)."""
-    with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
 
 
 def watch_pipe(fd: int, stopping: int, wakeup: threading.Event, stop: threading.Event) -> None:

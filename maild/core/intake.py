@@ -3,8 +3,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from maild.core.model import InboundMail
 
 
 class TransientError(Exception):
@@ -19,6 +24,10 @@ class RawMail:
     uid: int | None = None
     size: int | None = None  # the whole mail's, when only its first bytes were read
     released: bool = False  # an operator let it out of the spam quarantine: not spam
+
+
+# One mail's parse, asked for when its turn comes: the parsed mail, or what parsing raised.
+Parsed = Callable[[], "InboundMail"]
 
 
 class Verdict(StrEnum):

@@ -15,7 +15,7 @@ from maild import metrics
 from maild.adapters.db.engine import is_transient
 from maild.adapters.db.models import Inbound, Message
 from maild.adapters.db.store import Database, Store
-from maild.core.intake import Outcome, RawMail, TransientError, Verdict
+from maild.core.intake import Outcome, Parsed, RawMail, TransientError, Verdict
 
 
 class Isolate(Exception):
@@ -27,24 +27,31 @@ class Batches(ABC):
     clock: Callable[[], datetime]
     on_queued: Callable[[], None]
 
+    # The batch's mails parsed ahead (adapters.parsepool, the daemon's second core):
+    # each one's parse to ask for in turn; None: each parsed in line when its turn comes.
+    parse_ahead: Callable[[Sequence[RawMail]], Sequence[Parsed]] | None
+
     @abstractmethod
-    def take_one(self, store: Store, item: RawMail, *, isolated: bool = True) -> Outcome:
+    def take_one(
+        self, store: Store, item: RawMail, *, isolated: bool = True, parsed: Parsed | None = None
+    ) -> Outcome:
         """One mail's story (services.ingest.Ingest tells it)."""
 
     def __call__(self, batch: Sequence[RawMail]) -> list[Outcome]:
+        ahead = self.parse_ahead(batch) if self.parse_ahead is not None else None
         try:
             try:
-                outcomes = self._take(batch, isolated=False)
+                outcomes = self._take(batch, ahead, isolated=False)
             except Isolate:
                 # One mail failed: the batch again, each mail in its own savepoint, so
                 # that mail alone goes to the quarantine and the others are taken.
-                outcomes = self._take(batch, isolated=True)
+                outcomes = self._take(batch, ahead, isolated=True)
             except DBAPIError as exc:
                 # On PostgreSQL's pipeline a refused row (a repeat's unique key) may be
                 # reported only when the batch commits, past every mail's own try.
                 if is_transient(exc):
                     raise
-                outcomes = self._take(batch, isolated=True)
+                outcomes = self._take(batch, ahead, isolated=True)
         except DBAPIError as exc:
             raise TransientError(f"database: {exc.orig or exc}") from exc
         for outcome in outcomes:
@@ -56,9 +63,12 @@ class Batches(ABC):
             self.on_queued()
         return outcomes
 
-    def _take(self, batch: Sequence[RawMail], *, isolated: bool) -> list[Outcome]:
+    def _take(
+        self, batch: Sequence[RawMail], ahead: Sequence[Parsed] | None, *, isolated: bool
+    ) -> list[Outcome]:
         """The batch in one transaction. Not isolated: no savepoint per mail (two
-        round trips each saved); the first failure aborts the try (Isolate)."""
+        round trips each saved); the first failure aborts the try (Isolate). A mail
+        parsed ahead keeps its result for the second try (parsing is pure)."""
         with self.db.transaction() as store:
             taken = self._taken_uids(store, batch)
             fresh = len(batch) - len(taken)
@@ -69,8 +79,10 @@ class Batches(ABC):
             return [
                 Outcome(Verdict.DUPLICATE, reason="this UID was taken already")
                 if (item.source, item.uidvalidity, item.uid) in taken
-                else self.take_one(store, item, isolated=isolated)
-                for item in batch
+                else self.take_one(
+                    store, item, isolated=isolated, parsed=ahead[n] if ahead else None
+                )
+                for n, item in enumerate(batch)
             ]
 
     @staticmethod

@@ -24,7 +24,7 @@ Steps 1 and 7 are services.batches; the quarantine is services.quarantine.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -38,7 +38,7 @@ from maild.adapters.db.store.tickets import SenderHistory
 from maild.config import Intake
 from maild.core import language, mail, notices, reply, route
 from maild.core import spam as spam_rules
-from maild.core.intake import Outcome, RawMail, Verdict
+from maild.core.intake import Outcome, Parsed, RawMail, Verdict
 from maild.core.model import InboundMail, TicketStatus
 from maild.core.people import Directory
 from maild.services.acks import Acks
@@ -75,18 +75,28 @@ class Ingest(Batches, Quarantines, Copies, Held, Acks):
     acks_per_hour: int = 200  # acknowledgements to anyone, in one hour
     bounces: Bounces | None = None  # reports on our own mails that came back
     languages: language.Chooser = field(default_factory=language.Chooser)  # core.language
+    parse_ahead: Callable[[Sequence[RawMail]], Sequence[Parsed]] | None = None  # Batches
 
-    def take_one(self, store: Store, item: RawMail, *, isolated: bool = True) -> Outcome:
-        """One mail's story in the caller's transaction (a batch, or inspect's dry run)."""
+    def take_one(
+        self, store: Store, item: RawMail, *, isolated: bool = True, parsed: Parsed | None = None
+    ) -> Outcome:
+        """One mail's story in the caller's transaction (a batch, or inspect's dry run);
+        `parsed`: its parse, done ahead (Batches.parse_ahead)."""
         try:
-            parsed = mail.parse(
-                item.raw,
-                size=item.size,
-                max_attachment_bytes=self.limits.max_attachment_bytes,
-                max_message_bytes=self.limits.max_message_bytes,
-            )
+            m = parsed() if parsed is not None else self._parse(item)
         except Exception as exc:
             return self._quarantine(store, item, exc)
+        return self._read(store, item, m, isolated=isolated)
+
+    def _parse(self, item: RawMail) -> InboundMail:
+        return mail.parse(
+            item.raw,
+            size=item.size,
+            max_attachment_bytes=self.limits.max_attachment_bytes,
+            max_message_bytes=self.limits.max_message_bytes,
+        )
+
+    def _read(self, store: Store, item: RawMail, parsed: InboundMail, *, isolated: bool) -> Outcome:
         if not isolated:
             # No read for a repeat here: the unique key on (Message-ID, content) refuses
             # it, and the isolated pass, which asks, names it a duplicate.
