@@ -33,7 +33,7 @@ from sqlalchemy.engine import make_url
 
 from maild.adapters.calendar import holidays_from_ics
 from maild.adapters.i18n import known as known_language
-from maild.core import spam
+from maild.core import mail, spam
 from maild.core.hours import Always, BusinessHours, parse_days, parse_opening
 from maild.core.targets import span_minutes
 
@@ -289,6 +289,9 @@ class Intake(Strict):
     # `maild run` parses a batch's mails ahead in a process of its own, the intake's
     # second core (adapters.parsepool); "auto": when maild may use more than one core.
     parse_process: bool | Literal["auto"] = "auto"
+
+    def reading(self) -> mail.Limits:
+        return mail.Limits(self.max_attachment_bytes, self.max_message_bytes)
 
     def parses_ahead(self) -> bool:
         if self.parse_process == "auto":

@@ -30,7 +30,7 @@ from maild.adapters.intake_smtp import IntakeUnavailable, start_intake
 from maild.adapters.langid import Detector
 from maild.adapters.oauth import LoginNeeded
 from maild.adapters.oauth.accounts import mailbox_tokens
-from maild.adapters.parsepool import Limits, ParsePool
+from maild.adapters.parsepool import ParsePool
 from maild.bootstrap import App, build
 from maild.config import Mailbox, Settings
 from maild.core.contexts import MailboxDown
@@ -316,7 +316,7 @@ class Daemon:
             app.ingest.languages.detect.start()  # the language model loads meanwhile
         intake = app.settings.intake
         if intake.parses_ahead():
-            pool = ParsePool(Limits(intake.max_attachment_bytes, intake.max_message_bytes))
+            pool = ParsePool(intake.reading())
             pool.start()
             app.ingest.parse_ahead = pool
         workers: list[Any] = []

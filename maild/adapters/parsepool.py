@@ -25,30 +25,15 @@ import threading
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
 
 from maild.adapters.children import die_with_parent
-from maild.core import mail
 from maild.core.intake import Parsed, RawMail
+from maild.core.mail import Limits
 from maild.core.model import InboundMail
 
 log = logging.getLogger(__name__)
 AHEAD_FROM = 4  # mails in a batch; fewer are parsed in line
 INLINE_BYTES = 1_000_000  # a bigger mail is parsed in line
-
-
-@dataclass(frozen=True)
-class Limits:
-    max_attachment_bytes: int
-    max_message_bytes: int
-
-    def parse(self, raw: bytes, size: int | None) -> InboundMail:
-        return mail.parse(
-            raw,
-            size=size,
-            max_attachment_bytes=self.max_attachment_bytes,
-            max_message_bytes=self.max_message_bytes,
-        )
 
 
 def parse_in_line(limits: Limits, batch: Sequence[RawMail]) -> list[Parsed]:

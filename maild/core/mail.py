@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from email import policy
 from email.header import decode_header
@@ -75,6 +76,22 @@ def content_hash(raw: bytes) -> str:
     digest.update(b"\n")
     digest.update(body)
     return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How much of a mail parse() reads: a value the parsing process is handed too."""
+
+    max_attachment_bytes: int
+    max_message_bytes: int
+
+    def parse(self, raw: bytes, size: int | None = None) -> InboundMail:
+        return parse(
+            raw,
+            size=size,
+            max_attachment_bytes=self.max_attachment_bytes,
+            max_message_bytes=self.max_message_bytes,
+        )
 
 
 def parse(

@@ -36,7 +36,7 @@ from maild.adapters.db.models import Inbound, Ticket
 from maild.adapters.db.store import Database, Store
 from maild.adapters.db.store.tickets import SenderHistory
 from maild.config import Intake
-from maild.core import language, mail, notices, reply, route
+from maild.core import language, notices, reply, route
 from maild.core import spam as spam_rules
 from maild.core.intake import Outcome, Parsed, RawMail, Verdict
 from maild.core.model import InboundMail, TicketStatus
@@ -83,36 +83,25 @@ class Ingest(Batches, Quarantines, Copies, Held, Acks):
         """One mail's story in the caller's transaction (a batch, or inspect's dry run);
         `parsed`: its parse, done ahead (Batches.parse_ahead)."""
         try:
-            m = parsed() if parsed is not None else self._parse(item)
+            m = parsed() if parsed else self.limits.reading().parse(item.raw, item.size)
         except Exception as exc:
             return self._quarantine(store, item, exc)
-        return self._read(store, item, m, isolated=isolated)
-
-    def _parse(self, item: RawMail) -> InboundMail:
-        return mail.parse(
-            item.raw,
-            size=item.size,
-            max_attachment_bytes=self.limits.max_attachment_bytes,
-            max_message_bytes=self.limits.max_message_bytes,
-        )
-
-    def _read(self, store: Store, item: RawMail, parsed: InboundMail, *, isolated: bool) -> Outcome:
         if not isolated:
             # No read for a repeat here: the unique key on (Message-ID, content) refuses
             # it, and the isolated pass, which asks, names it a duplicate.
-            return self._unisolated(store, item, parsed)
-        if store.seen_content(parsed.message_id, parsed.content_hash):
+            return self._unisolated(store, item, m)
+        if store.seen_content(m.message_id, m.content_hash):
             return Outcome(Verdict.DUPLICATE, reason="this mail was taken already")
         try:
             with self.db.savepoint(store):
-                return self._route(store, item, parsed)
+                return self._route(store, item, m)
         except DBAPIError as exc:
             if is_transient(exc):
                 raise
             # The database refuses this mail's data: retrying would refuse it again
             # and hold up every mail behind it. Unless a racing instance took the
             # same mail meanwhile (a unique key), it goes to the quarantine alone.
-            if store.seen_content(parsed.message_id, parsed.content_hash):
+            if store.seen_content(m.message_id, m.content_hash):
                 return Outcome(Verdict.DUPLICATE, reason="this mail was taken already")
             return self._quarantine(store, item, exc)
         except Exception as exc:

@@ -12,7 +12,7 @@ import psutil
 import pytest
 
 from maild.adapters.db.models import Quarantine, Ticket
-from maild.adapters.parsepool import Limits, ParsePool
+from maild.adapters.parsepool import ParsePool
 from maild.core.intake import RawMail
 from tests.conftest import mail
 from tests.integration.helpers import rows
@@ -29,8 +29,7 @@ def customers(first: int, count: int) -> list[RawMail]:
 
 @pytest.fixture
 def pool(app):
-    intake = app.settings.intake
-    pool = ParsePool(Limits(intake.max_attachment_bytes, intake.max_message_bytes))
+    pool = ParsePool(app.settings.intake.reading())
     app.ingest.parse_ahead = pool
     yield pool
     pool.stop()
