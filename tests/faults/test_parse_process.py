@@ -5,26 +5,17 @@ lost or taken twice."""
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import pytest
 
 from tests.conftest import mail
 from tests.faults.conftest import Rig
-from tests.faults.test_sender_process import alive, children
+from tests.faults.test_sender_process import alive, children_running
 
 
 def parsers(pid: int) -> list[int]:
     """The daemon's spawned helper processes (the parser and multiprocessing's tracker)."""
-    found = []
-    for child in children(pid):
-        try:
-            cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
-        except FileNotFoundError:
-            continue
-        if b"multiprocessing" in cmdline:
-            found.append(child)
-    return found
+    return children_running(pid, b"multiprocessing")
 
 
 @pytest.fixture(autouse=True)

@@ -33,16 +33,21 @@ def alive(pid: int) -> bool:
     return state != "Z"
 
 
-def senders(pid: int) -> list[int]:
-    """The daemon's sender processes (started, their program loaded)."""
+def children_running(pid: int, word: bytes) -> list[int]:
+    """The processes `pid` started whose command line holds `word` (their program loaded)."""
     found = []
     for child in children(pid):
         try:
-            if b"maild.sendproc" in Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0"):
+            if word in Path(f"/proc/{child}/cmdline").read_bytes():
                 found.append(child)
         except FileNotFoundError:
             continue
     return found
+
+
+def senders(pid: int) -> list[int]:
+    """The daemon's sender processes."""
+    return children_running(pid, b"maild.sendproc")
 
 
 def sender_pid(rig: Rig) -> int:
