@@ -8,8 +8,10 @@ SIGHUP reloads the settings, keeping the old ones if the new ones are invalid.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
+import os
 import signal
 import threading
 import time
@@ -379,9 +381,27 @@ class Daemon:
             app.ingest.parse_ahead.stop()
 
     def install_signals(self) -> None:
-        signal.signal(signal.SIGTERM, lambda *_: self.stop.set())
-        signal.signal(signal.SIGINT, lambda *_: self.stop.set())
-        signal.signal(signal.SIGHUP, lambda *_: self.reload.set())
+        """SIGTERM and SIGINT stop, SIGHUP reloads. A handler only writes the signal's
+        number to a pipe, which a thread turns into the event: a handler runs in the
+        main thread between two bytecodes, and one that set an Event while the main
+        thread held that Event's lock (inside stop.wait) would wait for it for ever,
+        as the sender process once did."""
+        read, write = os.pipe()
+        os.set_blocking(write, False)
+        events = {signal.SIGTERM: self.stop, signal.SIGINT: self.stop, signal.SIGHUP: self.reload}
+
+        def relay() -> None:
+            while said := os.read(read, 64):
+                for number in said:
+                    events[signal.Signals(number)].set()
+
+        def handler(number: int, _frame: object) -> None:
+            with contextlib.suppress(BlockingIOError):  # full: the events are being set
+                os.write(write, bytes([number]))
+
+        threading.Thread(target=relay, name="signals", daemon=True).start()
+        for number in events:
+            signal.signal(number, handler)
 
     def serve(self) -> int:
         app = self.app
