@@ -80,7 +80,7 @@ class ParsePool:
         with self._lock:
             pool = self._started()
         ahead: list[Parsed] = []
-        for item in batch:
+        for n, item in enumerate(batch):
             if len(item.raw) > INLINE_BYTES:
                 ahead.append(_in_line(self.limits, item))
                 continue
@@ -88,8 +88,7 @@ class ParsePool:
                 future = pool.submit(self.limits.parse, item.raw, item.size)
             except (BrokenProcessPool, RuntimeError):  # died, or stopped meanwhile
                 self._lost(pool)
-                ahead.append(_in_line(self.limits, item))
-                continue
+                return ahead + parse_in_line(self.limits, batch[n:])
             ahead.append(self._waiter(pool, future, item))
         return ahead
 
@@ -101,7 +100,7 @@ class ParsePool:
                 return future.result()
             except BrokenProcessPool:
                 self._lost(pool)
-                return self.limits.parse(item.raw, item.size)
+                return _in_line(self.limits, item)()
 
         return result
 
@@ -122,6 +121,5 @@ class ParsePool:
         with self._lock:
             if self._pool is pool:
                 log.warning("the parsing process stopped; its mails are parsed in line")
-
                 self._pool = None
         pool.shutdown(wait=False, cancel_futures=True)
